@@ -1,0 +1,64 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net"
+	"time"
+)
+
+// errLineTooLong reports a line longer than allowed. The rest of the line
+// has been read and thrown away, so the session can answer and go on.
+var errLineTooLong = errors.New("line too long")
+
+// lineReader reads lines that end in CRLF or a bare LF (as nc sends them),
+// never holding more than max octets of one line in memory.
+type lineReader struct {
+	r       *bufio.Reader
+	conn    net.Conn
+	timeout time.Duration // idle time allowed before each line; 0 means none
+	buf     []byte
+}
+
+func newLineReader(conn net.Conn, timeout time.Duration) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(conn, 4096), conn: conn, timeout: timeout}
+}
+
+// readLine returns the next line without its line end. The returned slice
+// is valid until the next call. A line longer than max octets is discarded
+// up to its end and errLineTooLong returned.
+func (lr *lineReader) readLine(max int) ([]byte, error) {
+	if lr.timeout > 0 {
+		if err := lr.conn.SetReadDeadline(time.Now().Add(lr.timeout)); err != nil {
+			return nil, err
+		}
+	}
+	lr.buf = lr.buf[:0]
+	tooLong := false
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		if !tooLong {
+			if len(lr.buf)+len(chunk) > max+2 { // +2: room for CRLF
+				tooLong = true
+				lr.buf = lr.buf[:0]
+			} else {
+				lr.buf = append(lr.buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil:
+			return nil, err
+		case tooLong:
+			return nil, errLineTooLong
+		}
+		line := bytes.TrimSuffix(lr.buf, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > max {
+			return nil, errLineTooLong
+		}
+		return line, nil
+	}
+}

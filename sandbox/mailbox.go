@@ -1,0 +1,166 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNoMessage means a message id is not (or no longer) in the mailbox.
+var ErrNoMessage = errors.New("no such message")
+
+// MessageInfo describes a stored message without its content.
+type MessageInfo struct {
+	ID   string // unique and stable: the POP3 UIDL
+	Size int64  // octets, as POP3 counts them (CRLF line ends)
+}
+
+// Store keeps mailboxes. Messages are stored with CRLF line ends, exactly as
+// they will be retrieved. A Store must be safe for concurrent use.
+type Store interface {
+	// Deliver adds a message to a mailbox and returns its id. It returns
+	// only once the message is safely stored.
+	Deliver(owner Address, data []byte) (string, error)
+	// List returns the mailbox's messages, oldest first.
+	List(owner Address) ([]MessageInfo, error)
+	// Read returns one message's content.
+	Read(owner Address, id string) ([]byte, error)
+	// Delete removes messages; ids that are already gone are ignored.
+	Delete(owner Address, ids []string) error
+}
+
+// MemoryStore is a Store held in memory: quick, and gone when the process
+// ends.
+type MemoryStore struct {
+	mu    sync.RWMutex
+	boxes map[string]*memoryBox
+	seq   atomic.Uint64
+	epoch string
+}
+
+type memoryBox struct {
+	mu   sync.RWMutex
+	msgs []memoryMessage
+}
+
+type memoryMessage struct {
+	id   string
+	data []byte
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		boxes: make(map[string]*memoryBox),
+		epoch: strconv.FormatInt(time.Now().Unix(), 36),
+	}
+}
+
+func (s *MemoryStore) box(owner Address, create bool) *memoryBox {
+	key := owner.String()
+	s.mu.RLock()
+	b := s.boxes[key]
+	s.mu.RUnlock()
+	if b != nil || !create {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b = s.boxes[key]; b == nil {
+		b = &memoryBox{}
+		s.boxes[key] = b
+	}
+	return b
+}
+
+// Deliver implements Store.
+func (s *MemoryStore) Deliver(owner Address, data []byte) (string, error) {
+	id := fmt.Sprintf("%s.%d", s.epoch, s.seq.Add(1))
+	b := s.box(owner, true)
+	b.mu.Lock()
+	b.msgs = append(b.msgs, memoryMessage{id: id, data: data})
+	b.mu.Unlock()
+	return id, nil
+}
+
+// List implements Store.
+func (s *MemoryStore) List(owner Address) ([]MessageInfo, error) {
+	b := s.box(owner, false)
+	if b == nil {
+		return nil, nil
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	infos := make([]MessageInfo, len(b.msgs))
+	for i, m := range b.msgs {
+		infos[i] = MessageInfo{ID: m.id, Size: int64(len(m.data))}
+	}
+	return infos, nil
+}
+
+// Read implements Store.
+func (s *MemoryStore) Read(owner Address, id string) ([]byte, error) {
+	if b := s.box(owner, false); b != nil {
+		b.mu.RLock()
+		defer b.mu.RUnlock()
+		for _, m := range b.msgs {
+			if m.id == id {
+				return m.data, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
+}
+
+// Delete implements Store.
+func (s *MemoryStore) Delete(owner Address, ids []string) error {
+	b := s.box(owner, false)
+	if b == nil {
+		return nil
+	}
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.msgs[:0]
+	for _, m := range b.msgs {
+		if !gone[m.id] {
+			kept = append(kept, m)
+		}
+	}
+	clear(b.msgs[len(kept):])
+	b.msgs = kept
+	return nil
+}
+
+// mailboxLocks gives POP3 sessions exclusive access to a mailbox
+// (RFC 1939 section 8: the maildrop is locked while a session is open).
+type mailboxLocks struct {
+	mu     sync.Mutex
+	locked map[string]bool
+}
+
+// tryLock locks owner's mailbox and returns an unlock function, or false
+// when another session holds it.
+func (l *mailboxLocks) tryLock(owner Address) (unlock func(), ok bool) {
+	key := owner.String()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.locked == nil {
+		l.locked = make(map[string]bool)
+	}
+	if l.locked[key] {
+		return nil, false
+	}
+	l.locked[key] = true
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.locked, key)
+	}, true
+}

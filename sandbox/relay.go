@@ -1,0 +1,338 @@
+package sandbox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"maillab/trace"
+)
+
+// envelope is a message waiting in a provider's relay queue for the
+// recipients of one other domain.
+type envelope struct {
+	ID       string    // the queue id given in the 250 reply
+	From     string    // reverse-path; "" for a bounce
+	To       []Address // all in one domain
+	Data     []byte    // the message, CRLF line ends, stamped
+	Received time.Time // when this provider accepted it
+	Attempts int
+	NextTry  time.Time
+	LastErr  string // why the last attempt failed
+}
+
+// relayQueue holds a provider's outgoing mail and delivers it, retrying
+// temporary failures every RetryInterval until MaxQueueAge.
+type relayQueue struct {
+	sb   *Sandbox
+	p    *Provider
+	mu   sync.Mutex
+	held []*envelope
+	wake chan struct{}
+	busy sync.WaitGroup
+}
+
+func newRelayQueue(sb *Sandbox, p *Provider) *relayQueue {
+	return &relayQueue{sb: sb, p: p, wake: make(chan struct{}, 1)}
+}
+
+// add queues e and wakes the worker.
+func (q *relayQueue) add(e *envelope) {
+	q.mu.Lock()
+	q.held = append(q.held, e)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Len returns how many envelopes are waiting.
+func (q *relayQueue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.held)
+}
+
+// run delivers queued mail until done is closed.
+func (q *relayQueue) run(done <-chan struct{}) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := q.startDue()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(time.Until(next), time.Millisecond)
+		}
+		timer.Reset(wait)
+		select {
+		case <-done:
+			q.busy.Wait()
+			return
+		case <-q.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// startDue starts an attempt for every envelope whose time has come and
+// returns when the next one is due.
+func (q *relayQueue) startDue() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := time.Now()
+	var next time.Time
+	kept := q.held[:0]
+	for _, e := range q.held {
+		if e.NextTry.After(now) {
+			kept = append(kept, e)
+			if next.IsZero() || e.NextTry.Before(next) {
+				next = e.NextTry
+			}
+			continue
+		}
+		q.busy.Add(1)
+		go q.attempt(e)
+	}
+	clear(q.held[len(kept):])
+	q.held = kept
+	return next
+}
+
+// attempt tries to deliver e once and decides what happens next.
+func (q *relayQueue) attempt(e *envelope) {
+	defer q.busy.Done()
+	e.Attempts++
+	results, err := q.sb.relayOnce(q.p, e)
+	var retry []Address
+	var failed []failure
+	for _, r := range e.To {
+		res, ok := results[r]
+		switch {
+		case ok && res.code/100 == 2:
+			continue
+		case ok && res.code/100 == 5:
+			failed = append(failed, failure{rcpt: r, reply: res})
+		default:
+			retry = append(retry, r)
+		}
+	}
+	if err != nil {
+		e.LastErr = err.Error()
+	}
+	if len(failed) > 0 {
+		q.sb.bounce(q.p, e, failed)
+	}
+	if len(retry) == 0 {
+		return
+	}
+	e.To = retry
+	if time.Since(e.Received) >= q.sb.cfg.MaxQueueAge {
+		q.sb.bounce(q.p, e, expired(e))
+		return
+	}
+	e.NextTry = time.Now().Add(q.sb.cfg.RetryInterval)
+	q.sb.internal(q.p.SMTPHost, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
+		e.ID, e.To[0].Domain, e.Attempts, e.LastErr, q.sb.cfg.RetryInterval), messageRef(e.Data))
+	q.add(e)
+}
+
+// rcptResult is what the next hop answered for one recipient.
+type rcptResult struct {
+	code int
+	text string // the whole reply, e.g. "550 5.1.1 <x@sina.com>: no such user here"
+}
+
+// failure is one recipient that cannot be delivered, and why.
+type failure struct {
+	rcpt  Address
+	reply rcptResult
+}
+
+// expired turns every still-waiting recipient into a failure.
+func expired(e *envelope) []failure {
+	f := make([]failure, len(e.To))
+	for i, r := range e.To {
+		f[i] = failure{rcpt: r, reply: rcptResult{code: 0, text: "gave up after " + e.Received.Format(time.RFC1123Z) + ": " + e.LastErr}}
+	}
+	return f
+}
+
+// relayOnce looks up the next hop for e's domain and speaks SMTP to it with
+// go-smtp's client. It returns the answer for each recipient it got one for.
+func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResult, error) {
+	domain := e.To[0].Domain
+	peer, addr, ok := sb.route(domain)
+	if !ok {
+		return nil, fmt.Errorf("no route to %s", domain)
+	}
+	sb.internal(from.SMTPHost, 2, fmt.Sprintf("MX look-up: %s is served by %s (%s); relaying %s there", domain, peer.SMTPHost, addr, e.ID), messageRef(e.Data))
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost, addr, err)
+	}
+	if sb.cfg.TapRelay && sb.Events.Active() {
+		conn = trace.NewTap(conn, trace.TapConfig{
+			Side: trace.ClientSide, Proto: "SMTP", Step: 2,
+			Client: from.SMTPHost, Server: peer.SMTPHost,
+			Session: "relay " + from.SMTPHost, Sink: sb.Events.Publish,
+		})
+	}
+	conn.SetDeadline(time.Now().Add(5 * time.Minute))
+	c := smtp.NewClient(conn)
+	defer c.Close()
+	return sendEnvelope(c, from.SMTPHost, e)
+}
+
+// sendEnvelope runs one SMTP transaction for e on a connected client.
+func sendEnvelope(c *smtp.Client, helo string, e *envelope) (map[Address]rcptResult, error) {
+	results := make(map[Address]rcptResult, len(e.To))
+	if err := c.Hello(helo); err != nil {
+		return nil, fmt.Errorf("EHLO: %w", err)
+	}
+	if err := c.Mail(e.From, &smtp.MailOptions{Size: int64(len(e.Data))}); err != nil {
+		return allFailed(e.To, err), fmt.Errorf("MAIL FROM: %w", err)
+	}
+	var accepted []Address
+	for _, r := range e.To {
+		if err := c.Rcpt(r.String(), nil); err != nil {
+			results[r] = resultOf(err)
+			continue
+		}
+		accepted = append(accepted, r)
+	}
+	if len(accepted) == 0 {
+		c.Quit()
+		return results, nil
+	}
+	res, err := writeData(c, e.Data)
+	for _, r := range accepted {
+		results[r] = res
+	}
+	c.Quit()
+	return results, err
+}
+
+// writeData sends DATA, the message and the final "."; it returns the
+// server's answer to the whole message.
+func writeData(c *smtp.Client, data []byte) (rcptResult, error) {
+	w, err := c.Data()
+	if err != nil {
+		return resultOf(err), fmt.Errorf("DATA: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return rcptResult{}, fmt.Errorf("sending the message: %w", err)
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return resultOf(err), fmt.Errorf("end of data: %w", err)
+	}
+	return rcptResult{code: 250, text: "250 " + resp.StatusText}, nil
+}
+
+// resultOf turns a client error into a reply; network errors have code 0
+// (try again later).
+func resultOf(err error) rcptResult {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		text := fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message)
+		if se.EnhancedCode == smtp.NoEnhancedCode || se.EnhancedCode[0] == 0 {
+			text = fmt.Sprintf("%d %s", se.Code, se.Message)
+		}
+		return rcptResult{code: se.Code, text: text}
+	}
+	return rcptResult{code: 0, text: err.Error()}
+}
+
+func allFailed(to []Address, err error) map[Address]rcptResult {
+	res := resultOf(err)
+	m := make(map[Address]rcptResult, len(to))
+	for _, r := range to {
+		m[r] = res
+	}
+	return m
+}
+
+// bounce tells the sender of e that some recipients failed, with a
+// delivery status notification (RFC 3464) in the sender's mailbox. Bounces
+// themselves (null sender) are never bounced.
+func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
+	rcpts := make([]string, len(failed))
+	for i, f := range failed {
+		rcpts[i] = f.rcpt.String()
+	}
+	sb.internal(p.SMTPHost, 2, fmt.Sprintf("%s undeliverable to %v: %s", e.ID, rcpts, failed[0].reply.text), messageRef(e.Data))
+	if e.From == "" {
+		return
+	}
+	sender, err := ParseAddress(e.From)
+	if err != nil {
+		return
+	}
+	id := sb.newQueueID()
+	dsn := deliveryReport(p, id, e, failed, time.Now())
+	owner, ok := sb.world.Provider(sender.Domain)
+	switch {
+	case !ok:
+		return // never send outside the world
+	case owner == p:
+		sb.deliverLocal(p, id, dsn, []Address{sender})
+	default:
+		sb.enqueue(p, &envelope{ID: id, From: "", To: []Address{sender}, Data: dsn, Received: time.Now()})
+	}
+}
+
+// deliveryReport builds a multipart/report delivery status notification.
+func deliveryReport(p *Provider, id string, e *envelope, failed []failure, now time.Time) []byte {
+	boundary := "=_maillab_" + id
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", p.Domain)
+	fmt.Fprintf(&b, "To: <%s>\r\n", e.From)
+	b.WriteString("Subject: Undelivered Mail Returned to Sender\r\n")
+	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <%s@%s>\r\n", now.Format(time.RFC1123Z), id, p.SMTPHost)
+	b.WriteString("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n")
+	fmt.Fprintf(&b, "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"%s\"\r\n\r\n", boundary)
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", boundary)
+	fmt.Fprintf(&b, "This is the mail system at %s.\r\n\r\nYour message %s could not be delivered to:\r\n\r\n", p.SMTPHost, e.ID)
+	for _, f := range failed {
+		fmt.Fprintf(&b, "<%s>: %s\r\n", f.rcpt, f.reply.text)
+	}
+	fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary)
+	fmt.Fprintf(&b, "Reporting-MTA: dns; %s\r\nArrival-Date: %s\r\n", p.SMTPHost, e.Received.Format(time.RFC1123Z))
+	for _, f := range failed {
+		fmt.Fprintf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: %s\r\n", f.rcpt, dsnStatus(f.reply))
+		if f.reply.code != 0 {
+			fmt.Fprintf(&b, "Diagnostic-Code: smtp; %s\r\n", f.reply.text)
+		}
+	}
+	fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary)
+	b.Write(headerSection(e.Data))
+	fmt.Fprintf(&b, "\r\n--%s--\r\n", boundary)
+	return b.Bytes()
+}
+
+// dsnStatus picks the enhanced status code of a failure: the one in the
+// reply, or 4.4.7 (delivery time expired) when the queue gave up.
+func dsnStatus(r rcptResult) string {
+	var a, b, c int
+	if _, err := fmt.Sscanf(r.text, "%d %d.%d.%d", new(int), &a, &b, &c); err == nil && a >= 2 {
+		return fmt.Sprintf("%d.%d.%d", a, b, c)
+	}
+	if r.code == 0 {
+		return "4.4.7"
+	}
+	return fmt.Sprintf("%d.0.0", r.code/100)
+}
+
+// headerSection returns the header lines of msg (up to the blank line).
+func headerSection(msg []byte) []byte {
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return msg[:i+2]
+	}
+	return msg
+}

@@ -1,0 +1,519 @@
+package sandbox
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"maillab/trace"
+)
+
+// Limits of the SMTP server (RFC 5321 section 4.5.3.1 gives the minimums).
+const (
+	maxCommandLine = 510       // octets of a command line, without CRLF (512 with it)
+	maxAuthLine    = 12288     // octets of an AUTH answer (RFC 4954 section 4)
+	maxDataLine    = 64 * 1024 // octets of one line of message content
+	maxBadCommands = 10        // then 421 and close
+	maxAuthFails   = 3         // then 421 and close
+)
+
+// smtpState is where an SMTP session is in its conversation.
+type smtpState int
+
+const (
+	smtpGreeted   smtpState = iota // greeting sent, waiting for HELO or EHLO
+	smtpReady                      // HELO/EHLO done, no transaction open
+	smtpMail                       // MAIL FROM given, waiting for RCPT TO
+	smtpRecipient                  // at least one RCPT TO accepted, DATA may follow
+)
+
+// smtpSession is one client's connection to a provider's SMTP server.
+type smtpSession struct {
+	sb   *Sandbox
+	p    *Provider
+	conn net.Conn
+	tap  *trace.Tap // nil when nobody is listening
+	in   *lineReader
+	out  *textproto.Writer
+
+	state    smtpState
+	helo     string   // the name the client gave in HELO/EHLO
+	esmtp    bool     // EHLO (not HELO) was used
+	user     *Address // the logged-in account, nil before AUTH
+	from     string   // reverse-path of the open transaction ("" for <>)
+	rcpts    []Address
+	badCmds  int
+	badAuths int
+	quit     bool
+}
+
+func (sb *Sandbox) newSMTPSession(p *Provider, conn net.Conn, label string) *smtpSession {
+	s := &smtpSession{sb: sb, p: p, conn: conn}
+	if sb.cfg.TapServers && sb.Events.Active() {
+		s.tap = trace.NewTap(conn, trace.TapConfig{
+			Side: trace.ServerSide, Proto: "SMTP", Step: 1,
+			Client: conn.RemoteAddr().String(), Server: p.SMTPHost,
+			Session: label, Sink: sb.Events.Publish,
+		})
+		conn = s.tap
+	}
+	s.in = newLineReader(conn, sb.cfg.IdleTimeout)
+	s.out = textproto.NewWriter(bufio.NewWriter(conn))
+	return s
+}
+
+// serve runs the session until the client quits, the connection drops or
+// the sandbox shuts down.
+func (s *smtpSession) serve() {
+	defer s.conn.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)
+			s.reply(replyInternal, s.p.SMTPHost)
+		}
+	}()
+	s.reply(replyGreeting, s.p.SMTPHost)
+	for !s.quit {
+		line, err := s.in.readLine(maxCommandLine)
+		if err != nil && !s.lineError(err) {
+			return
+		}
+		if err == nil {
+			s.handle(string(line))
+		}
+	}
+}
+
+// lineError answers a failed read and reports whether the session goes on.
+func (s *smtpSession) lineError(err error) bool {
+	switch {
+	case errors.Is(err, errLineTooLong):
+		s.reply(replyLineTooLong, maxCommandLine+2)
+		return s.countBad()
+	case s.sb.closing.Load():
+		s.reply(replyShutdown, s.p.SMTPHost)
+	case isTimeout(err):
+		s.reply(replyIdle, s.p.SMTPHost)
+	}
+	return false
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// countBad counts a bad command and reports whether the session goes on.
+func (s *smtpSession) countBad() bool {
+	s.badCmds++
+	if s.badCmds >= maxBadCommands {
+		s.reply(replyTooManyErrors, s.p.SMTPHost)
+		s.quit = true
+		return false
+	}
+	return true
+}
+
+// reply sends one reply line. Arguments are cleaned of control characters,
+// so nothing a client sent can inject a line into the reply.
+func (s *smtpSession) reply(r SMTPReply, args ...any) {
+	s.replyLines(r, formatReply(r.Text, args...))
+}
+
+// replyLines sends a reply of one or more lines ("250-..." then "250 ...").
+func (s *smtpSession) replyLines(r SMTPReply, lines ...string) {
+	for i, text := range lines {
+		sep := "-"
+		if i == len(lines)-1 {
+			sep = " "
+		}
+		if r.Enhanced != "" {
+			text = r.Enhanced + " " + text
+		}
+		s.out.W.WriteString(strconv.Itoa(r.Code) + sep + text + "\r\n")
+	}
+	s.out.W.Flush()
+}
+
+// formatReply fills a reply text and strips control characters from the
+// result (no reply injection).
+func formatReply(format string, args ...any) string {
+	text := format
+	if len(args) > 0 {
+		text = fmt.Sprintf(format, args...)
+	}
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, text)
+}
+
+// handle runs one command line.
+func (s *smtpSession) handle(line string) {
+	verb, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	switch strings.ToUpper(verb) {
+	case "HELO":
+		s.hello(arg, false)
+	case "EHLO":
+		s.hello(arg, true)
+	case "AUTH":
+		s.auth(arg)
+	case "MAIL":
+		s.mail(arg)
+	case "RCPT":
+		s.rcpt(arg)
+	case "DATA":
+		s.data(arg)
+	case "RSET":
+		s.reset()
+		s.reply(replyReset)
+	case "NOOP":
+		s.reply(replyOK)
+	case "VRFY":
+		s.reply(replyVrfy)
+	case "EXPN", "TURN", "ETRN", "STARTTLS", "BDAT":
+		s.reply(replyNotImpl, strings.ToUpper(verb))
+	case "HELP":
+		s.replyLines(replyHelp, smtpHelpText...)
+	case "QUIT":
+		s.reply(replyBye, s.p.SMTPHost)
+		s.quit = true
+	default:
+		s.reply(replyUnknownCmd, printable(verb, 20))
+		s.countBad()
+	}
+}
+
+// printable shortens s to at most n runes for an error reply.
+func printable(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "..."
+	}
+	return s
+}
+
+// reset ends any open mail transaction (RSET, and a new HELO/EHLO).
+func (s *smtpSession) reset() {
+	if s.state > smtpReady {
+		s.state = smtpReady
+	}
+	s.from, s.rcpts = "", nil
+}
+
+// fail sends an error reply and counts it towards the bad-command limit.
+func (s *smtpSession) fail(r SMTPReply, args ...any) {
+	s.reply(r, args...)
+	s.countBad()
+}
+
+func (s *smtpSession) hello(name string, esmtp bool) {
+	verb := "HELO"
+	if esmtp {
+		verb = "EHLO"
+	}
+	if name == "" || strings.ContainsAny(name, " \t") {
+		s.fail(replyBadArgs, verb+" needs your name, e.g. "+verb+" me")
+		return
+	}
+	s.reset()
+	s.state, s.helo, s.esmtp = smtpReady, name, esmtp
+	if s.tap != nil && s.sb.world.IsServerName(name) {
+		s.tap.SetStep(2) // another provider is relaying
+	}
+	greets := formatReply(replyHelo.Text, s.p.SMTPHost, name)
+	if !esmtp {
+		s.reply(replyHelo, s.p.SMTPHost, name)
+		return
+	}
+	s.replyLines(replyEhlo,
+		greets,
+		"SIZE "+strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10),
+		"8BITMIME",
+		"ENHANCEDSTATUSCODES",
+		"AUTH LOGIN PLAIN",
+		"HELP",
+	)
+}
+
+// mail handles MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME].
+func (s *smtpSession) mail(arg string) {
+	switch {
+	case s.state == smtpGreeted:
+		s.fail(replyBadSequence, "say HELO or EHLO first")
+		return
+	case s.state >= smtpMail:
+		s.fail(replyBadSequence, "sender already given (RSET to start over)")
+		return
+	}
+	path, params, ok := cutPath(arg, "FROM:")
+	if !ok {
+		s.fail(replyBadArgs, "MAIL FROM:<address>")
+		return
+	}
+	if path != "" {
+		if _, err := ParseAddress(path); err != nil {
+			s.fail(replyBadSender, printable(path, 64))
+			return
+		}
+	}
+	if !s.mailParams(params) {
+		return
+	}
+	s.from, s.state = path, smtpMail
+	s.reply(replySenderOK, path)
+}
+
+// mailParams checks MAIL's ESMTP parameters and answers when one is wrong.
+func (s *smtpSession) mailParams(params []string) bool {
+	for _, p := range params {
+		key, value, _ := strings.Cut(p, "=")
+		switch strings.ToUpper(key) {
+		case "SIZE":
+			n, err := strconv.ParseInt(value, 10, 64)
+			if err != nil || n < 0 {
+				s.fail(replyBadArgs, "SIZE=<octets>")
+				return false
+			}
+			if n > s.sb.cfg.MaxMessageSize {
+				s.fail(replyTooBig, s.sb.cfg.MaxMessageSize)
+				return false
+			}
+		case "BODY":
+			if v := strings.ToUpper(value); v != "7BIT" && v != "8BITMIME" {
+				s.fail(replyBadParam, printable(p, 40))
+				return false
+			}
+		case "AUTH":
+			// RFC 4954 section 5: accepted and not trusted.
+		default:
+			s.fail(replyBadParam, printable(p, 40))
+			return false
+		}
+	}
+	return true
+}
+
+// cutPath parses "FROM:<path> params" (or "TO:"), allowing a space after
+// the colon and, leniently, a path without angle brackets.
+func cutPath(arg, prefix string) (path string, params []string, ok bool) {
+	if len(arg) < len(prefix) || !strings.EqualFold(arg[:len(prefix)], prefix) {
+		return "", nil, false
+	}
+	rest := strings.TrimLeft(arg[len(prefix):], " ")
+	if strings.HasPrefix(rest, "<") {
+		end := strings.IndexByte(rest, '>')
+		if end < 0 {
+			return "", nil, false
+		}
+		path, rest = rest[1:end], rest[end+1:]
+		if rest != "" && rest[0] != ' ' {
+			return "", nil, false
+		}
+	} else {
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			return "", nil, false
+		}
+		path, rest = fields[0], strings.Join(fields[1:], " ")
+	}
+	return stripSourceRoute(path), strings.Fields(rest), true
+}
+
+// stripSourceRoute drops an obsolete source route ("@a,@b:user@c").
+func stripSourceRoute(path string) string {
+	if strings.HasPrefix(path, "@") {
+		if i := strings.IndexByte(path, ':'); i >= 0 {
+			return path[i+1:]
+		}
+	}
+	return path
+}
+
+// rcpt handles RCPT TO:<address>: local users are accepted from anyone,
+// other sandbox domains only after AUTH, the rest of the world never.
+func (s *smtpSession) rcpt(arg string) {
+	if s.state < smtpMail {
+		s.fail(replyBadSequence, "need MAIL FROM before RCPT TO")
+		return
+	}
+	path, params, ok := cutPath(arg, "TO:")
+	if !ok || path == "" {
+		s.fail(replyBadArgs, "RCPT TO:<address>")
+		return
+	}
+	if len(params) > 0 {
+		s.fail(replyBadParam, printable(params[0], 40))
+		return
+	}
+	addr, err := ParseAddress(path)
+	if err != nil {
+		s.fail(replyBadRecipient, printable(path, 64))
+		return
+	}
+	if len(s.rcpts) >= s.sb.cfg.MaxRecipients {
+		s.reply(replyTooManyRcpts, s.sb.cfg.MaxRecipients)
+		return
+	}
+	if r, args, ok := s.checkRecipient(addr); !ok {
+		s.fail(r, args...)
+		return
+	} else {
+		s.rcpts, s.state = append(s.rcpts, addr), smtpRecipient
+		s.reply(r, args...)
+	}
+}
+
+// checkRecipient decides on one recipient and returns the reply to send.
+func (s *smtpSession) checkRecipient(addr Address) (SMTPReply, []any, bool) {
+	owner, ok := s.sb.world.Provider(addr.Domain)
+	switch {
+	case !ok:
+		return replyNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
+	case owner == s.p:
+		if _, _, known := s.sb.world.Account(addr); !known {
+			return replyNoSuchUser, []any{addr.String()}, false
+		}
+		return replyRecipientOK, []any{addr.String()}, true
+	case s.user == nil:
+		return replyRelayDenied, []any{addr.String(), addr.Domain}, false
+	default:
+		return replyRelayOK, []any{addr.String(), owner.SMTPHost}, true
+	}
+}
+
+// domainList names the world's domains for a reply, e.g. "sohu.com and sina.com".
+func (w *World) domainList() string {
+	names := make([]string, len(w.Providers))
+	for i, p := range w.Providers {
+		names[i] = p.Domain
+	}
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// data handles DATA: 354, the content up to ".", then delivery.
+func (s *smtpSession) data(arg string) {
+	switch {
+	case arg != "":
+		s.fail(replyBadArgs, "DATA takes no argument")
+		return
+	case s.state < smtpMail:
+		s.fail(replyBadSequence, "need MAIL FROM and RCPT TO before DATA")
+		return
+	case s.state < smtpRecipient:
+		s.fail(replyBadSequence, "need RCPT TO before DATA")
+		return
+	}
+	s.reply(replyStartData)
+	content, failure, err := s.readContent()
+	if err != nil {
+		s.lineError(err)
+		s.quit = true
+		return
+	}
+	if failure != nil {
+		s.reply(*failure, failureArg(*failure, s.sb.cfg.MaxMessageSize))
+		s.reset()
+		return
+	}
+	s.accept(content)
+	s.reset()
+}
+
+func failureArg(r SMTPReply, maxSize int64) any {
+	if r == replyTooBig {
+		return maxSize
+	}
+	return maxDataLine
+}
+
+// readContent reads message lines up to the "." line, undoing
+// dot-stuffing and storing CRLF line ends. A message too big or with an
+// overlong line is read to its end and refused (failure is set).
+func (s *smtpSession) readContent() (content []byte, failure *SMTPReply, err error) {
+	var buf []byte
+	limit := s.sb.cfg.MaxMessageSize
+	for {
+		line, err := s.in.readLine(maxDataLine)
+		switch {
+		case errors.Is(err, errLineTooLong):
+			failure = &replyDataLine
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		if len(line) == 1 && line[0] == '.' {
+			return buf, failure, nil
+		}
+		if len(line) > 0 && line[0] == '.' {
+			line = line[1:] // dot-unstuffing (RFC 5321 section 4.5.2)
+		}
+		if failure != nil {
+			continue
+		}
+		if int64(len(buf)+len(line)+2) > limit {
+			failure, buf = &replyTooBig, nil
+			continue
+		}
+		buf = append(buf, line...)
+		buf = append(buf, '\r', '\n')
+	}
+}
+
+// accept stamps the message and hands it to delivery: local mailboxes at
+// once, other providers through the relay queue.
+func (s *smtpSession) accept(content []byte) {
+	id := s.sb.newQueueID()
+	msg := s.stamp(id, content)
+	var local, remote []Address
+	for _, r := range s.rcpts {
+		if p, _ := s.sb.world.Provider(r.Domain); p == s.p {
+			local = append(local, r)
+		} else {
+			remote = append(remote, r)
+		}
+	}
+	if err := s.sb.deliverLocal(s.p, id, msg, local); err != nil {
+		s.reply(replyStoreFailed, err.Error())
+		return
+	}
+	if len(remote) > 0 {
+		if err := s.sb.enqueue(s.p, &envelope{ID: id, From: s.from, To: remote, Data: msg, Received: time.Now()}); err != nil {
+			s.reply(replyStoreFailed, err.Error())
+			return
+		}
+	}
+	s.reply(replyQueued, id)
+}
+
+// stamp prepends this hop's Received: header and adds Date: and
+// Message-ID: when the client left them out.
+func (s *smtpSession) stamp(id string, content []byte) []byte {
+	with := "SMTP"
+	if s.esmtp {
+		with = "ESMTP"
+	}
+	if s.user != nil {
+		with += "A" // RFC 3848: authenticated
+	}
+	now := time.Now()
+	host, _, _ := net.SplitHostPort(s.conn.RemoteAddr().String())
+	received := fmt.Sprintf("Received: from %s (%s [%s])\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
+		formatReply("%s", s.helo), host, host, s.p.SMTPHost, with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+	extra := missingHeaders(content, now, id, s.p.SMTPHost)
+	out := make([]byte, 0, len(received)+len(extra)+len(content))
+	out = append(out, received...)
+	out = append(out, extra...)
+	return append(out, content...)
+}
