@@ -43,19 +43,19 @@ var (
 	popGreeting     = POP3Reply{true, "", "%s POP3 maillab sandbox ready"}
 	popCapa         = POP3Reply{true, "", "capability list follows"}
 	popUserOK       = POP3Reply{true, "", "now send PASS for %s"}
-	popLoggedIn     = POP3Reply{true, "", "%s has %d messages (%d octets)"}
+	popLoggedIn     = POP3Reply{true, "", "%s has %s (%d octets)"}
 	popStat         = POP3Reply{true, "", "%d %d"}
-	popListAll      = POP3Reply{true, "", "%d messages (%d octets)"}
+	popListAll      = POP3Reply{true, "", "%s (%d octets)"}
 	popListOne      = POP3Reply{true, "", "%d %d"}
 	popRetr         = POP3Reply{true, "", "%d octets"}
 	popTop          = POP3Reply{true, "", "top of message %d follows"}
 	popUidlAll      = POP3Reply{true, "", "unique-id listing follows"}
 	popUidlOne      = POP3Reply{true, "", "%d %s"}
 	popDeleted      = POP3Reply{true, "", "message %d marked for deletion"}
-	popReset        = POP3Reply{true, "", "maildrop has %d messages (%d octets)"}
+	popReset        = POP3Reply{true, "", "maildrop has %s (%d octets)"}
 	popNoop         = POP3Reply{true, "", "still here"}
 	popBye          = POP3Reply{true, "", "%s signing off"}
-	popByeUpdate    = POP3Reply{true, "", "%s signing off (%d messages left)"}
+	popByeUpdate    = POP3Reply{true, "", "%s signing off (%s left)"}
 	popAuthFailed   = POP3Reply{false, "AUTH", "invalid user name or password"}
 	popInUse        = POP3Reply{false, "IN-USE", "mailbox of %s is in use by another session"}
 	popNeedUser     = POP3Reply{false, "", "send USER first"}
@@ -250,8 +250,8 @@ func (s *pop3Session) pass(password string) {
 	}
 	s.owner, s.unlock, s.msgs, s.deleted = &addr, unlock, msgs, make([]bool, len(msgs))
 	n, size := s.totals()
-	s.sb.internal(s.p.POP3Host, 5, fmt.Sprintf("opened and locked %s's mailbox: %d messages, %d octets", addr, n, size), "")
-	s.reply(popLoggedIn, addr, n, size)
+	s.sb.internal(s.p.POP3Host, addr.String()+"'s mailbox", 4, fmt.Sprintf("opened and locked %s's mailbox: %s, %d octets", addr, messages(n), size), "")
+	s.reply(popLoggedIn, addr, messages(n), size)
 }
 
 // totals counts the messages not marked as deleted and their octets.
@@ -287,7 +287,7 @@ func (s *pop3Session) transaction(verb, arg string) {
 	case "RSET":
 		clear(s.deleted)
 		n, size := s.totals()
-		s.reply(popReset, n, size)
+		s.reply(popReset, messages(n), size)
 	case "USER", "PASS", "APOP", "AUTH":
 		s.fail(popLoggedInAlr)
 	default:
@@ -326,7 +326,7 @@ func (s *pop3Session) list(arg string) {
 		}
 	}
 	n, size := s.totals()
-	s.multiLine(popListAll, []any{n, size}, b.Bytes())
+	s.multiLine(popListAll, []any{messages(n), size}, b.Bytes())
 }
 
 func (s *pop3Session) uidl(arg string) {
@@ -364,7 +364,7 @@ func (s *pop3Session) retr(arg string) {
 	if !ok {
 		return
 	}
-	s.sb.internal(s.p.POP3Host, 6, fmt.Sprintf("read message %d (%s, %d octets) from %s's mailbox", i+1, s.msgs[i].ID, len(data), s.owner), messageRef(data))
+	s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 5, fmt.Sprintf("read message %d (%s, %d octets) from %s's mailbox", i+1, s.msgs[i].ID, len(data), s.owner), messageRef(data))
 	s.multiLine(popRetr, []any{len(data)}, data)
 }
 
@@ -424,8 +424,16 @@ func (s *pop3Session) quitSession() {
 		return
 	}
 	if len(gone) > 0 {
-		s.sb.internal(s.p.POP3Host, 6, fmt.Sprintf("deleted %d messages from %s's mailbox", len(gone), s.owner), "")
+		s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 6, fmt.Sprintf("deleted %d messages from %s's mailbox", len(gone), s.owner), "")
 	}
 	n, _ := s.totals()
-	s.reply(popByeUpdate, s.p.POP3Host, n)
+	s.reply(popByeUpdate, s.p.POP3Host, messages(n))
+}
+
+// messages says "1 message" or "2 messages".
+func messages(n int) string {
+	if n == 1 {
+		return "1 message"
+	}
+	return strconv.Itoa(n) + " messages"
 }

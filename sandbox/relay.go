@@ -128,6 +128,9 @@ func (q *relayQueue) attempt(e *envelope) {
 	if len(failed) > 0 {
 		q.sb.bounce(q.p, e, failed)
 	}
+	if delivered := len(e.To) - len(failed) - len(retry); delivered > 0 {
+		q.sb.internal(q.p.SMTPHost, e.To[0].Domain, 2, fmt.Sprintf("relayed %s to %s: %d of %d recipients accepted", e.ID, e.To[0].Domain, delivered, len(e.To)), messageRef(e.Data))
+	}
 	if len(retry) == 0 {
 		return
 	}
@@ -137,7 +140,7 @@ func (q *relayQueue) attempt(e *envelope) {
 		return
 	}
 	e.NextTry = time.Now().Add(q.sb.cfg.RetryInterval)
-	q.sb.internal(q.p.SMTPHost, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
+	q.sb.internal(q.p.SMTPHost, e.To[0].Domain, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
 		e.ID, e.To[0].Domain, e.Attempts, e.LastErr, q.sb.cfg.RetryInterval), messageRef(e.Data))
 	q.add(e)
 }
@@ -171,7 +174,7 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResul
 	if !ok {
 		return nil, fmt.Errorf("no route to %s", domain)
 	}
-	sb.internal(from.SMTPHost, 2, fmt.Sprintf("MX look-up: %s is served by %s (%s); relaying %s there", domain, peer.SMTPHost, addr, e.ID), messageRef(e.Data))
+	sb.internal(from.SMTPHost, peer.SMTPHost, 2, fmt.Sprintf("MX look-up: %s is served by %s (%s); relaying %s there", domain, peer.SMTPHost, addr, e.ID), messageRef(e.Data))
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost, addr, err)
@@ -266,7 +269,7 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	for i, f := range failed {
 		rcpts[i] = f.rcpt.String()
 	}
-	sb.internal(p.SMTPHost, 2, fmt.Sprintf("%s undeliverable to %v: %s", e.ID, rcpts, failed[0].reply.text), messageRef(e.Data))
+	sb.internal(p.SMTPHost, e.From, 2, fmt.Sprintf("%s undeliverable to %v: %s", e.ID, rcpts, failed[0].reply.text), messageRef(e.Data))
 	if e.From == "" {
 		return
 	}

@@ -294,7 +294,7 @@ func (sb *Sandbox) deliverLocal(p *Provider, queueID string, msg []byte, rcpts [
 		if err != nil {
 			return fmt.Errorf("store in %s's mailbox: %w", owner, err)
 		}
-		sb.internal(p.SMTPHost, 3, fmt.Sprintf("stored %s in %s's mailbox as message %s (%d octets)", queueID, owner, id, len(msg)), messageRef(msg))
+		sb.internal(p.SMTPHost, owner.String()+"'s mailbox", 3, fmt.Sprintf("stored %s in %s's mailbox as message %s (%d octets)", queueID, owner, id, len(msg)), messageRef(msg))
 	}
 	return nil
 }
@@ -316,18 +316,20 @@ func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 	for _, d := range order {
 		part := *e
 		part.To = byDomain[d]
-		sb.internal(p.SMTPHost, 2, fmt.Sprintf("%s is not a %s domain: queued %s for relay to %s", d, p.Domain, e.ID, d), messageRef(e.Data))
+		peer, _ := sb.world.Provider(d)
+		sb.internal(p.SMTPHost, peer.SMTPHost, 2, fmt.Sprintf("%s is not a %s domain: queued %s for relay to %s", d, p.Domain, e.ID, d), messageRef(e.Data))
 		q.add(&part)
 	}
 	return nil
 }
 
 // internal publishes an Event for something the sandbox did.
-func (sb *Sandbox) internal(who string, step int, line, ref string) {
+// who is the server acting, about what it acts on (a mailbox, a domain).
+func (sb *Sandbox) internal(who, about string, step int, line, ref string) {
 	if !sb.Events.Active() {
 		return
 	}
-	sb.Events.Publish(trace.Event{Time: time.Now(), Step: step, From: who, Kind: trace.Internal, Line: line, Ref: ref})
+	sb.Events.Publish(trace.Event{Time: time.Now(), Step: step, From: who, To: about, Kind: trace.Internal, Line: line, Ref: ref})
 }
 
 // newQueueID returns a new, unique queue id such as "7F3A9C01000012".

@@ -199,18 +199,24 @@ func (f *smtpFollower) serverLine(line string) (Kind, int) {
 	return Reply, f.step
 }
 
-// POP3Step is the six-step number of a POP3 command: logging in is step 4,
-// looking into the mailbox step 5, retrieving and leaving step 6.
+// POP3Step is the six-step number of a POP3 command: every command is the
+// client talking to the server about its mailbox (step 4); QUIT ends the
+// retrieval (step 6).
 func POP3Step(command string) int {
-	verb, _, _ := strings.Cut(strings.TrimSpace(command), " ")
-	switch strings.ToUpper(verb) {
-	case "STAT", "LIST", "UIDL", "TOP", "DELE", "RSET", "NOOP":
-		return 5
-	case "RETR", "QUIT":
+	if strings.EqualFold(firstWord(command), "QUIT") {
 		return 6
-	default:
-		return 4
 	}
+	return 4
+}
+
+// POP3ReplyStep is the step of the answer to a command: the message that
+// RETR brings back is step 6 (the server hands the message over), the
+// rest belong to their command's step.
+func POP3ReplyStep(command string) int {
+	if strings.EqualFold(firstWord(command), "RETR") {
+		return 6
+	}
+	return POP3Step(command)
 }
 
 // pop3Follower matches each answer to its command (clients may pipeline)
@@ -241,7 +247,7 @@ func (f *pop3Follower) serverLine(line string) (Kind, int) {
 	var cmd string
 	if len(f.pending) > 0 {
 		cmd, f.pending = f.pending[0], f.pending[1:]
-		f.step = POP3Step(cmd)
+		f.step = POP3ReplyStep(cmd)
 	}
 	if strings.HasPrefix(line, "+OK") && pop3MultiLine(cmd) {
 		f.inMulti = true

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+)
+
+// UI rules (after age and gh): data and transcripts go to Out; status,
+// warnings and errors go to ErrOut; messages are lower case without a
+// final period, and an error that the learner can fix comes with a hint.
+
+// IOStreams holds the program's input and output and what they are
+// attached to.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	inTTY    bool
+	outTTY   bool
+	colorEnv bool // colour allowed by the environment (NO_COLOR, TERM, a TTY)
+}
+
+// System returns the process's own streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		inTTY:    isatty.IsTerminal(os.Stdin.Fd()),
+		outTTY:   isatty.IsTerminal(os.Stdout.Fd()),
+		colorEnv: !color.NoColor || os.Getenv("CLICOLOR_FORCE") != "" && os.Getenv("CLICOLOR_FORCE") != "0",
+	}
+}
+
+// InIsTerminal reports whether input comes from a person at a terminal.
+func (s *IOStreams) InIsTerminal() bool { return s.inTTY }
+
+// Color decides whether to colour output for a --color mode.
+func (s *IOStreams) Color(mode string) (bool, error) {
+	switch mode {
+	case "auto", "":
+		return s.colorEnv, nil
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	}
+	return false, fmt.Errorf("--color %q: choose auto, always or never", mode)
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"maillab/sandbox"
+	"maillab/sandbox/play"
+	"maillab/trace"
+)
+
+// playOptions are the inputs of maillab play.
+type playOptions struct {
+	*globalOptions
+	From, To, Subject, Body string
+	Format                  string
+	Step                    bool
+	Delay                   time.Duration
+}
+
+func newCmdPlay(g *globalOptions, runF func(*playOptions) error) *cobra.Command {
+	opts := &playOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "play",
+		Short: "Watch one message travel in six steps, every line explained",
+		Long: `play starts its own sandbox on free loopback ports, sends one message from a
+sohu.com user to a sina.com user and fetches it back over POP3. Every line that
+crosses a socket is shown, grouped under the six steps and explained:
+
+  ① the sender's client hands the message to its provider (SMTP)
+  ② that provider relays it to the recipient's provider (SMTP)
+  ③ the recipient's provider stores it in the mailbox
+  ④ the recipient's client logs in to the POP3 server
+  ⑤ the POP3 server reads the message out of the mailbox
+  ⑥ the POP3 server hands it over, and the client says goodbye
+
+Any sandbox address works; an address that does not exist shows how the
+servers refuse it or bounce it.`,
+		Example: `  maillab play
+  maillab play --step                      # press Enter before each step (for class)
+  maillab play --delay 400ms               # one line at a time, for a projector
+  maillab play --to aaa@sohu.com           # stays inside sohu.com: no relay
+  maillab play --to nobody@sina.com        # watch a bounce
+  maillab play --subject "邮件测试" --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return playRun(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.From, "from", "gacl@sohu.com", "sender: a sandbox account (gacl@sohu.com, aaa@sohu.com, bbb@sina.com, gacl@sina.com)")
+	f.StringVar(&opts.To, "to", "bbb@sina.com", "recipient address")
+	f.StringVar(&opts.Subject, "subject", "hello", "subject of the message")
+	f.StringVar(&opts.Body, "body", "hello gacl", "body of the message")
+	f.StringVar(&opts.Format, "format", "text", "output: text, json (one event per line) or markdown (a handout)")
+	f.BoolVar(&opts.Step, "step", false, "wait for Enter before each step")
+	f.DurationVar(&opts.Delay, "delay", 0, "pause before each line, e.g. 400ms")
+	return cmd
+}
+
+func playRun(cmd *cobra.Command, opts *playOptions) error {
+	useColor, err := opts.useColor()
+	if err != nil {
+		return err
+	}
+	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text"})
+	if err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	if opts.Delay < 0 {
+		return fmt.Errorf("--delay %s: must not be negative", opts.Delay)
+	}
+	if opts.Format == "text" {
+		fmt.Fprint(opts.IO.Out, diagram(opts.From, opts.To))
+	}
+	sink := pacedSink(opts, r)
+	res, err := play.Run(cmd.Context(), play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body, Sink: sink})
+	r.Close()
+	if err != nil {
+		return err
+	}
+	summaryOut := opts.IO.Out
+	if opts.Format == "json" {
+		summaryOut = opts.IO.ErrOut
+	}
+	fmt.Fprintln(summaryOut, summary(opts, res))
+	return nil
+}
+
+// pacedSink annotates each Event and renders it, pausing as --step and
+// --delay ask.
+func pacedSink(opts *playOptions, r trace.Renderer) trace.Sink {
+	ann := trace.NewAnnotator()
+	in := bufio.NewReader(opts.IO.In)
+	var mu sync.Mutex
+	seen := map[int]bool{}
+	return func(e trace.Event) {
+		ann.Annotate(&e)
+		mu.Lock()
+		if opts.Step && e.Step != 0 && !seen[e.Step] {
+			seen[e.Step] = true
+			fmt.Fprintf(opts.IO.ErrOut, "\n[press Enter for step %s] ", trace.StepMark(e.Step))
+			waitEnter(in)
+		}
+		mu.Unlock()
+		if opts.Delay > 0 {
+			time.Sleep(opts.Delay)
+		}
+		r.Render(e)
+	}
+}
+
+// waitEnter reads up to the next newline; at the end of input it returns
+// at once.
+func waitEnter(in *bufio.Reader) {
+	if _, err := in.ReadString('\n'); err == io.EOF {
+		return
+	}
+}
+
+// diagram draws the six steps with the names of this journey.
+func diagram(from, to string) string {
+	fromDomain := domainOf(from)
+	toDomain := domainOf(to)
+	toUser := strings.TrimSuffix(to, "@"+toDomain)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  %-20s%45s\n", from, to)
+	if fromDomain == toDomain {
+		fmt.Fprintf(&b, "   (client) ─①─▶ smtp.%s ──────③──────▶ [%s's mailbox]\n", fromDomain, toUser)
+	} else {
+		fmt.Fprintf(&b, "   (client) ─①─▶ smtp.%s ─②─▶ smtp.%s ─③─▶ [%s's mailbox]\n", fromDomain, toDomain, toUser)
+	}
+	fmt.Fprintf(&b, "                                                          │\n")
+	fmt.Fprintf(&b, "   (client) ◀─⑥─ pop3.%s ◀────────────⑤─────────────┘\n", toDomain)
+	fmt.Fprintf(&b, "            ──④─▶\n")
+	return b.String()
+}
+
+func domainOf(addr string) string {
+	if a, err := sandbox.ParseAddress(addr); err == nil {
+		return a.Domain
+	}
+	return "?"
+}
+
+// summary is the last line: what happened, in numbers.
+func summary(opts *playOptions, res *play.Result) string {
+	took := res.Elapsed.Round(time.Millisecond)
+	switch {
+	case res.Refused != "":
+		return fmt.Sprintf("\nrefused at step ①: %s (after %s)", res.Refused, took)
+	case res.Bounced:
+		return fmt.Sprintf("\nbounced: %s could not be delivered; %s fetched the report (%d octets) in %s", opts.To, opts.From, res.Octets, took)
+	}
+	return fmt.Sprintf("\ndelivered: %s → %s, %d hops (Received: headers), %d octets retrieved, in %s", opts.From, opts.To, res.Hops, res.Octets, took)
+}

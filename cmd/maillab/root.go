@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	IO    *IOStreams
+	Color string // auto, always or never
+}
+
+// useColor resolves --color against the terminal and environment.
+func (g *globalOptions) useColor() (bool, error) { return g.IO.Color(g.Color) }
+
+// Main runs maillab and returns the exit status.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	streams := System()
+	root := newRootCmd(streams)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var quiet *exitError
+		if !errors.As(err, &quiet) {
+			fmt.Fprintf(streams.ErrOut, "maillab: error: %v\n", err)
+		}
+		if quiet != nil {
+			return quiet.code
+		}
+		return 1
+	}
+	return 0
+}
+
+// exitError ends the program with a status and nothing more to say (the
+// command has already said it).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func newRootCmd(streams *IOStreams) *cobra.Command {
+	g := &globalOptions{IO: streams}
+	root := &cobra.Command{
+		Use:   "maillab",
+		Short: "Learn how e-mail really travels, by watching and typing SMTP and POP3",
+		Long: `maillab runs a small world of two mail providers, sohu.com and sina.com, on
+your own machine (loopback only), and shows every line they exchange.
+
+  play       watch one message travel in six steps, every line explained
+  sandbox    run the providers so you can talk to them with telnet, nc or a mail client
+  decode     read Base64, encoded-words and MIME messages you captured
+  encode     make the Base64 that AUTH LOGIN and AUTH PLAIN expect`,
+		Example: `  maillab play
+  maillab play --to aaa@sohu.com --subject "邮件测试" --format markdown > handout.md
+  maillab sandbox
+  maillab decode '=?GBK?B?08q8/rLiytQ=?='`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.PersistentFlags().StringVar(&g.Color, "color", "auto", "colour output: auto (off for NO_COLOR or when not a terminal), always or never")
+	root.AddCommand(
+		newCmdPlay(g, nil),
+		newCmdSandbox(g, nil),
+	)
+	return root
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"maillab/sandbox"
+	"maillab/trace"
+)
+
+// sandboxOptions are the inputs of maillab sandbox.
+type sandboxOptions struct {
+	*globalOptions
+	Listen         string
+	PortOffset     int
+	Only           string
+	RetryInterval  time.Duration
+	MaxQueueAge    time.Duration
+	MaxMessageSize int64
+	MaxConns       int
+	Quiet          bool
+}
+
+func newCmdSandbox(g *globalOptions, runF func(*sandboxOptions) error) *cobra.Command {
+	opts := &sandboxOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run the mail providers and show every line of every session",
+		Long: `sandbox runs sohu.com and sina.com, each with an SMTP server (send and
+receive) and a POP3 server (fetch), and prints a live wiretap of every session,
+your own telnet and nc sessions included. Accounts: gacl and aaa at sohu.com,
+bbb and gacl at sina.com; every password is 123456.
+
+It listens on 127.0.0.1 only, unless --listen says otherwise, and never
+relays mail outside its own two domains. Ctrl-C stops it.`,
+		Example: `  maillab sandbox
+  maillab sandbox --port-offset 1000          # SMTP on 3525/3526, POP3 on 2110/2111
+  maillab sandbox --only sina.com             # one provider per process
+
+  # then, in another terminal:
+  telnet 127.0.0.1 2525`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return sandboxRun(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Listen, "listen", "127.0.0.1", "address to listen on (anything but loopback exposes the sandbox to your network)")
+	f.IntVar(&opts.PortOffset, "port-offset", 0, "add N to every port (when the default ports are taken)")
+	f.StringVar(&opts.Only, "only", "", "run only this provider (sohu.com or sina.com)")
+	f.DurationVar(&opts.RetryInterval, "retry-interval", 10*time.Second, "how often to retry a relay that failed for now")
+	f.DurationVar(&opts.MaxQueueAge, "max-queue-age", time.Hour, "give up relaying (and bounce) after this long")
+	f.Int64Var(&opts.MaxMessageSize, "max-message-size", 10<<20, "largest message accepted, in octets (announced in EHLO SIZE)")
+	f.IntVar(&opts.MaxConns, "max-conns", 200, "most sessions per server at once")
+	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
+	return cmd
+}
+
+func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
+	useColor, err := opts.useColor()
+	if err != nil {
+		return err
+	}
+	if err := checkSandboxFlags(opts); err != nil {
+		return err
+	}
+	sb, err := sandbox.Start(sandbox.Config{
+		Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
+		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
+		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns,
+		TapServers: !opts.Quiet, TapRelay: !opts.Quiet && opts.Only != "",
+	})
+	if err != nil {
+		return err
+	}
+	if !isLoopback(opts.Listen) {
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
+	}
+	printWorld(opts, sb)
+	if !opts.Quiet {
+		r, _ := trace.NewRenderer(opts.IO.Out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
+		ann := trace.NewAnnotator()
+		stop := sb.Events.Subscribe(func(e trace.Event) { ann.Annotate(&e); r.Render(e) })
+		defer stop()
+	}
+	<-cmd.Context().Done()
+	fmt.Fprintln(opts.IO.ErrOut, "\nmaillab: stopping: ending sessions (at most 5 seconds)")
+	sb.Close()
+	for _, p := range sb.Running() {
+		if n := sb.QueueLen(p.Domain); n > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %d messages still queued at %s were not delivered (the queue lives in memory)\n", n, p.Domain)
+		}
+	}
+	return nil
+}
+
+func checkSandboxFlags(opts *sandboxOptions) error {
+	switch {
+	case net.ParseIP(opts.Listen) == nil && opts.Listen != "localhost":
+		return fmt.Errorf("--listen %q: give an IP address such as 127.0.0.1", opts.Listen)
+	case opts.PortOffset < 0 || opts.PortOffset > 60000:
+		return fmt.Errorf("--port-offset %d: must be between 0 and 60000", opts.PortOffset)
+	case opts.MaxMessageSize < 1024:
+		return fmt.Errorf("--max-message-size %d: must be at least 1024 octets", opts.MaxMessageSize)
+	case opts.RetryInterval <= 0 || opts.MaxQueueAge <= 0:
+		return fmt.Errorf("--retry-interval and --max-queue-age must be positive")
+	case opts.MaxConns < 1:
+		return fmt.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// printWorld prints the table of providers, servers and accounts.
+func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
+	out := opts.IO.Out
+	fmt.Fprintf(out, "maillab sandbox: %d mail providers on %s\n\n", len(sb.Running()), opts.Listen)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  domain\tservice\tserver\taddress\taccounts (password "+sandbox.DefaultPassword+")")
+	for _, p := range sb.Running() {
+		ports, _ := sb.Addrs(p.Domain)
+		fmt.Fprintf(tw, "  %s\tSMTP\t%s\t%s\t%s\n", p.Domain, p.SMTPHost, ports.SMTP, strings.Join(p.Users(), ", "))
+		fmt.Fprintf(tw, "  \tPOP3\t%s\t%s\t\n", p.POP3Host, ports.POP3)
+	}
+	tw.Flush()
+	first := sb.Running()[0]
+	ports, _ := sb.Addrs(first.Domain)
+	host, port, _ := net.SplitHostPort(ports.SMTP)
+	fmt.Fprintf(out, "\ntry: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...\n", host, port, first.Domain)
+	if !opts.Quiet {
+		fmt.Fprintln(out, "every line of every session is shown below; Ctrl-C stops")
+	}
+	fmt.Fprintln(out)
+}
