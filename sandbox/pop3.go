@@ -26,8 +26,9 @@ type POP3Reply struct {
 	Text string
 }
 
-// format renders the reply line for the given arguments.
-func (r POP3Reply) format(args ...any) string {
+// Line renders the reply line for the given arguments, with control
+// characters in them replaced (no reply injection).
+func (r POP3Reply) Line(args ...any) string {
 	line := "-ERR "
 	if r.OK {
 		line = "+OK "
@@ -158,7 +159,7 @@ func (s *pop3Session) readError(err error) {
 }
 
 func (s *pop3Session) reply(r POP3Reply, args ...any) {
-	s.out.W.WriteString(r.format(args...) + "\r\n")
+	s.out.W.WriteString(r.Line(args...) + "\r\n")
 	s.out.W.Flush()
 }
 
@@ -174,7 +175,7 @@ func (s *pop3Session) fail(r POP3Reply, args ...any) {
 
 // multiLine sends a +OK line and then body, dot-stuffed, ending with ".".
 func (s *pop3Session) multiLine(r POP3Reply, args []any, body []byte) {
-	s.out.W.WriteString(r.format(args...) + "\r\n")
+	s.out.W.WriteString(r.Line(args...) + "\r\n")
 	dw := s.out.DotWriter()
 	dw.Write(body)
 	dw.Close()

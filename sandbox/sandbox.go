@@ -146,7 +146,7 @@ func (sb *Sandbox) listen(p *Provider) error {
 	}
 	sb.running[p] = Ports{SMTP: smtpLn.Addr().String(), POP3: popLn.Addr().String()}
 	sb.accept(smtpLn, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, replyTooManyConns, "")
-	sb.accept(popLn, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, SMTPReply{}, popBusy.format())
+	sb.accept(popLn, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, SMTPReply{}, popBusy.Line())
 	return nil
 }
 

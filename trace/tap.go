@@ -123,7 +123,7 @@ func (s *lineSplitter) feed(p []byte, line func(string)) {
 		i := bytes.IndexByte(p, '\n')
 		chunk := p
 		if i >= 0 {
-			chunk = p[:i]
+			chunk = bytes.TrimSuffix(p[:i], []byte("\r"))
 		}
 		room := maxShownLine - len(s.buf)
 		if room > len(chunk) {

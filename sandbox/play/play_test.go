@@ -1,0 +1,132 @@
+package play
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"maillab/trace"
+)
+
+// runPlay runs a journey and returns its result and Events.
+func runPlay(t testing.TB, opts Options) (*Result, []trace.Event) {
+	t.Helper()
+	var mu sync.Mutex
+	var events []trace.Event
+	opts.Sink = func(e trace.Event) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	}
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, events
+}
+
+func steps(events []trace.Event) map[int]int {
+	m := map[int]int{}
+	for _, e := range events {
+		m[e.Step]++
+	}
+	return m
+}
+
+func transcript(events []trace.Event) string {
+	var b strings.Builder
+	for _, e := range events {
+		b.WriteString(e.Line + "\n")
+	}
+	return b.String()
+}
+
+func TestPlayCoversSixSteps(t *testing.T) {
+	res, events := runPlay(t, Options{Subject: "lesson one", Body: "the body travels"})
+	if !res.Delivered || res.Hops != 2 || res.Octets == 0 {
+		t.Fatalf("result = %+v", res)
+	}
+	got := steps(events)
+	for step := 1; step <= 6; step++ {
+		if got[step] == 0 {
+			t.Errorf("no event for step %d (steps seen: %v)", step, got)
+		}
+	}
+	text := transcript(events)
+	for _, want := range []string{"AUTH LOGIN", "Z2FjbA==", "Subject: lesson one", "the body travels", "RETR 1", "MX look-up: sina.com"} {
+		if strings.Count(text, want) == 0 {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+	// the subject crosses three sockets: submission, relay, retrieval
+	if n := strings.Count(text, "Subject: lesson one"); n != 3 {
+		t.Errorf("subject seen %d times, want 3 (submit, relay, RETR)", n)
+	}
+	if !strings.Contains(string(res.Retrieved), "\r\n\r\nthe body travels\r\n") {
+		t.Errorf("retrieved message:\n%s", res.Retrieved)
+	}
+}
+
+// TestPlayStepsInOrder: step 1's lines all come before step 2's, and
+// steps 4 to 6 come in order after the relay.
+func TestPlayStepsInOrder(t *testing.T) {
+	_, events := runPlay(t, Options{})
+	last := 0
+	for _, e := range events {
+		if e.Step < last && !(e.Step == 2 && last == 3) {
+			t.Fatalf("step %d after step %d: %q", e.Step, last, e.Line)
+		}
+		last = max(last, e.Step)
+	}
+}
+
+func TestPlayVariants(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      Options
+		delivered bool
+		bounced   bool
+		refused   string
+		noStep2   bool
+	}{
+		{"sohu to sohu stays local", Options{To: "aaa@sohu.com"}, true, false, "", true},
+		{"sina to sohu", Options{From: "bbb@sina.com", To: "gacl@sohu.com"}, true, false, "", false},
+		{"unknown local user is refused", Options{To: "nobody@sohu.com"}, false, false, "550 5.1.1", true},
+		{"outside the world is refused", Options{To: "someone@example.org"}, false, false, "550 5.7.1", true},
+		{"unknown remote user bounces", Options{To: "nobody@sina.com"}, false, true, "", false},
+		{"non-ASCII body travels as Base64", Options{Subject: "邮件测试", Body: "简单的邮件发送测试！"}, true, false, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, events := runPlay(t, tt.opts)
+			if res.Delivered != tt.delivered || res.Bounced != tt.bounced || !strings.HasPrefix(res.Refused, tt.refused) || (tt.refused == "") != (res.Refused == "") {
+				t.Fatalf("result = %+v", res)
+			}
+			if tt.noStep2 && steps(events)[2] > 0 {
+				t.Errorf("no relay expected, but step 2 has events")
+			}
+			if tt.bounced && !strings.Contains(string(res.Retrieved), "report-type=delivery-status") {
+				t.Errorf("the bounce retrieved is not a delivery report:\n%s", res.Retrieved)
+			}
+		})
+	}
+}
+
+func TestPlayBadOptions(t *testing.T) {
+	for _, opts := range []Options{{From: "nobody@sohu.com"}, {From: "not-an-address"}, {To: "@"}} {
+		if _, err := Run(context.Background(), opts); err == nil {
+			t.Errorf("%+v: no error", opts)
+		}
+	}
+}
+
+// BenchmarkPlay runs the whole six-step journey in-process: sandbox start,
+// submission, relay, storage, retrieval, shutdown.
+func BenchmarkPlay(b *testing.B) {
+	for b.Loop() {
+		if _, err := Run(context.Background(), Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package trace_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"maillab/sandbox/play"
+	"maillab/trace"
+)
+
+var update = flag.Bool("update", false, "re-record testdata/play-events.json from a real play run and rewrite the golden files")
+
+const fixture = "testdata/play-events.json"
+
+// recordedEvents returns the Events of a real play run: recorded afresh
+// with -update, read from the fixture otherwise (so goldens are stable).
+func recordedEvents(t *testing.T) []trace.Event {
+	t.Helper()
+	if *update {
+		var mu sync.Mutex
+		var events []trace.Event
+		_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", Sink: func(e trace.Event) {
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trace.NormalizeTime(events)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		for _, e := range events {
+			enc.Encode(fixtureEvent{e, e.Session, e.Ref})
+		}
+		if err := os.WriteFile(fixture, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatalf("%v (run go test ./trace -update to record it)", err)
+	}
+	var events []trace.Event
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for dec.More() {
+		var fe fixtureEvent
+		if err := dec.Decode(&fe); err != nil {
+			t.Fatal(err)
+		}
+		fe.Event.Session, fe.Event.Ref = fe.Session, fe.Ref
+		events = append(events, fe.Event)
+	}
+	return events
+}
+
+// fixtureEvent keeps the fields JSON output leaves out.
+type fixtureEvent struct {
+	trace.Event
+	Session string `json:"session,omitempty"`
+	Ref     string `json:"ref,omitempty"`
+}
+
+func TestRenderGolden(t *testing.T) {
+	events := recordedEvents(t)
+	tests := []struct {
+		golden string
+		format string
+		opts   trace.RenderOptions
+	}{
+		{"play.text.golden", "text", trace.RenderOptions{}},
+		{"play.color.golden", "text", trace.RenderOptions{Color: true}},
+		{"play.json.golden", "json", trace.RenderOptions{}},
+		{"play.markdown.golden", "markdown", trace.RenderOptions{}},
+		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			var out bytes.Buffer
+			r, err := trace.NewRenderer(&out, tt.format, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ann := trace.NewAnnotator()
+			for _, e := range events {
+				ann.Annotate(&e)
+				if err := r.Render(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.Close()
+			path := filepath.Join("testdata", tt.golden)
+			if *update {
+				os.WriteFile(path, out.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./trace -update)", err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("%s differs from the golden file (run go test ./trace -update if the change is intended):\n%s", tt.golden, firstDiff(out.String(), string(want)))
+			}
+		})
+	}
+}
+
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) && i < len(w); i++ {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d:\n got: %s\nwant: %s", i+1, g[i], w[i])
+		}
+	}
+	return "lengths differ"
+}
+
+
+func TestPlainHasNoEscapes(t *testing.T) {
+	for _, name := range []string{"play.text.golden", "play.markdown.golden", "wiretap.text.golden"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("\x1b[")) {
+			t.Errorf("%s contains ANSI escape codes", name)
+		}
+	}
+	color, _ := os.ReadFile("testdata/play.color.golden")
+	if !bytes.Contains(color, []byte("\x1b[")) {
+		t.Error("the colour rendering has no colour")
+	}
+}
+
+func TestJSONKeys(t *testing.T) {
+	data, err := os.ReadFile("testdata/play.json.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := bytes.SplitN(data, []byte("\n"), 2)[0]
+	var m map[string]any
+	if err := json.Unmarshal(first, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"time", "step", "proto", "from", "to", "kind", "line", "note"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON event lacks key %q: %s", k, first)
+		}
+	}
+	if len(m) != 8 {
+		t.Errorf("JSON event has %d keys, want exactly 8: %s", len(m), first)
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	if _, err := trace.NewRenderer(&bytes.Buffer{}, "xml", trace.RenderOptions{}); err == nil || !strings.Contains(err.Error(), "text, json, markdown") {
+		t.Errorf("err = %v", err)
+	}
+}
