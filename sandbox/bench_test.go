@@ -1,0 +1,125 @@
+package sandbox
+
+import (
+	"bufio"
+
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// kibMessage is a 1 KiB message.
+var kibMessage = "Subject: bench\r\n\r\n" + strings.Repeat(strings.Repeat("x", 62)+"\r\n", 15) + "end\r\n"
+
+// benchSender is a minimal SMTP client that keeps one session open.
+type benchSender struct {
+	conn net.Conn
+	r    *bufio.Reader
+	w    *bufio.Writer
+}
+
+func newBenchSender(b *testing.B, addr string, auth bool) *benchSender {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &benchSender{conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}
+	s.expect(b, "220")
+	s.cmd(b, "EHLO bench", "250 ")
+	if auth {
+		s.cmd(b, "AUTH PLAIN "+b64("\x00gacl\x00123456"), "235")
+	}
+	return s
+}
+
+func (s *benchSender) expect(b *testing.B, prefix string) {
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(line) > 3 && line[3] == '-' {
+			continue
+		}
+		if !strings.HasPrefix(line, prefix) {
+			b.Fatalf("got %q, want %s", line, prefix)
+		}
+		return
+	}
+}
+
+func (s *benchSender) cmd(b *testing.B, line, prefix string) {
+	s.w.WriteString(line + "\r\n")
+	s.w.Flush()
+	s.expect(b, prefix)
+}
+
+// send submits one message.
+func (s *benchSender) send(b *testing.B, from, to string) {
+	s.cmd(b, "MAIL FROM:<"+from+">", "250")
+	s.cmd(b, "RCPT TO:<"+to+">", "250")
+	s.cmd(b, "DATA", "354")
+	s.w.WriteString(kibMessage + ".\r\n")
+	s.w.Flush()
+	s.expect(b, "250")
+}
+
+// sendConcurrently spreads b.N messages over n sessions and returns when
+// the clock started.
+func sendConcurrently(b *testing.B, n int, addr string, auth bool, from, to string) time.Time {
+	senders := make([]*benchSender, n)
+	for i := range senders {
+		senders[i] = newBenchSender(b, addr, auth)
+		defer senders[i].conn.Close()
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.SetBytes(int64(len(kibMessage)))
+	b.ResetTimer()
+	start := time.Now()
+	for _, s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				s.send(b, from, to)
+			}
+		}()
+	}
+	wg.Wait()
+	return start
+}
+
+// BenchmarkSMTPIngest: 1 KiB messages into a local mailbox over 8
+// concurrent sessions.
+func BenchmarkSMTPIngest(b *testing.B) {
+	sb := startTestSandbox(b)
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com")
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// BenchmarkRelayPath: 1 KiB messages submitted to sohu with AUTH and
+// relayed to sina; the clock stops when the last one is stored at sina.
+func BenchmarkRelayPath(b *testing.B) {
+	sb := startTestSandbox(b)
+	var stored atomic.Int64
+	all := make(chan struct{})
+	target := int64(b.N)
+	stop := sb.Events.Subscribe(func(e traceEvent) {
+		if e.Step == 3 && stored.Add(1) == target {
+			close(all)
+		}
+	})
+	defer stop()
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sohu.com"), true, "gacl@sohu.com", "bbb@sina.com")
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		b.Fatalf("only %d of %d relayed", stored.Load(), b.N)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
