@@ -38,7 +38,6 @@ type smtpSession struct {
 	sb   *Sandbox
 	p    *Provider
 	conn net.Conn
-	tap  *trace.Tap // nil when nobody is listening
 	in   *lineReader
 	out  *textproto.Writer
 
@@ -56,12 +55,11 @@ type smtpSession struct {
 func (sb *Sandbox) newSMTPSession(p *Provider, conn net.Conn, label string) *smtpSession {
 	s := &smtpSession{sb: sb, p: p, conn: conn}
 	if sb.cfg.TapServers && sb.Events.Active() {
-		s.tap = trace.NewTap(conn, trace.TapConfig{
-			Side: trace.ServerSide, Proto: "SMTP", Step: 1,
+		conn = trace.NewTap(conn, trace.TapConfig{
+			Side: trace.ServerSide, Proto: "SMTP", IsRelay: sb.world.IsServerName,
 			Client: conn.RemoteAddr().String(), Server: p.SMTPHost,
 			Session: label, Sink: sb.Events.Publish,
 		})
-		conn = s.tap
 	}
 	s.in = newLineReader(conn, sb.cfg.IdleTimeout)
 	s.out = textproto.NewWriter(bufio.NewWriter(conn))
@@ -226,9 +224,6 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 	}
 	s.reset()
 	s.state, s.helo, s.esmtp = smtpReady, name, esmtp
-	if s.tap != nil && s.sb.world.IsServerName(name) {
-		s.tap.SetStep(2) // another provider is relaying
-	}
 	greets := formatReply(replyHelo.Text, s.p.SMTPHost, name)
 	if !esmtp {
 		s.reply(replyHelo, s.p.SMTPHost, name)

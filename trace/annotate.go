@@ -355,6 +355,8 @@ func internalNote(line string) string {
 	switch {
 	case strings.HasPrefix(line, "MX look-up"):
 		return "on the internet this is a DNS query for the domain's MX record"
+	case strings.HasPrefix(line, "relayed"):
+		return "the next server said 250: the message is its responsibility now"
 	case strings.Contains(line, "queued"):
 		return "the server has taken responsibility for the message: it must deliver it or send a bounce"
 	case strings.HasPrefix(line, "stored"):

@@ -33,6 +33,11 @@ type TapConfig struct {
 	Session string // a short label for the session, e.g. "s3 127.0.0.1:53412"
 	Step    int    // the six-step number of an SMTP session (1 or 2); POP3 steps follow the commands
 	Sink    Sink
+
+	// IsRelay, when Step is 0, decides an SMTP session's step from the
+	// name in HELO or EHLO: 2 when it names a provider relaying, 1 when
+	// not. Lines before HELO/EHLO have step 0.
+	IsRelay func(heloName string) bool
 }
 
 // Tap wraps a net.Conn and turns every line read or written into an Event.
@@ -54,19 +59,9 @@ func NewTap(conn net.Conn, cfg TapConfig) *Tap {
 	if cfg.Proto == "POP3" {
 		t.follows = &pop3Follower{}
 	} else {
-		t.follows = &smtpFollower{step: cfg.Step}
+		t.follows = &smtpFollower{step: cfg.Step, isRelay: cfg.IsRelay}
 	}
 	return t
-}
-
-// SetStep changes the six-step number of an SMTP session, for example once
-// its EHLO shows the client is another provider relaying (step 2).
-func (t *Tap) SetStep(step int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if f, ok := t.follows.(*smtpFollower); ok {
-		f.step = step
-	}
 }
 
 // Read reads from the connection and records complete lines.
@@ -172,6 +167,7 @@ type follower interface {
 // refuses DATA with anything but 354.
 type smtpFollower struct {
 	step         int
+	isRelay      func(string) bool // decides the step at HELO/EHLO, when set
 	inData       bool
 	awaitingData bool // DATA sent, its reply not seen yet
 }
@@ -182,6 +178,12 @@ func (f *smtpFollower) clientLine(line string) (Kind, int) {
 			f.inData = false
 		}
 		return Data, f.step
+	}
+	if verb, arg, _ := strings.Cut(strings.TrimSpace(line), " "); f.isRelay != nil && (strings.EqualFold(verb, "EHLO") || strings.EqualFold(verb, "HELO")) {
+		f.step = 1
+		if f.isRelay(strings.TrimSpace(arg)) {
+			f.step = 2
+		}
 	}
 	if strings.EqualFold(strings.TrimSpace(line), "DATA") {
 		f.inData, f.awaitingData = true, true

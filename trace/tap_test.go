@@ -120,3 +120,25 @@ func TestLineSplitterChunks(t *testing.T) {
 		t.Fatalf("lines = %q", lines)
 	}
 }
+
+func TestTapStepFromHelo(t *testing.T) {
+	for _, tt := range []struct {
+		helo string
+		want int
+	}{{"EHLO smtp.sohu.com", 2}, {"HELO learner", 1}} {
+		sink, events := collect()
+		clientEnd, serverEnd := net.Pipe()
+		tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: "SMTP", Sink: sink,
+			IsRelay: func(name string) bool { return name == "smtp.sohu.com" }})
+		go io.Copy(io.Discard, clientEnd)
+		tap.Write([]byte("220 hi\r\n"))
+		go clientEnd.Write([]byte(tt.helo + "\r\n"))
+		tap.Read(make([]byte, len(tt.helo)+2))
+		tap.Write([]byte("250 ok\r\n"))
+		tap.Close()
+		ev := events()
+		if ev[0].Step != 0 || ev[1].Step != tt.want || ev[2].Step != tt.want {
+			t.Errorf("%s: steps %d %d %d, want 0 %d %d", tt.helo, ev[0].Step, ev[1].Step, ev[2].Step, tt.want, tt.want)
+		}
+	}
+}
