@@ -110,7 +110,7 @@ func TestPOP3DeleteOnlyOnQuit(t *testing.T) {
 	}
 	c.cmd("STAT", "+OK 2 ")
 	c.cmd("DELE 1", "+OK")
-	c.cmd("QUIT", "+OK pop3.sina.com signing off (1 messages left)")
+	c.cmd("QUIT", "+OK pop3.sina.com signing off (1 message left)")
 	if infos, _ := sb.Store().List(Address{"bbb", "sina.com"}); len(infos) != 1 {
 		t.Fatalf("after QUIT bbb has %d messages, want 1", len(infos))
 	}

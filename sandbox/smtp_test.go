@@ -38,7 +38,7 @@ func TestSeedSession(t *testing.T) {
 	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	stat := p.cmd("STAT", "+OK 1 ")
 	p.send("LIST")
-	p.expect("+OK 1 messages")
+	p.expect("+OK 1 message (")
 	if list := p.dotBody(); len(list) != 1 || !strings.HasPrefix(list[0], "1 ") {
 		t.Fatalf("LIST = %q", list)
 	}
