@@ -73,13 +73,11 @@ func (t *Tap) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write writes to the connection and records complete lines.
+// Write records complete lines, then writes them to the connection. The
+// Event comes first so that it precedes anything the peer does in answer.
 func (t *Tap) Write(p []byte) (int, error) {
-	n, err := t.Conn.Write(p)
-	if n > 0 {
-		t.record(t.cfg.Side == ClientSide, p[:n])
-	}
-	return n, err
+	t.record(t.cfg.Side == ClientSide, p)
+	return t.Conn.Write(p)
 }
 
 func (t *Tap) record(fromClient bool, p []byte) {
