@@ -103,17 +103,24 @@ func Start(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Open every listener and fill the maps before serving anything, so
+	// that sessions only ever read them.
+	var serve []func()
 	for _, p := range providers {
-		if err := sb.listen(p); err != nil {
+		start, err := sb.listen(p)
+		if err != nil {
 			sb.Close()
 			return nil, err
 		}
+		serve = append(serve, start)
+		sb.queues[p] = newRelayQueue(sb, p)
 	}
-	for _, p := range providers {
-		q := newRelayQueue(sb, p)
-		sb.queues[p] = q
+	for _, q := range sb.queues {
 		sb.workers.Add(1)
 		go func() { defer sb.workers.Done(); q.run(sb.done) }()
+	}
+	for _, start := range serve {
+		start()
 	}
 	return sb, nil
 }
@@ -130,24 +137,26 @@ func (sb *Sandbox) selected() ([]*Provider, error) {
 	return []*Provider{p}, nil
 }
 
-// listen opens p's SMTP and POP3 listeners and starts accepting.
-func (sb *Sandbox) listen(p *Provider) error {
+// listen opens p's SMTP and POP3 listeners and returns a function that
+// starts accepting on them.
+func (sb *Sandbox) listen(p *Provider) (serve func(), err error) {
 	want := p.DefaultPorts(sb.cfg.Host, sb.cfg.PortOffset)
 	if sb.cfg.RandomPorts {
 		want = Ports{SMTP: net.JoinHostPort(sb.cfg.Host, "0"), POP3: net.JoinHostPort(sb.cfg.Host, "0")}
 	}
 	smtpLn, err := sb.openListener(want.SMTP, p.SMTPHost)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	popLn, err := sb.openListener(want.POP3, p.POP3Host)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sb.running[p] = Ports{SMTP: smtpLn.Addr().String(), POP3: popLn.Addr().String()}
-	sb.accept(smtpLn, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, replyTooManyConns, "")
-	sb.accept(popLn, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, SMTPReply{}, popBusy.Line())
-	return nil
+	return func() {
+		sb.accept(smtpLn, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, replyTooManyConns, "")
+		sb.accept(popLn, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, SMTPReply{}, popBusy.Line())
+	}, nil
 }
 
 // openListener listens on addr and explains the usual failure.
