@@ -24,6 +24,8 @@ type sandboxOptions struct {
 	MaxMessageSize int64
 	MaxConns       int
 	Quiet          bool
+
+	started func() // called once the servers listen (tests wait on it)
 }
 
 func newCmdSandbox(g *globalOptions, runF func(*sandboxOptions) error) *cobra.Command {
@@ -85,6 +87,9 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
 	}
 	printWorld(opts, sb)
+	if opts.started != nil {
+		opts.started()
+	}
 	if !opts.Quiet {
 		r, _ := trace.NewRenderer(opts.IO.Out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
 		ann := trace.NewAnnotator()

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testStreams returns streams over buffers: not a terminal, colour allowed
+// only when asked for.
+func testStreams(stdin string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut}, out, errOut
+}
+
+// execute runs maillab with args and returns stdout, stderr and the error.
+func execute(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	streams, out, errOut := testStreams(stdin)
+	root := newRootCmd(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+func TestPlayJSON(t *testing.T) {
+	out, errOut, err := execute(t, context.Background(), "", "play", "--format", "json", "--subject", "json test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := map[float64]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		steps[e["step"].(float64)] = true
+	}
+	for s := 1.0; s <= 6; s++ {
+		if !steps[s] {
+			t.Errorf("no event of step %v", s)
+		}
+	}
+	if !strings.Contains(out, "Subject: json test") || !strings.Contains(errOut, "delivered:") {
+		t.Errorf("subject in transcript / summary on stderr missing:\n%s\n%s", out, errOut)
+	}
+}
+
+func TestPlayTextAndColour(t *testing.T) {
+	plain, _, err := execute(t, context.Background(), "", "play", "--color", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain, "\x1b[") || !strings.Contains(plain, "① gacl@sohu.com's client → smtp.sohu.com") || !strings.Contains(plain, "delivered: gacl@sohu.com → bbb@sina.com, 2 hops") {
+		t.Errorf("plain output:\n%s", plain)
+	}
+	coloured, _, _ := execute(t, context.Background(), "", "play", "--color", "always")
+	if !strings.Contains(coloured, "\x1b[") {
+		t.Error("--color always gave no colour")
+	}
+}
+
+func TestPlayStepReadsEnter(t *testing.T) {
+	out, errOut, err := execute(t, context.Background(), "\n\n\n\n\n\n", "play", "--step", "--color", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(errOut, "[press Enter for step") != 6 || !strings.Contains(out, "delivered") {
+		t.Errorf("--step prompts:\n%s", errOut)
+	}
+}
+
+func TestPlayRefusedIsExplained(t *testing.T) {
+	out, _, err := execute(t, context.Background(), "", "play", "--to", "nobody@sohu.com", "--color", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "550 5.1.1") || !strings.Contains(out, "no such user at this provider") || !strings.Contains(out, "refused at step ①") {
+		t.Errorf("refusal not explained:\n%s", out)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"play", "--format", "xml"}, "unknown format"},
+		{[]string{"play", "--color", "pink"}, "choose auto, always or never"},
+		{[]string{"play", "--from", "nobody@sohu.com"}, "not a sandbox account"},
+		{[]string{"play", "--delay", "-1s"}, "must not be negative"},
+		{[]string{"sandbox", "--only", "gmail.com"}, "no such provider"},
+		{[]string{"sandbox", "--listen", "not-an-ip"}, "give an IP address"},
+		{[]string{"sandbox", "--port-offset", "-5"}, "between 0 and 60000"},
+	}
+	for _, tt := range tests {
+		_, _, err := execute(t, context.Background(), "", tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	out, _, err := execute(t, context.Background(), "", "--version")
+	if err != nil || !strings.Contains(out, "maillab version") {
+		t.Errorf("--version: %q %v", out, err)
+	}
+	for _, cmd := range []string{"play", "sandbox"} {
+		out, _, _ := execute(t, context.Background(), "", cmd, "--help")
+		if !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help has no examples:\n%s", cmd, out)
+		}
+	}
+}
+
+// freeOffset finds a port offset at which the four default ports are free.
+func freeOffset(t *testing.T) int {
+	for offset := 20000; offset < 40000; offset += 137 {
+		ok := true
+		for _, port := range []int{2525, 2526, 1110, 1111} {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
+			if err != nil {
+				ok = false
+				break
+			}
+			ln.Close()
+		}
+		if ok {
+			return offset
+		}
+	}
+	t.Fatal("no free port offset")
+	return 0
+}
+
+func TestSandboxServesAndStops(t *testing.T) {
+	offset := freeOffset(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	streams, out, errOut := testStreams("")
+	g := &globalOptions{IO: streams, Color: "never"}
+	started := make(chan struct{})
+	cmd := newCmdSandbox(g, nil)
+	opts := &sandboxOptions{globalOptions: g, Listen: "127.0.0.1", PortOffset: offset,
+		RetryInterval: time.Second, MaxQueueAge: time.Minute, MaxMessageSize: 1 << 20, MaxConns: 10,
+		started: func() { close(started) }}
+	cmd.SetContext(ctx)
+	done := make(chan error)
+	go func() { done <- sandboxRun(cmd, opts) }()
+	<-started
+
+	addr := "127.0.0.1:" + strconv.Itoa(2525+offset)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	n, _ := conn.Read(buf)
+	if !strings.HasPrefix(string(buf[:n]), "220 smtp.sohu.com") {
+		t.Fatalf("greeting %q", buf[:n])
+	}
+	cancel() // as Ctrl-C does
+	n, _ = conn.Read(buf)
+	if !strings.HasPrefix(string(buf[:n]), "421 4.3.2") {
+		t.Errorf("an idle session should be told 421 4.3.2 on shutdown, got %q", buf[:n])
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "smtp.sohu.com  127.0.0.1:"+strconv.Itoa(2525+offset)) {
+		t.Errorf("the table lacks sohu's SMTP address:\n%s", out)
+	}
+	if !strings.Contains(errOut.String(), "stopping") {
+		t.Errorf("stderr: %s", errOut)
+	}
+
+	// a port in use names the port and --port-offset
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, _, err = execute(t, context.Background(), "", "sandbox", "--port-offset", strconv.Itoa(offset))
+	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(2525+offset)+" is already in use") || !strings.Contains(err.Error(), "--port-offset") {
+		t.Errorf("port in use: %v", err)
+	}
+}
