@@ -122,7 +122,6 @@ func firstDiff(got, want string) string {
 	return "lengths differ"
 }
 
-
 func TestPlainHasNoEscapes(t *testing.T) {
 	for _, name := range []string{"play.text.golden", "play.markdown.golden", "wiretap.text.golden"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
