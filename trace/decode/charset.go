@@ -34,8 +34,14 @@ func LookupCharset(label string) (Charset, error) {
 	if clean == "" {
 		return Charset{}, fmt.Errorf("%w: empty charset name", ErrUnknownCharset)
 	}
-	if clean == "utf-8" || clean == "utf8" || clean == "us-ascii" || clean == "ascii" {
-		return Charset{Label: label, Name: strings.ToUpper(clean), Encoding: unicode.UTF8}, nil
+	switch clean {
+	case "utf-8", "utf8":
+		return Charset{Label: label, Name: "UTF-8", Encoding: unicode.UTF8}, nil
+	case "us-ascii", "ascii":
+		return Charset{Label: label, Name: "US-ASCII", Encoding: unicode.UTF8}, nil
+	case "utf-16":
+		// RFC 2781: a byte order mark decides; without one, big-endian.
+		return Charset{Label: label, Name: "UTF-16", Encoding: unicode.UTF16(unicode.BigEndian, unicode.UseBOM)}, nil
 	}
 	if e, err := htmlindex.Get(clean); err == nil {
 		name, _ := htmlindex.Name(e)
@@ -53,7 +59,11 @@ func LookupCharset(label string) (Charset, error) {
 
 // canonical spells a charset name the way mail headers usually do.
 func canonical(name string) string {
-	switch strings.ToLower(name) {
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(lower, "windows-") {
+		return lower
+	}
+	switch lower {
 	case "gbk":
 		return "GBK"
 	case "gb18030":

@@ -1,0 +1,357 @@
+package decode
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"net/textproto"
+	"net/url"
+	"strings"
+)
+
+// Limits that keep a hostile message from eating the machine.
+const (
+	maxDepth    = 20       // nested multiparts
+	maxParts    = 1000     // parts in one message
+	maxPartSize = 64 << 20 // decoded octets kept of one part
+)
+
+// HeaderField is one header line, unfolded, with encoded-words decoded.
+type HeaderField struct {
+	Name    string
+	Raw     string
+	Decoded string
+}
+
+// Message is a parsed RFC 5322 message and its MIME tree.
+type Message struct {
+	Headers []HeaderField
+	Root    *Part
+}
+
+// Part is one node of the MIME tree.
+type Part struct {
+	Path        string // "1", "1.2", ...; "" for the root
+	MediaType   string // e.g. "text/plain"
+	Charset     string // of a text part, as labelled (or guessed)
+	Encoding    string // Content-Transfer-Encoding
+	Filename    string // of an attachment, decoded
+	Disposition string // "attachment", "inline" or ""
+	Size        int    // decoded octets
+	Text        string // a text part, decoded to UTF-8
+	Data        []byte // decoded content of a leaf
+	Parts       []*Part
+	Warnings    []string
+}
+
+// IsAttachment reports whether the part is meant to be saved rather than read.
+func (p *Part) IsAttachment() bool {
+	return len(p.Parts) == 0 && (p.Disposition == "attachment" || p.Filename != "" || !strings.HasPrefix(p.MediaType, "text/") && !strings.HasPrefix(p.MediaType, "multipart/"))
+}
+
+// ParseMessage reads a whole message: its headers, decoded, and its MIME
+// tree with every text part decoded by its transfer encoding and charset.
+// charset, when set, overrides the labels of text parts.
+func ParseMessage(r io.Reader, charset string) (*Result, error) {
+	br := bufio.NewReader(r)
+	fields, err := readHeader(br)
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	res := &Result{Kind: "message", Message: &Message{Headers: fields}}
+	w := &walker{override: charset}
+	res.Message.Root = w.part(mimeHeader(fields), br, "", 0)
+	res.Warnings = append(res.Warnings, w.warnings...)
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, "Subject") {
+			res.Text = f.Decoded
+		}
+	}
+	return res, nil
+}
+
+// readHeader reads header lines up to the blank line, unfolding them.
+func readHeader(br *bufio.Reader) ([]HeaderField, error) {
+	var fields []HeaderField
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		trimmed := strings.TrimRight(line, "\r\n")
+		if trimmed == "" {
+			return decodeFields(fields), nil
+		}
+		if (trimmed[0] == ' ' || trimmed[0] == '\t') && len(fields) > 0 {
+			fields[len(fields)-1].Raw += " " + strings.TrimSpace(trimmed)
+		} else if name, value, ok := strings.Cut(trimmed, ":"); ok && isFieldName(name) {
+			fields = append(fields, HeaderField{Name: name, Raw: strings.TrimSpace(value)})
+		} else if len(fields) == 0 {
+			return nil, fmt.Errorf("the first line %q is not a header field (Name: value)", shorten(trimmed, 40))
+		}
+		if err == io.EOF {
+			return decodeFields(fields), nil
+		}
+	}
+}
+
+// decodeFields decodes encoded-words, and display names in address fields.
+func decodeFields(fields []HeaderField) []HeaderField {
+	for i, f := range fields {
+		fields[i].Decoded = decodeField(f.Name, f.Raw)
+	}
+	return fields
+}
+
+var addressParser = &mail.AddressParser{WordDecoder: wordDecoder}
+
+func decodeField(name, raw string) string {
+	switch strings.ToLower(name) {
+	case "from", "to", "cc", "bcc", "reply-to", "sender":
+		if list, err := addressParser.ParseList(raw); err == nil {
+			var parts []string
+			for _, a := range list {
+				if a.Name != "" {
+					parts = append(parts, a.Name+" <"+a.Address+">")
+				} else {
+					parts = append(parts, "<"+a.Address+">")
+				}
+			}
+			return strings.Join(parts, ", ")
+		}
+	}
+	return Words(raw, "").Text
+}
+
+func mimeHeader(fields []HeaderField) textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	for _, f := range fields {
+		h.Add(f.Name, f.Raw)
+	}
+	return h
+}
+
+// walker walks a MIME tree, counting parts and collecting warnings.
+type walker struct {
+	override string
+	parts    int
+	warnings []string
+}
+
+func (w *walker) warn(format string, args ...any) {
+	w.warnings = append(w.warnings, fmt.Sprintf(format, args...))
+}
+
+// part parses one entity: a multipart's children, or a leaf's content.
+func (w *walker) part(h textproto.MIMEHeader, body io.Reader, path string, depth int) *Part {
+	w.parts++
+	p := &Part{Path: path, Encoding: strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))}
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain; charset=us-ascii" // RFC 2045 section 5.2
+	}
+	mediaType, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		w.warn("part %s: Content-Type %q does not parse (%v); read as text/plain", label(path), ct, err)
+		mediaType, params = "text/plain", map[string]string{}
+	}
+	p.MediaType, p.Charset = mediaType, params["charset"]
+	p.Disposition, p.Filename = w.filename(h, params)
+	if strings.HasPrefix(mediaType, "multipart/") {
+		w.children(p, body, params["boundary"], depth)
+		return p
+	}
+	w.leaf(p, body)
+	return p
+}
+
+func label(path string) string {
+	if path == "" {
+		return "(root)"
+	}
+	return path
+}
+
+// children parses the parts of a multipart body.
+func (w *walker) children(p *Part, body io.Reader, boundary string, depth int) {
+	if boundary == "" {
+		w.warn("part %s: %s without a boundary parameter; its parts cannot be found", label(p.Path), p.MediaType)
+		return
+	}
+	if depth >= maxDepth {
+		w.warn("part %s: multiparts nested more than %d deep; not read further", label(p.Path), maxDepth)
+		return
+	}
+	mr := multipart.NewReader(body, boundary)
+	for i := 1; ; i++ {
+		raw, err := mr.NextRawPart()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			w.warn("part %s: %v", label(p.Path), err)
+			return
+		}
+		if w.parts >= maxParts {
+			w.warn("more than %d parts; the rest are not read", maxParts)
+			return
+		}
+		path := fmt.Sprint(i)
+		if p.Path != "" {
+			path = p.Path + "." + path
+		}
+		p.Parts = append(p.Parts, w.part(raw.Header, raw, path, depth+1))
+	}
+}
+
+// leaf decodes a leaf's transfer encoding and, for text, its charset.
+func (w *walker) leaf(p *Part, body io.Reader) {
+	var r io.Reader = body
+	switch p.Encoding {
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, &alphabetOnly{r: body})
+	case "quoted-printable":
+		r = quotedprintable.NewReader(body)
+	case "", "7bit", "8bit", "binary":
+	default:
+		w.warn("part %s: unknown Content-Transfer-Encoding %q; shown as it is", label(p.Path), p.Encoding)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxPartSize+1))
+	if err != nil {
+		w.warn("part %s: %s content does not decode: %v", label(p.Path), p.Encoding, err)
+	}
+	if len(data) > maxPartSize {
+		w.warn("part %s: larger than %d octets; cut there", label(p.Path), maxPartSize)
+		data = data[:maxPartSize]
+	}
+	p.Data, p.Size = data, len(data)
+	if strings.HasPrefix(p.MediaType, "text/") || p.MediaType == "message/delivery-status" {
+		res := &Result{}
+		text, err := res.charset(data, p.Charset, w.override)
+		if err != nil {
+			w.warn("part %s: %v", label(p.Path), err)
+			text = strings.ToValidUTF8(string(data), "�")
+		}
+		if p.Charset == "" && len(res.Candidates) > 0 {
+			p.Charset = res.Candidates[0].Charset + " (guessed)"
+		}
+		p.Text, p.Warnings = text, res.Warnings
+	}
+}
+
+// filename finds an attachment's name: Content-Disposition's filename or
+// Content-Type's name, in RFC 2231 form (any charset) or with RFC 2047
+// words (which many mail programs use although the RFC does not allow it).
+func (w *walker) filename(h textproto.MIMEHeader, ctParams map[string]string) (disposition, name string) {
+	cd := h.Get("Content-Disposition")
+	var cdParams map[string]string
+	if cd != "" {
+		var err error
+		disposition, cdParams, err = mime.ParseMediaType(cd)
+		if err != nil {
+			disposition, cdParams = strings.ToLower(strings.TrimSpace(strings.Split(cd, ";")[0])), nil
+		}
+	}
+	switch {
+	case cdParams["filename"] != "":
+		name = cdParams["filename"]
+	case rfc2231(cd, "filename") != "":
+		name = rfc2231(cd, "filename")
+	case ctParams["name"] != "":
+		name = ctParams["name"]
+	default:
+		name = rfc2231(h.Get("Content-Type"), "name")
+	}
+	if HasWords(name) {
+		name = Words(name, "").Text
+	}
+	return disposition, name
+}
+
+// rfc2231 decodes an extended parameter (RFC 2231 sections 3 and 4) in a
+// charset the standard library does not handle: key*=charset'lang'%XX or
+// key*0*=..., key*1*=....
+func rfc2231(header, key string) string {
+	pieces := map[int]string{}
+	encoded := map[int]bool{}
+	for _, param := range strings.Split(header, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(param), "=")
+		if !ok || !strings.HasPrefix(strings.ToLower(k), strings.ToLower(key)+"*") {
+			continue
+		}
+		rest := k[len(key)+1:]
+		n, star := 0, strings.HasSuffix(rest, "*")
+		rest = strings.TrimSuffix(rest, "*")
+		if rest == "" {
+			star = true
+		} else if _, err := fmt.Sscanf(rest, "%d", &n); err != nil {
+			continue
+		}
+		pieces[n], encoded[n] = strings.Trim(v, `"`), star
+	}
+	if len(pieces) == 0 {
+		return ""
+	}
+	first := pieces[0]
+	charset, lang, ok := strings.Cut(first, "'")
+	if !ok || !encoded[0] {
+		charset = "us-ascii"
+	} else if _, v, ok := strings.Cut(lang, "'"); ok {
+		pieces[0] = v
+	}
+	var raw bytes.Buffer
+	for i := 0; i < len(pieces); i++ {
+		piece := pieces[i]
+		if encoded[i] {
+			if u, err := url.PathUnescape(piece); err == nil {
+				piece = u
+			}
+		}
+		raw.WriteString(piece)
+	}
+	cs, err := LookupCharset(charset)
+	if err != nil {
+		return raw.String()
+	}
+	text, err := cs.Text(raw.Bytes())
+	if err != nil {
+		return raw.String()
+	}
+	return text
+}
+
+// alphabetOnly passes on the Base64 alphabet and drops line breaks and
+// anything else, so a body with CRLFs decodes as one stream.
+type alphabetOnly struct {
+	r io.Reader
+}
+
+func (a *alphabetOnly) Read(p []byte) (int, error) {
+	for {
+		n, err := a.r.Read(p)
+		kept := 0
+		for _, c := range p[:n] {
+			if isB64Byte(c) {
+				p[kept] = c
+				kept++
+			}
+		}
+		if kept > 0 || err != nil {
+			return kept, err
+		}
+	}
+}
+
+func isB64Byte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+// errOutside is returned by SaveAttachment for a name that would leave DIR.
+var errOutside = errors.New("the file name would leave the directory")
