@@ -190,3 +190,67 @@ func TestSandboxServesAndStops(t *testing.T) {
 		t.Errorf("port in use: %v", err)
 	}
 }
+
+func TestDecodeCommand(t *testing.T) {
+	tests := []struct {
+		args             []string
+		stdin            string
+		wantOut, wantErr string
+	}{
+		{[]string{"decode", "=?GBK?B?08q8/rLiytQ=?="}, "", "邮件测试\n", ""},
+		{[]string{"decode", "--charset", "gbk", "vPK1pbXE08q8/reiy82y4srUo6E="}, "", "简单的邮件发送测试！\n", ""},
+		{[]string{"decode", "-q", "-"}, "Z2FjbA==\n", "gacl\n", ""},
+		{[]string{"decode", "08q8/rliytq="}, "", "", "letter case looks changed"},
+		{[]string{"decode", "--file", "../../trace/decode/testdata/nested.eml"}, "", "1.2 text/html; charset=Big5", ""},
+	}
+	for _, tt := range tests {
+		out, errOut, err := execute(t, context.Background(), tt.stdin, tt.args...)
+		if err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+			continue
+		}
+		if !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+			t.Errorf("%v:\nstdout %q\nstderr %q", tt.args, out, errOut)
+		}
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"decode", "Z2Fj!A=="}, "character '!' at position 5"},
+		{[]string{"decode", "--charset", "klingon", "Z2FjbA=="}, `unknown charset "klingon"`},
+		{[]string{"decode"}, "nothing to decode"},
+		{[]string{"decode", "--file", "/no/such/file"}, "--file"},
+		{[]string{"decode", "--save", "x", "Z2FjbA=="}, "not a message"},
+	}
+	for _, tt := range tests {
+		_, _, err := execute(t, context.Background(), "", tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestEncodeCommand(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"encode", "gacl"}, "Z2FjbA==\n"},
+		{[]string{"encode", "--auth-plain", "gacl", "123456"}, "AGdhY2wAMTIzNDU2\n"},
+		{[]string{"encode", "--word", "--charset", "GBK", "邮件测试"}, "=?GBK?B?08q8/rLiytQ=?=\n"},
+		{[]string{"encode", "--word", "--q", "--charset", "iso-8859-1", "café"}, "=?ISO-8859-1?Q?caf=E9?=\n"},
+	}
+	for _, tt := range tests {
+		out, _, err := execute(t, context.Background(), "", tt.args...)
+		if err != nil || out != tt.want {
+			t.Errorf("%v = %q, %v; want %q", tt.args, out, err, tt.want)
+		}
+	}
+	if _, _, err := execute(t, context.Background(), "", "encode", "--auth-plain", "gacl"); err == nil {
+		t.Error("--auth-plain with one argument should fail")
+	}
+}

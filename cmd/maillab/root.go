@@ -75,6 +75,8 @@ your own machine (loopback only), and shows every line they exchange.
 	root.AddCommand(
 		newCmdPlay(g, nil),
 		newCmdSandbox(g, nil),
+		newCmdDecode(g, nil),
+		newCmdEncode(g, nil),
 	)
 	return root
 }

@@ -33,7 +33,11 @@ func Auto(s string, charset string) (*Result, error) {
 		return headerOrWords(trimmed, charset), nil
 	case looksBase64Text(trimmed):
 		r, err := base64Input(trimmed, charset)
+		spaced := strings.ContainsAny(trimmed, " \t")
 		switch {
+		case err == nil && spaced && len(r.Candidates) > 0:
+			// words that happen to use only Base64's letters
+			return nil, fmt.Errorf("%w (if it is Base64, take the spaces out)", ErrNothingToDecode)
 		case err == nil:
 			return r, nil
 		case looksQuotedPrintable(trimmed):
@@ -44,8 +48,26 @@ func Auto(s string, charset string) (*Result, error) {
 		return nil, err
 	case looksQuotedPrintable(trimmed):
 		return quotedPrintableInput(trimmed, charset)
+	case mostlyBase64(trimmed):
+		_, err := Base64(trimmed) // say where it goes wrong
+		return nil, err
 	}
 	return nil, ErrNothingToDecode
+}
+
+// mostlyBase64 is true for one word of at least 8 characters, nearly all
+// from the Base64 alphabet: Base64 with a typo, to be reported as such.
+func mostlyBase64(s string) bool {
+	if len(s) < 8 || strings.ContainsAny(s, " \t") {
+		return false
+	}
+	good := 0
+	for i := 0; i < len(s); i++ {
+		if isB64Byte(s[i]) || s[i] == '-' || s[i] == '_' {
+			good++
+		}
+	}
+	return good*10 >= len(s)*8
 }
 
 // headerOrWords decodes "Subject: =?...?=" or a bare encoded-word.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/ianaindex"
 )
 
 // EncodeBase64 is the Base64 of text's UTF-8 bytes, as AUTH LOGIN wants
@@ -27,7 +29,7 @@ const maxWord = 75
 // of at most 75 characters, never inside a character; the words are
 // separated by a space, which decoders drop.
 func EncodeWords(text, charset string, q bool) (string, error) {
-	cs, err := LookupCharset(charset)
+	cs, err := lookupForEncoding(charset)
 	if err != nil {
 		return "", err
 	}
@@ -56,6 +58,18 @@ func EncodeWords(text, charset string, q bool) (string, error) {
 	}
 	flush()
 	return strings.Join(words, " "), nil
+}
+
+// lookupForEncoding prefers the exact IANA charset of a label: decoding
+// may read ISO-8859-1 as its superset windows-1252, but text written as
+// ISO-8859-1 must hold only ISO-8859-1's characters.
+func lookupForEncoding(label string) (Charset, error) {
+	if e, err := ianaindex.IANA.Encoding(label); err == nil && e != nil {
+		if name, err := ianaindex.MIME.Name(e); err == nil && name != "" {
+			return Charset{Label: label, Name: canonical(name), Encoding: e}, nil
+		}
+	}
+	return LookupCharset(label)
 }
 
 // payload encodes bytes for an encoded-word.

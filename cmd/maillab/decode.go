@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"maillab/trace/decode"
+)
+
+// streamAbove is the size from which Base64 input is decoded as a stream.
+const streamAbove = 1 << 20
+
+// decodeOptions are the inputs of maillab decode.
+type decodeOptions struct {
+	*globalOptions
+	Input   string // TEXT, or "-" for standard input
+	File    string
+	Charset string
+	Save    string
+	Quiet   bool
+}
+
+func newCmdDecode(g *globalOptions, runF func(*decodeOptions) error) *cobra.Command {
+	opts := &decodeOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "decode TEXT | - | --file FILE",
+		Short: "Read Base64, encoded-words, quoted-printable and whole MIME messages",
+		Long: `decode works out what you captured and turns it back into text, showing each
+layer on the way: an RFC 2047 encoded-word (=?GBK?B?...?=) or a header line
+with them, Base64 (padding optional, line breaks ignored), an AUTH PLAIN blob,
+quoted-printable, or a whole message (headers decoded, every MIME part shown).
+
+Charsets come from the label; --charset overrides it. Bytes that are not UTF-8
+and have no label are read in the most plausible charset (GBK, Big5,
+Shift_JIS or windows-1252), and the other readings are shown too.`,
+		Example: `  maillab decode '=?GBK?B?08q8/rLiytQ=?='
+  maillab decode --charset gbk vPK1pbXE08q8/reiy82y4srUo6E=
+  maillab decode Z2FjbA==
+  maillab decode --file message.eml --save attachments/
+  pbpaste | maillab decode -`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Input = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return decodeRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.File, "file", "", "read the input from FILE (a captured payload or a whole .eml message)")
+	f.StringVar(&opts.Charset, "charset", "", "read the bytes in this charset, whatever the label says (e.g. gbk, big5, iso-8859-1)")
+	f.StringVar(&opts.Save, "save", "", "write a message's attachments into DIR (never outside it)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the decoded text, not the layers")
+	return cmd
+}
+
+func decodeRun(opts *decodeOptions) error {
+	in, err := opts.open()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	br := bufio.NewReaderSize(in, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	if len(head) == 64<<10 && opts.Save == "" && isBase64Chunk(head) {
+		return streamDecode(opts, br)
+	}
+	data, err := io.ReadAll(io.LimitReader(br, 256<<20))
+	if err != nil {
+		return fmt.Errorf("reading the input: %w", err)
+	}
+	res, err := decode.Auto(string(data), opts.Charset)
+	if err != nil {
+		return err
+	}
+	res.WriteText(opts.IO.Out)
+	if !opts.Quiet {
+		res.WriteLayers(opts.IO.Out)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: warning: %s\n", w)
+	}
+	return saveAttachments(opts, res)
+}
+
+// open returns the input: the argument, standard input or --file.
+func (opts *decodeOptions) open() (io.ReadCloser, error) {
+	switch {
+	case opts.File != "" && opts.Input != "":
+		return nil, fmt.Errorf("give TEXT or --file, not both")
+	case opts.File != "":
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return nil, fmt.Errorf("--file: %w", err)
+		}
+		return f, nil
+	case opts.Input == "-":
+		return io.NopCloser(opts.IO.In), nil
+	case opts.Input != "":
+		return io.NopCloser(bytes.NewReader([]byte(opts.Input))), nil
+	}
+	return nil, fmt.Errorf("nothing to decode: give TEXT, - (standard input) or --file FILE")
+}
+
+// isBase64Chunk reports whether b holds only Base64 and line breaks.
+func isBase64Chunk(b []byte) bool {
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n') {
+			return false
+		}
+	}
+	return true
+}
+
+// streamDecode decodes a large Base64 input in constant memory.
+func streamDecode(opts *decodeOptions, r io.Reader) error {
+	charset := opts.Charset
+	if charset == "" {
+		charset = "UTF-8"
+		fmt.Fprintln(opts.IO.ErrOut, "maillab: large Base64 input read as UTF-8 text (give --charset for another)")
+	}
+	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	n, err := decode.StreamBase64(w, r, charset)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if !opts.Quiet {
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: decoded Base64 %s as a stream: %d octets of UTF-8 written\n", charset, n)
+	}
+	return nil
+}
+
+func saveAttachments(opts *decodeOptions, res *decode.Result) error {
+	if opts.Save == "" {
+		return nil
+	}
+	if res.Message == nil {
+		return fmt.Errorf("--save: the input is not a message, so it has no attachments")
+	}
+	saved, err := decode.SaveAttachments(res.Message.Root, opts.Save)
+	for _, s := range saved {
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", s)
+	}
+	return err
+}
