@@ -188,7 +188,7 @@ func (c *conversation) pop3(e *Event) string {
 	if len(c.pending) > 0 {
 		cmd, c.pending = c.pending[0], c.pending[1:]
 	}
-	if strings.HasPrefix(e.Line, "+OK") && pop3MultiLine(cmd) {
+	if strings.HasPrefix(e.Line, "+OK") && POP3MultiLine(cmd) {
 		c.answering = cmd
 		if verb := strings.ToUpper(strings.Fields(cmd)[0]); verb == "RETR" || verb == "TOP" {
 			c.message = &message{inHeaders: true}

@@ -249,15 +249,15 @@ func (f *pop3Follower) serverLine(line string) (Kind, int) {
 		cmd, f.pending = f.pending[0], f.pending[1:]
 		f.step = POP3ReplyStep(cmd)
 	}
-	if strings.HasPrefix(line, "+OK") && pop3MultiLine(cmd) {
+	if strings.HasPrefix(line, "+OK") && POP3MultiLine(cmd) {
 		f.inMulti = true
 	}
 	return Reply, f.step
 }
 
-// pop3MultiLine reports whether a successful answer to cmd is multi-line
+// POP3MultiLine reports whether a successful answer to cmd is multi-line
 // (RFC 1939 and RFC 2449).
-func pop3MultiLine(cmd string) bool {
+func POP3MultiLine(cmd string) bool {
 	fields := strings.Fields(cmd)
 	if len(fields) == 0 {
 		return false

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,5 +274,36 @@ func TestLookupCharset(t *testing.T) {
 		if err != nil || cs.Name != want {
 			t.Errorf("LookupCharset(%q) = %q, %v; want %q", label, cs.Name, err, want)
 		}
+	}
+}
+
+// gbkBase64 returns n bytes (about) of GBK text as Base64 in 76-column lines.
+func gbkBase64(n int) []byte {
+	gbk, _ := LookupCharset("gbk")
+	text := strings.Repeat("简单的邮件发送测试！Simple mail test. ", n/40+1)
+	raw, _ := gbk.Encoding.NewEncoder().Bytes([]byte(text))
+	enc := base64.StdEncoding.EncodeToString(raw)
+	var b bytes.Buffer
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n")
+	return b.Bytes()
+}
+
+// BenchmarkStreamBase64GBK decodes Base64 GBK to UTF-8 as a stream; with
+// -benchmem it shows that memory does not grow with the input.
+func BenchmarkStreamBase64GBK(b *testing.B) {
+	for _, size := range []int{1 << 20, 22 << 20} {
+		in := gbkBase64(size)
+		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := StreamBase64(io.Discard, bytes.NewReader(in), "gbk"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

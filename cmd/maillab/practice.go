@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"maillab/lessons/practice"
+)
+
+// practiceOptions are the inputs of maillab practice.
+type practiceOptions struct {
+	*globalOptions
+	Proto      string
+	Domain     string
+	PortOffset int
+	Addr       string
+}
+
+func newCmdPractice(g *globalOptions, runF func(*practiceOptions) error) *cobra.Command {
+	opts := &practiceOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "practice smtp|pop3",
+		Short: "Type raw SMTP or POP3 commands; every answer is explained",
+		Long: `practice connects to the sandbox's SMTP or POP3 server and lets you type the
+protocol yourself, as with telnet, but every answer comes with its meaning, a
+mistake comes with what to do instead, and the prompt shows where you are.
+
+It uses a running 'maillab sandbox' when one answers, and starts its own
+otherwise. Lines starting with ':' are helpers and never sent: :help, :hint,
+:state, :b64 TEXT, :unb64 BASE64, :decode TEXT, :quit (or Ctrl-D).
+
+When input is not a terminal, the lines are read and run in order (script
+mode), with the same transcript.`,
+		Example: `  maillab practice smtp
+  maillab practice pop3 --domain sina.com
+  maillab practice smtp --addr 127.0.0.1:2526
+  printf 'EHLO me\nQUIT\n' | maillab practice smtp`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Proto = strings.ToLower(args[0])
+			if runF != nil {
+				return runF(opts)
+			}
+			return practiceRun(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Domain, "domain", "", "the provider: sohu.com (default for smtp) or sina.com (default for pop3)")
+	f.IntVar(&opts.PortOffset, "port-offset", 0, "the sandbox's --port-offset")
+	f.StringVar(&opts.Addr, "addr", "", "talk to any server at HOST:PORT instead")
+	return cmd
+}
+
+func practiceRun(cmd *cobra.Command, opts *practiceOptions) error {
+	if opts.Proto != "smtp" && opts.Proto != "pop3" {
+		return fmt.Errorf("practice %s: choose smtp or pop3", opts.Proto)
+	}
+	useColor, err := opts.useColor()
+	if err != nil {
+		return err
+	}
+	return practice.Run(cmd.Context(), practice.Options{
+		Proto: opts.Proto, Domain: opts.Domain, PortOffset: opts.PortOffset, Addr: opts.Addr,
+		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut,
+		Interactive: opts.IO.InIsTerminal(), Color: useColor,
+	})
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"maillab/sandbox"
+)
+
+// terminal records what a program under a pseudo-terminal prints and lets
+// a test wait for text to appear.
+type terminal struct {
+	mu      sync.Mutex
+	out     bytes.Buffer
+	changed chan struct{}
+}
+
+func (tm *terminal) Write(p []byte) (int, error) {
+	tm.mu.Lock()
+	tm.out.Write(p)
+	tm.mu.Unlock()
+	select {
+	case tm.changed <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// waitFor waits until the output holds text n times.
+func (tm *terminal) waitFor(t *testing.T, text string, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		tm.mu.Lock()
+		got := strings.Count(tm.out.String(), text)
+		tm.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-tm.changed:
+		case <-deadline:
+			tm.mu.Lock()
+			defer tm.mu.Unlock()
+			t.Fatalf("waited for %q (×%d); the terminal shows:\n%s", text, n, tm.out.String())
+		}
+	}
+}
+
+// TestPracticeInteractive drives the prompt through a pseudo-terminal:
+// the prompt shows the state, line editing and history work, Ctrl-D leaves.
+func TestPracticeInteractive(t *testing.T) {
+	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ports, _ := sb.Addrs("sohu.com")
+
+	cmd := exec.Command(os.Args[0], "practice", "smtp", "--addr", ports.SMTP, "--color", "never")
+	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	f, err := pty.Start(cmd)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer f.Close()
+	tm := &terminal{changed: make(chan struct{}, 1)}
+	go func() { bufCopy(tm, f) }()
+
+	tm.waitFor(t, "smtp.sohu.com [greeted]>", 1)
+	f.Write([]byte("EHLO me\r"))
+	tm.waitFor(t, "smtp.sohu.com [ready]>", 1)
+	f.Write([]byte("NOOX\x7fP\r")) // a typo, erased with Backspace
+	tm.waitFor(t, "250 2.0.0 OK", 1)
+	f.Write([]byte("\x1b[A\r")) // Up arrow: the last line again
+	tm.waitFor(t, "250 2.0.0 OK", 2)
+	f.Write([]byte{4}) // Ctrl-D
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("Ctrl-D did not end the prompt")
+	}
+}
+
+func bufCopy(dst *terminal, src *os.File) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			dst.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package practice
+
+import "maillab/trace"
+
+type traceEvent = trace.Event

@@ -1,0 +1,254 @@
+package practice
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chzyer/readline"
+
+	"maillab/sandbox"
+	"maillab/trace"
+	"maillab/trace/decode"
+)
+
+// Options configure a practice prompt.
+type Options struct {
+	Proto       string // "smtp" or "pop3"
+	Domain      string // the provider to talk to; default sohu.com for SMTP, sina.com for POP3
+	PortOffset  int    // where the sandbox's ports are
+	Addr        string // any server HOST:PORT instead of the sandbox
+	In          io.Reader
+	Out, ErrOut io.Writer
+	Interactive bool // a person at a terminal: prompt, line editing, history
+	Color       bool
+}
+
+// Run connects and runs the prompt until :quit, the end of input, or the
+// server closing the connection.
+func Run(ctx context.Context, opts Options) error {
+	proto := strings.ToUpper(opts.Proto)
+	addr, embedded, err := target(opts, proto)
+	if err != nil {
+		return err
+	}
+	if embedded != nil {
+		defer embedded.Close()
+	}
+	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color})
+	ann := trace.NewAnnotator()
+	sink := func(e trace.Event) { ann.Annotate(&e); e.Step = 0; r.Render(e) }
+	s, _, err := Dial(addr, proto, "you", sink)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	defer s.Close()
+	p := &prompt{s: s, opts: opts}
+	return p.loop(ctx)
+}
+
+// target finds the server: --addr, or the sandbox's, or (when none
+// answers) a sandbox started here.
+func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
+	if opts.Addr != "" {
+		return opts.Addr, nil, nil
+	}
+	world := sandbox.DefaultWorld()
+	domain := opts.Domain
+	if domain == "" {
+		domain = map[string]string{"SMTP": "sohu.com", "POP3": "sina.com"}[proto]
+	}
+	p, ok := world.Provider(domain)
+	if !ok {
+		return "", nil, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
+	}
+	ports := p.DefaultPorts("127.0.0.1", opts.PortOffset)
+	addr := ports.SMTP
+	if proto == "POP3" {
+		addr = ports.POP3
+	}
+	if reachable(addr) {
+		return addr, nil, nil
+	}
+	sb, err := sandbox.Start(sandbox.Config{PortOffset: opts.PortOffset})
+	if err != nil {
+		return "", nil, fmt.Errorf("no sandbox answered on %s, and starting one failed: %w", addr, err)
+	}
+	fmt.Fprintf(opts.ErrOut, "maillab: no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)\n", addr)
+	return addr, sb, nil
+}
+
+// reachable reports whether something listens on addr.
+func reachable(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return !errors.Is(err, syscall.ECONNREFUSED)
+	}
+	c.Close()
+	return true
+}
+
+// prompt reads the learner's lines and runs them.
+type prompt struct {
+	s    *Session
+	opts Options
+}
+
+func (p *prompt) loop(ctx context.Context) error {
+	read, closeInput, err := p.input()
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+	for ctx.Err() == nil {
+		line, err := read(p.promptText())
+		if err != nil { // end of input, Ctrl-D or Ctrl-C
+			return nil
+		}
+		if quit := p.run(line); quit {
+			return nil
+		}
+	}
+	return nil
+}
+
+// promptText is e.g. "smtp.sohu.com [authenticated, sender given]> ".
+func (p *prompt) promptText() string {
+	if p.s.State().InData {
+		return p.s.Server + " [message: end with a line holding only .]> "
+	}
+	return fmt.Sprintf("%s [%s]> ", p.s.Server, p.s.State().Label())
+}
+
+// input returns a line reader: readline with history at a terminal,
+// plain lines otherwise.
+func (p *prompt) input() (func(prompt string) (string, error), func(), error) {
+	if !p.opts.Interactive {
+		sc := bufio.NewScanner(p.opts.In)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		return func(string) (string, error) {
+			if !sc.Scan() {
+				return "", io.EOF
+			}
+			return strings.TrimRight(sc.Text(), "\r"), nil
+		}, func() {}, nil
+	}
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:          "> ",
+		HistoryFile:     historyFile(p.s.Proto),
+		InterruptPrompt: "^C",
+		EOFPrompt:       ":quit",
+		Stdout:          p.opts.Out,
+		Stderr:          p.opts.ErrOut,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the prompt: %w", err)
+	}
+	return func(prompt string) (string, error) {
+		rl.SetPrompt(prompt)
+		return rl.Readline()
+	}, func() { rl.Close() }, nil
+}
+
+// historyFile keeps typed lines under the user's config directory.
+func historyFile(proto string) string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	dir = filepath.Join(dir, "maillab")
+	if os.MkdirAll(dir, 0o700) != nil {
+		return ""
+	}
+	return filepath.Join(dir, "history-"+strings.ToLower(proto))
+}
+
+// run runs one line: a :helper, or a line for the server. It reports
+// whether to leave.
+func (p *prompt) run(line string) bool {
+	if strings.HasPrefix(line, ":") && !p.s.State().InData {
+		return p.helper(line)
+	}
+	if p.s.Closed() {
+		fmt.Fprintln(p.opts.ErrOut, "the connection is closed; :quit leaves")
+		return false
+	}
+	answer, err := p.s.Send(line)
+	if errors.Is(err, ErrClosed) {
+		fmt.Fprintln(p.opts.ErrOut, "maillab: the server closed the connection")
+		return !p.opts.Interactive
+	}
+	if err != nil {
+		fmt.Fprintf(p.opts.ErrOut, "maillab: %v\n", err)
+		return false
+	}
+	if isError(answer) {
+		h := p.s.State().Hint()
+		fmt.Fprintf(p.opts.Out, "  hint: %s, e.g. %s\n", h.Text, h.Example)
+	}
+	return p.s.Closed() && !p.opts.Interactive
+}
+
+// isError reports whether an answer is a 4xx or 5xx reply or -ERR.
+func isError(answer []string) bool {
+	if len(answer) == 0 {
+		return false
+	}
+	first := answer[0]
+	return strings.HasPrefix(first, "-ERR") || strings.HasPrefix(first, "4") || strings.HasPrefix(first, "5")
+}
+
+// helper runs a ":" command, which is never sent. It reports whether to leave.
+func (p *prompt) helper(line string) bool {
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	out := p.opts.Out
+	switch strings.ToLower(cmd) {
+	case ":quit", ":q", ":exit":
+		return true
+	case ":help":
+		fmt.Fprint(out, helpText)
+	case ":hint":
+		h := p.s.State().Hint()
+		fmt.Fprintf(out, "  %s\n  e.g. %s\n", h.Text, h.Example)
+	case ":state":
+		fmt.Fprintf(out, "  %s\n", p.s.State().Describe())
+	case ":b64":
+		fmt.Fprintf(out, "  %s\n", decode.EncodeBase64(arg))
+	case ":unb64", ":decode":
+		p.decode(arg)
+	default:
+		fmt.Fprintf(out, "  unknown helper %s; :help lists them\n", cmd)
+	}
+	return false
+}
+
+func (p *prompt) decode(arg string) {
+	res, err := decode.Auto(arg, "")
+	if err != nil {
+		fmt.Fprintf(p.opts.Out, "  %v\n", err)
+		return
+	}
+	res.WriteText(p.opts.Out)
+	res.WriteLayers(p.opts.Out)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(p.opts.Out, "  warning: %s\n", w)
+	}
+}
+
+const helpText = `  Type commands for the server; each answer is shown and explained.
+  Lines starting with ':' are for maillab and never sent:
+    :hint          what you can type now, with an example
+    :state         where the conversation is
+    :b64 TEXT      the Base64 of TEXT (AUTH LOGIN wants user and password so)
+    :unb64 BASE64  what some Base64 says
+    :decode TEXT   decode an encoded-word, Base64 or quoted-printable
+    :quit          leave (Ctrl-D too)
+`

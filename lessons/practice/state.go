@@ -1,0 +1,263 @@
+package practice
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// State is where a conversation is, as the server's answers show it.
+// Lessons check exercises against it.
+type State struct {
+	Proto string
+
+	// SMTP
+	Greeted       bool
+	Helo          bool   // HELO or EHLO was accepted
+	ESMTP         bool   // it was EHLO
+	AuthPending   string // "username", "password" or "plain" while AUTH waits for an answer
+	Authenticated bool
+	Sender        bool // MAIL FROM accepted
+	Recipients    int  // RCPT TO accepted in this transaction
+	InData        bool // between DATA's 354 and the "." line
+	Sent          int  // messages accepted (250 after ".")
+
+	// POP3
+	UserGiven bool
+	LoggedIn  bool
+
+	Closed  bool
+	Replies []string // every answer's status line, in order
+}
+
+func newState(proto string) *State { return &State{Proto: proto} }
+
+// answered updates the state from the answer to cmd ("" for the greeting).
+func (st *State) answered(cmd string, answer []string) {
+	if len(answer) == 0 {
+		return
+	}
+	status := answer[len(answer)-1]
+	if st.Proto == "POP3" {
+		status = answer[0]
+	}
+	st.Replies = append(st.Replies, status)
+	if st.Proto == "SMTP" {
+		st.smtp(cmd, status)
+	} else {
+		st.pop3(cmd, status)
+	}
+}
+
+func (st *State) smtp(cmd, reply string) {
+	code := reply
+	if len(code) > 3 {
+		code = code[:3]
+	}
+	if code == "421" || code == "221" {
+		st.Closed = true
+		return
+	}
+	ok := strings.HasPrefix(code, "2")
+	verb := strings.ToUpper(firstWord(cmd))
+	switch {
+	case cmd == "":
+		st.Greeted = code == "220"
+	case st.AuthPending != "":
+		st.authAnswer(code, reply)
+	case st.InData && cmd == ".":
+		st.InData = false
+		if ok {
+			st.Sent++
+		}
+		st.Sender, st.Recipients = false, 0
+	case verb == "EHLO" || verb == "HELO":
+		if ok {
+			st.Helo, st.ESMTP, st.Sender, st.Recipients = true, verb == "EHLO", false, 0
+		}
+	case verb == "AUTH":
+		st.authAnswer(code, reply)
+	case verb == "MAIL" && ok:
+		st.Sender, st.Recipients = true, 0
+	case verb == "RCPT" && ok:
+		st.Recipients++
+	case verb == "DATA" && code == "354":
+		st.InData = true
+	case verb == "RSET" && ok:
+		st.Sender, st.Recipients = false, 0
+	}
+}
+
+// authAnswer follows an AUTH exchange: 334 asks for more, 235 ends it well.
+func (st *State) authAnswer(code, reply string) {
+	switch code {
+	case "334":
+		challenge := strings.TrimSpace(strings.TrimPrefix(reply, "334"))
+		b, _ := base64.StdEncoding.DecodeString(challenge)
+		switch strings.ToLower(string(b)) {
+		case "username:":
+			st.AuthPending = "username"
+		case "password:":
+			st.AuthPending = "password"
+		default:
+			st.AuthPending = "plain"
+		}
+	case "235":
+		st.AuthPending, st.Authenticated = "", true
+	default:
+		st.AuthPending = ""
+	}
+}
+
+func (st *State) pop3(cmd, status string) {
+	ok := strings.HasPrefix(status, "+OK")
+	switch strings.ToUpper(firstWord(cmd)) {
+	case "USER":
+		st.UserGiven = ok
+	case "PASS":
+		st.LoggedIn, st.UserGiven = ok, false
+	case "QUIT":
+		st.Closed = ok
+	}
+}
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return w
+}
+
+// The states a conversation can be in, by name; Name returns one of these.
+const (
+	StateConnected       = "connected"
+	StateGreeted         = "greeted"
+	StateAuthUser        = "login: user name asked"
+	StateAuthPassword    = "login: password asked"
+	StateAuthPlain       = "login: PLAIN answer asked"
+	StateReady           = "ready"
+	StateAuthenticated   = "authenticated"
+	StateSender          = "sender given"
+	StateRecipients      = "recipients given"
+	StateInData          = "writing the message"
+	StateClosed          = "closed"
+	StatePOP3Auth        = "not logged in"
+	StatePOP3User        = "user given"
+	StatePOP3Transaction = "logged in"
+)
+
+// SMTPStates and POP3States list every state Name can return.
+var (
+	SMTPStates = []string{StateConnected, StateGreeted, StateAuthUser, StateAuthPassword, StateAuthPlain, StateReady, StateAuthenticated, StateSender, StateRecipients, StateInData, StateClosed}
+	POP3States = []string{StatePOP3Auth, StatePOP3User, StatePOP3Transaction, StateClosed}
+)
+
+// Name is the state's name, for prompts and hints.
+func (st *State) Name() string {
+	if st.Closed {
+		return StateClosed
+	}
+	if st.Proto == "POP3" {
+		switch {
+		case st.LoggedIn:
+			return StatePOP3Transaction
+		case st.UserGiven:
+			return StatePOP3User
+		}
+		return StatePOP3Auth
+	}
+	switch {
+	case st.InData:
+		return StateInData
+	case st.AuthPending == "username":
+		return StateAuthUser
+	case st.AuthPending == "password":
+		return StateAuthPassword
+	case st.AuthPending == "plain":
+		return StateAuthPlain
+	case st.Recipients > 0:
+		return StateRecipients
+	case st.Sender:
+		return StateSender
+	case st.Authenticated:
+		return StateAuthenticated
+	case st.Helo:
+		return StateReady
+	case st.Greeted:
+		return StateGreeted
+	}
+	return StateConnected
+}
+
+// Label is the prompt's description, e.g. "authenticated, sender given".
+func (st *State) Label() string {
+	name := st.Name()
+	if st.Proto == "SMTP" && st.Authenticated && name != StateAuthenticated && name != StateClosed {
+		return "authenticated, " + name
+	}
+	return name
+}
+
+// Hint says what is valid now, with an example.
+type Hint struct {
+	Text    string
+	Example string
+}
+
+// hints answers :hint for every state.
+var hints = map[string]map[string]Hint{
+	"SMTP": {
+		StateConnected:     {"wait for the server's 220 greeting, then say hello", "EHLO me"},
+		StateGreeted:       {"say hello first; EHLO (not HELO) also lists the extensions, AUTH among them", "EHLO me"},
+		StateAuthUser:      {"answer with the user name in Base64 (:b64 gacl makes it), or * to cancel", "Z2FjbA=="},
+		StateAuthPassword:  {"answer with the password in Base64 (:b64 123456 makes it), or * to cancel", "MTIzNDU2"},
+		StateAuthPlain:     {"answer with Base64 of NUL user NUL password (maillab encode --auth-plain gacl 123456)", "AGdhY2wAMTIzNDU2"},
+		StateReady:         {"log in to send to other providers, or give a sender to send to this provider's own users", "AUTH LOGIN"},
+		StateAuthenticated: {"give the envelope sender", "MAIL FROM:<gacl@sohu.com>"},
+		StateSender:        {"give a recipient", "RCPT TO:<bbb@sina.com>"},
+		StateRecipients:    {"send the message (or add another recipient)", "DATA"},
+		StateInData:        {"type header lines (From:, To:, Subject:), a blank line, the body, then a line with only a dot", "Subject: hello"},
+		StateClosed:        {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
+	},
+	"POP3": {
+		StatePOP3Auth:        {"log in: the user name first, in plain text", "USER bbb"},
+		StatePOP3User:        {"now the password, in plain text", "PASS 123456"},
+		StatePOP3Transaction: {"look into the mailbox: STAT, LIST, RETR n, TOP n 5, UIDL, DELE n; QUIT to end (deletions happen then)", "STAT"},
+		StateClosed:          {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
+	},
+}
+
+// Hint returns what is valid now.
+func (st *State) Hint() Hint {
+	return hints[st.Proto][st.Name()]
+}
+
+// HintFor returns the hint of a named state of proto.
+func HintFor(proto, state string) (Hint, bool) {
+	h, ok := hints[proto][state]
+	return h, ok
+}
+
+// Describe says in a line what the state means.
+func (st *State) Describe() string {
+	if st.Proto == "POP3" {
+		return fmt.Sprintf("POP3, %s", st.Name())
+	}
+	parts := []string{"SMTP, " + st.Name()}
+	if st.Authenticated {
+		parts = append(parts, "logged in")
+	}
+	if st.Sender {
+		parts = append(parts, count(st.Recipients, "recipient")+" accepted")
+	}
+	if st.Sent > 0 {
+		parts = append(parts, count(st.Sent, "message")+" sent")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// count writes "1 message" or "2 messages".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
