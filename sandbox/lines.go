@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,21 +19,36 @@ type lineReader struct {
 	r       *bufio.Reader
 	conn    net.Conn
 	timeout time.Duration // idle time allowed before each line; 0 means none
+	closing *atomic.Bool  // set when the server shuts down: stop waiting at once
 	buf     []byte
 }
 
-func newLineReader(conn net.Conn, timeout time.Duration) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(conn, 4096), conn: conn, timeout: timeout}
+func newLineReader(conn net.Conn, timeout time.Duration, closing *atomic.Bool) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(conn, 4096), conn: conn, timeout: timeout, closing: closing}
+}
+
+// armDeadline allows the idle time for the next line. Shutdown sets
+// closing and then a past deadline on every connection; checking closing
+// after setting ours means that deadline is never overwritten.
+func (lr *lineReader) armDeadline() error {
+	if lr.timeout <= 0 {
+		return nil
+	}
+	if err := lr.conn.SetReadDeadline(time.Now().Add(lr.timeout)); err != nil {
+		return err
+	}
+	if lr.closing.Load() {
+		return lr.conn.SetReadDeadline(time.Now())
+	}
+	return nil
 }
 
 // readLine returns the next line without its line end. The returned slice
 // is valid until the next call. A line longer than max octets is discarded
 // up to its end and errLineTooLong returned.
 func (lr *lineReader) readLine(max int) ([]byte, error) {
-	if lr.timeout > 0 {
-		if err := lr.conn.SetReadDeadline(time.Now().Add(lr.timeout)); err != nil {
-			return nil, err
-		}
+	if err := lr.armDeadline(); err != nil {
+		return nil, err
 	}
 	lr.buf = lr.buf[:0]
 	tooLong := false

@@ -114,7 +114,7 @@ func (sb *Sandbox) newPOP3Session(p *Provider, conn net.Conn, label string) *pop
 			Session: label, Sink: sb.Events.Publish,
 		})
 	}
-	s.in = newLineReader(conn, 2*sb.cfg.IdleTimeout)
+	s.in = newLineReader(conn, 2*sb.cfg.IdleTimeout, &sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(conn))
 	return s
 }

@@ -29,12 +29,14 @@ type envelope struct {
 // relayQueue holds a provider's outgoing mail and delivers it, retrying
 // temporary failures every RetryInterval until MaxQueueAge.
 type relayQueue struct {
-	sb   *Sandbox
-	p    *Provider
-	mu   sync.Mutex
-	held []*envelope
-	wake chan struct{}
-	busy sync.WaitGroup
+	sb       *Sandbox
+	p        *Provider
+	spool    *spool // nil: the queue lives in memory only
+	mu       sync.Mutex
+	held     []*envelope // waiting for their next try
+	inFlight int         // being tried right now
+	wake     chan struct{}
+	busy     sync.WaitGroup
 }
 
 func newRelayQueue(sb *Sandbox, p *Provider) *relayQueue {
@@ -52,11 +54,11 @@ func (q *relayQueue) add(e *envelope) {
 	}
 }
 
-// Len returns how many envelopes are waiting.
+// Len returns how many envelopes are queued, waiting or being tried.
 func (q *relayQueue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.held)
+	return len(q.held) + q.inFlight
 }
 
 // run delivers queued mail until done is closed.
@@ -97,6 +99,7 @@ func (q *relayQueue) startDue() time.Time {
 			continue
 		}
 		q.busy.Add(1)
+		q.inFlight++
 		go q.attempt(e)
 	}
 	clear(q.held[len(kept):])
@@ -104,45 +107,92 @@ func (q *relayQueue) startDue() time.Time {
 	return next
 }
 
-// attempt tries to deliver e once and decides what happens next.
+// attempt tries to deliver e once and decides what happens next: done,
+// bounced, or back in the queue for another try.
 func (q *relayQueue) attempt(e *envelope) {
 	defer q.busy.Done()
 	e.Attempts++
 	results, err := q.sb.relayOnce(q.p, e)
-	var retry []Address
-	var failed []failure
-	for _, r := range e.To {
+	if err != nil {
+		e.LastErr = err.Error()
+	}
+	delivered, failed, retry := classify(e.To, results)
+	expired := len(retry) > 0 && time.Since(e.Received) >= q.sb.cfg.MaxQueueAge
+	q.record(e, retry, expired)
+	whole := e.To
+	if len(retry) > 0 && !expired {
+		waiting := *e
+		waiting.To, waiting.NextTry = retry, time.Now().Add(q.sb.cfg.RetryInterval)
+		q.settle(&waiting)
+	} else {
+		q.settle(nil)
+	}
+	ref := messageRef(e.Data)
+	if delivered > 0 {
+		q.sb.internal(q.p.SMTPHost, whole[0].Domain, 2, fmt.Sprintf("relayed %s to %s: %d of %d recipients accepted", e.ID, whole[0].Domain, delivered, len(whole)), ref)
+	}
+	if len(failed) > 0 {
+		q.sb.bounce(q.p, e, failed)
+	}
+	switch {
+	case expired:
+		e.To = retry
+		q.sb.bounce(q.p, e, expiredFailures(e))
+	case len(retry) > 0:
+		q.sb.internal(q.p.SMTPHost, whole[0].Domain, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
+			e.ID, whole[0].Domain, e.Attempts, e.LastErr, q.sb.cfg.RetryInterval), ref)
+	}
+}
+
+// classify sorts recipients by the next hop's answer: accepted (2xx),
+// refused for good (5xx), or to try again (4xx or no answer).
+func classify(to []Address, results map[Address]rcptResult) (delivered int, failed []failure, retry []Address) {
+	for _, r := range to {
 		res, ok := results[r]
 		switch {
 		case ok && res.code/100 == 2:
-			continue
+			delivered++
 		case ok && res.code/100 == 5:
 			failed = append(failed, failure{rcpt: r, reply: res})
 		default:
 			retry = append(retry, r)
 		}
 	}
+	return delivered, failed, retry
+}
+
+// settle ends an attempt: it is no longer in flight, and next (if any)
+// waits for its next try. Both change together, so Len never misses it.
+func (q *relayQueue) settle(next *envelope) {
+	q.mu.Lock()
+	q.inFlight--
+	if next != nil {
+		q.held = append(q.held, next)
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// record updates the spool after an attempt: gone when nobody is left to
+// try, rewritten with the recipients still waiting otherwise.
+func (q *relayQueue) record(e *envelope, retry []Address, expired bool) {
+	if q.spool == nil {
+		return
+	}
+	var err error
+	if len(retry) == 0 || expired {
+		err = q.spool.remove(e)
+	} else {
+		waiting := *e
+		waiting.To = retry
+		err = q.spool.save(&waiting, false)
+	}
 	if err != nil {
-		e.LastErr = err.Error()
+		q.sb.internal(q.p.SMTPHost, "", 2, "queue file not updated: "+err.Error(), messageRef(e.Data))
 	}
-	if len(failed) > 0 {
-		q.sb.bounce(q.p, e, failed)
-	}
-	if delivered := len(e.To) - len(failed) - len(retry); delivered > 0 {
-		q.sb.internal(q.p.SMTPHost, e.To[0].Domain, 2, fmt.Sprintf("relayed %s to %s: %d of %d recipients accepted", e.ID, e.To[0].Domain, delivered, len(e.To)), messageRef(e.Data))
-	}
-	if len(retry) == 0 {
-		return
-	}
-	e.To = retry
-	if time.Since(e.Received) >= q.sb.cfg.MaxQueueAge {
-		q.sb.bounce(q.p, e, expired(e))
-		return
-	}
-	e.NextTry = time.Now().Add(q.sb.cfg.RetryInterval)
-	q.sb.internal(q.p.SMTPHost, e.To[0].Domain, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
-		e.ID, e.To[0].Domain, e.Attempts, e.LastErr, q.sb.cfg.RetryInterval), messageRef(e.Data))
-	q.add(e)
 }
 
 // rcptResult is what the next hop answered for one recipient.
@@ -157,8 +207,8 @@ type failure struct {
 	reply rcptResult
 }
 
-// expired turns every still-waiting recipient into a failure.
-func expired(e *envelope) []failure {
+// expiredFailures turns every still-waiting recipient into a failure.
+func expiredFailures(e *envelope) []failure {
 	f := make([]failure, len(e.To))
 	for i, r := range e.To {
 		f[i] = failure{rcpt: r, reply: rcptResult{code: 0, text: "gave up after " + e.Received.Format(time.RFC1123Z) + ": " + e.LastErr}}

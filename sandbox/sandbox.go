@@ -31,16 +31,24 @@ type Config struct {
 	IdleTimeout    time.Duration // SMTP; 0: 5 minutes (POP3 gets twice this)
 	RetryInterval  time.Duration // relay retries; 0: 10 seconds
 	MaxQueueAge    time.Duration // then bounce; 0: 1 hour
+	Maildir        string        // keep mailboxes and relay queues on disk here; "": in memory
 	TapServers     bool          // publish every server-side line as an Event
 	TapRelay       bool          // publish the relay client's lines as Events (step 2)
 }
 
-func (c *Config) setDefaults() {
+func (c *Config) setDefaults() error {
 	if c.World == nil {
 		c.World = DefaultWorld()
 	}
 	if c.Host == "" {
 		c.Host = "127.0.0.1"
+	}
+	if c.Store == nil && c.Maildir != "" {
+		s, err := NewMaildirStore(c.Maildir)
+		if err != nil {
+			return err
+		}
+		c.Store = s
 	}
 	if c.Store == nil {
 		c.Store = NewMemoryStore()
@@ -63,6 +71,7 @@ func (c *Config) setDefaults() {
 	if c.MaxQueueAge == 0 {
 		c.MaxQueueAge = time.Hour
 	}
+	return nil
 }
 
 // Sandbox is a running world: listeners, sessions, mailboxes and relay
@@ -93,7 +102,9 @@ type Sandbox struct {
 // Start opens the listeners of every provider (or only cfg.Only) and starts
 // serving. Close stops it.
 func Start(cfg Config) (*Sandbox, error) {
-	cfg.setDefaults()
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
 	sb := &Sandbox{
 		cfg: cfg, world: cfg.World, store: cfg.Store,
 		running: make(map[*Provider]Ports), queues: make(map[*Provider]*relayQueue),
@@ -113,7 +124,10 @@ func Start(cfg Config) (*Sandbox, error) {
 			return nil, err
 		}
 		serve = append(serve, start)
-		sb.queues[p] = newRelayQueue(sb, p)
+		if err := sb.newQueue(p); err != nil {
+			sb.Close()
+			return nil, err
+		}
 	}
 	for _, q := range sb.queues {
 		sb.workers.Add(1)
@@ -123,6 +137,29 @@ func Start(cfg Config) (*Sandbox, error) {
 		start()
 	}
 	return sb, nil
+}
+
+// newQueue makes p's relay queue and, with a Maildir, loads what a
+// previous run left in its spool.
+func (sb *Sandbox) newQueue(p *Provider) error {
+	q := newRelayQueue(sb, p)
+	sb.queues[p] = q
+	if sb.cfg.Maildir == "" {
+		return nil
+	}
+	sp, err := newSpool(sb.cfg.Maildir, p.Domain)
+	if err != nil {
+		return err
+	}
+	q.spool = sp
+	waiting, err := sp.load()
+	if err != nil {
+		return err
+	}
+	for _, e := range waiting {
+		q.add(e)
+	}
+	return nil
 }
 
 // selected returns the providers this process serves.
@@ -325,6 +362,11 @@ func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 	for _, d := range order {
 		part := *e
 		part.To = byDomain[d]
+		if q.spool != nil {
+			if err := q.spool.save(&part, true); err != nil {
+				return fmt.Errorf("queue on disk: %w", err)
+			}
+		}
 		peer, _ := sb.world.Provider(d)
 		sb.internal(p.SMTPHost, peer.SMTPHost, 2, fmt.Sprintf("%s is not a %s domain: queued %s for relay to %s", d, p.Domain, e.ID, d), messageRef(e.Data))
 		q.add(&part)

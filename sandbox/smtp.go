@@ -61,7 +61,7 @@ func (sb *Sandbox) newSMTPSession(p *Provider, conn net.Conn, label string) *smt
 			Session: label, Sink: sb.Events.Publish,
 		})
 	}
-	s.in = newLineReader(conn, sb.cfg.IdleTimeout)
+	s.in = newLineReader(conn, sb.cfg.IdleTimeout, &sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(conn))
 	return s
 }

@@ -23,6 +23,7 @@ type sandboxOptions struct {
 	MaxQueueAge    time.Duration
 	MaxMessageSize int64
 	MaxConns       int
+	Maildir        string
 	Quiet          bool
 
 	started func() // called once the servers listen (tests wait on it)
@@ -43,6 +44,7 @@ relays mail outside its own two domains. Ctrl-C stops it.`,
 		Example: `  maillab sandbox
   maillab sandbox --port-offset 1000          # SMTP on 3525/3526, POP3 on 2110/2111
   maillab sandbox --only sina.com             # one provider per process
+  maillab sandbox --maildir ~/maillab-mail    # mailboxes survive a restart
 
   # then, in another terminal:
   telnet 127.0.0.1 2525`,
@@ -62,6 +64,7 @@ relays mail outside its own two domains. Ctrl-C stops it.`,
 	f.DurationVar(&opts.MaxQueueAge, "max-queue-age", time.Hour, "give up relaying (and bounce) after this long")
 	f.Int64Var(&opts.MaxMessageSize, "max-message-size", 10<<20, "largest message accepted, in octets (announced in EHLO SIZE)")
 	f.IntVar(&opts.MaxConns, "max-conns", 200, "most sessions per server at once")
+	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
 	return cmd
 }
@@ -77,7 +80,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	sb, err := sandbox.Start(sandbox.Config{
 		Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
 		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
-		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns,
+		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns, Maildir: opts.Maildir,
 		TapServers: !opts.Quiet, TapRelay: !opts.Quiet && opts.Only != "",
 	})
 	if err != nil {
@@ -101,10 +104,18 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	sb.Close()
 	for _, p := range sb.Running() {
 		if n := sb.QueueLen(p.Domain); n > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %d messages still queued at %s were not delivered (the queue lives in memory)\n", n, p.Domain)
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %d messages still queued at %s; %s\n", n, p.Domain, queueFate(opts.Maildir))
 		}
 	}
 	return nil
+}
+
+// queueFate says what happens to queued mail at a stop.
+func queueFate(maildir string) string {
+	if maildir == "" {
+		return "they are lost with this process (--maildir keeps them)"
+	}
+	return "they wait in " + maildir + " for the next start"
 }
 
 func checkSandboxFlags(opts *sandboxOptions) error {

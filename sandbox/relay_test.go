@@ -1,0 +1,232 @@
+package sandbox
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"maillab/trace"
+)
+
+// freeOffset finds a port offset at which the world's four ports are free.
+func freeOffset(t *testing.T) int {
+	t.Helper()
+	for offset := 31000; offset < 60000; offset += 211 {
+		free := true
+		for _, port := range []int{2525, 2526, 1110, 1111} {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+		}
+		if free {
+			return offset
+		}
+	}
+	t.Fatal("no free port offset")
+	return 0
+}
+
+// watcher collects internal events and lets a test wait for one.
+type watcher struct {
+	mu     sync.Mutex
+	lines  []string
+	notify chan struct{}
+}
+
+func watch(sb *Sandbox) *watcher {
+	w := &watcher{notify: make(chan struct{}, 1)}
+	sb.Events.Subscribe(func(e trace.Event) {
+		if e.Kind != trace.Internal {
+			return
+		}
+		w.mu.Lock()
+		w.lines = append(w.lines, e.Line)
+		w.mu.Unlock()
+		select {
+		case w.notify <- struct{}{}:
+		default:
+		}
+	})
+	return w
+}
+
+// waitFor waits until n internal events contain text.
+func (w *watcher) waitFor(t *testing.T, text string, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		w.mu.Lock()
+		got := 0
+		for _, l := range w.lines {
+			if strings.Contains(l, text) {
+				got++
+			}
+		}
+		w.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-w.notify:
+		case <-deadline:
+			t.Fatalf("never saw %d× %q; saw %q", n, text, w.lines)
+		}
+	}
+}
+
+func onlyConfig(domain string, offset int, mods ...func(*Config)) Config {
+	cfg := Config{Only: domain, PortOffset: offset, RetryInterval: 50 * time.Millisecond}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	return cfg
+}
+
+func startOnly(t *testing.T, cfg Config) *Sandbox {
+	t.Helper()
+	sb, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+// submit sends n messages from gacl@sohu.com to bbb@sina.com.
+func submit(t *testing.T, sb *Sandbox, n int) {
+	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	for i := 0; i < n; i++ {
+		c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+		c.cmd("RCPT TO:<bbb@sina.com>", "250")
+		c.cmd("DATA", "354")
+		c.send("Subject: message " + strconv.Itoa(i) + "\r\n\r\nbody\r\n.")
+		c.expect("250 2.0.0")
+	}
+	c.cmd("QUIT", "221")
+}
+
+// subjects lists the subjects in a mailbox, to count deliveries.
+func subjects(t *testing.T, store Store, owner Address) []string {
+	infos, err := store.List(owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range infos {
+		data, _ := store.Read(owner, m.ID)
+		out = append(out, headerValue(data, "Subject"))
+	}
+	return out
+}
+
+// TestPeerDownThenBack: sina is down while sohu relays; the messages wait,
+// are retried, and arrive exactly once when sina comes up.
+func TestPeerDownThenBack(t *testing.T) {
+	offset := freeOffset(t)
+	sohu := startOnly(t, onlyConfig("sohu.com", offset))
+	w := watch(sohu)
+	submit(t, sohu, 3)
+	w.waitFor(t, "deferred", 3)
+
+	sina := startOnly(t, onlyConfig("sina.com", offset))
+	w.waitFor(t, "relayed", 3)
+	if n := sohu.QueueLen("sohu.com"); n != 0 {
+		t.Fatalf("%d messages still queued", n)
+	}
+	got := subjects(t, sina.Store(), Address{"bbb", "sina.com"})
+	if len(got) != 3 {
+		t.Fatalf("bbb has %v, want each of 3 messages once", got)
+	}
+	seen := map[string]bool{}
+	for _, s := range got {
+		if seen[s] {
+			t.Fatalf("%q delivered twice", s)
+		}
+		seen[s] = true
+	}
+}
+
+// TestQueueExpiryBounces: a peer that never comes back makes a bounce.
+func TestQueueExpiryBounces(t *testing.T) {
+	offset := freeOffset(t)
+	sohu := startOnly(t, onlyConfig("sohu.com", offset, func(c *Config) { c.MaxQueueAge = 200 * time.Millisecond }))
+	w := watch(sohu)
+	submit(t, sohu, 1)
+	w.waitFor(t, "undeliverable", 1)
+	w.waitFor(t, "stored", 1)
+	infos, _ := sohu.Store().List(Address{"gacl", "sohu.com"})
+	if len(infos) != 1 {
+		t.Fatalf("gacl has %d messages, want the bounce", len(infos))
+	}
+	data, _ := sohu.Store().Read(Address{"gacl", "sohu.com"}, infos[0].ID)
+	for _, want := range []string{"Final-Recipient: rfc822; bbb@sina.com", "Status: 4.4.7", "Action: failed"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("bounce lacks %q:\n%s", want, data)
+		}
+	}
+}
+
+// TestMaildirRestart: with --maildir, a stop and a start lose nothing: the
+// mailboxes are intact and the queue is delivered, once.
+func TestMaildirRestart(t *testing.T) {
+	dir := t.TempDir()
+	offset := freeOffset(t)
+	maildir := func(c *Config) { c.Maildir = dir }
+	sohu, err := Start(onlyConfig("sohu.com", offset, maildir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watch(sohu)
+	submit(t, sohu, 2)
+	local := smtpSessionGreeted(t, sohu, "sohu.com")
+	local.cmd("MAIL FROM:<x@y.z>", "250")
+	local.cmd("RCPT TO:<aaa@sohu.com>", "250")
+	local.cmd("DATA", "354")
+	local.send("Subject: local\r\n\r\nkept on disk\r\n.")
+	local.expect("250")
+	w.waitFor(t, "deferred", 2)
+	sohu.Close()
+
+	sohu2 := startOnly(t, onlyConfig("sohu.com", offset, maildir))
+	if n := sohu2.QueueLen("sohu.com"); n != 2 {
+		t.Fatalf("after restart %d messages are queued, want 2", n)
+	}
+	w2 := watch(sohu2)
+	if got := subjects(t, sohu2.Store(), Address{"aaa", "sohu.com"}); len(got) != 1 || got[0] != "local" {
+		t.Fatalf("aaa's mailbox after restart: %v", got)
+	}
+	sina := startOnly(t, onlyConfig("sina.com", offset, func(c *Config) { c.Maildir = t.TempDir() }))
+	w2.waitFor(t, "relayed", 2)
+	if got := subjects(t, sina.Store(), Address{"bbb", "sina.com"}); len(got) != 2 {
+		t.Fatalf("bbb got %v", got)
+	}
+	sohu2.Close()
+	sohu3 := startOnly(t, onlyConfig("sohu.com", offset, maildir))
+	if n := sohu3.QueueLen("sohu.com"); n != 0 {
+		t.Fatalf("delivered messages came back into the queue: %d", n)
+	}
+}
+
+// TestMaildirPOP3 retrieves byte for byte from a Maildir mailbox.
+func TestMaildirPOP3(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.Maildir = t.TempDir() })
+	msg := "Subject: disk\r\n\r\n.dot\r\nline\r\n"
+	sb.Store().Deliver(Address{"bbb", "sina.com"}, []byte(msg))
+	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
+	p.cmd("STAT", "+OK 1 "+strconv.Itoa(len(msg)))
+	p.cmd("RETR 1", "+OK")
+	if got := strings.Join(p.dotBody(), "\r\n") + "\r\n"; got != msg {
+		t.Fatalf("RETR = %q", got)
+	}
+	p.cmd("DELE 1", "+OK")
+	p.cmd("QUIT", "+OK")
+	if infos, _ := sb.Store().List(Address{"bbb", "sina.com"}); len(infos) != 0 {
+		t.Fatal("DELE+QUIT left the message on disk")
+	}
+}

@@ -1,0 +1,239 @@
+package sandbox
+
+import (
+	"bufio"
+	"crypto/rand"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// expectServing checks a fresh client still gets a full session.
+func expectServing(t *testing.T, sb *Sandbox) {
+	t.Helper()
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	c.cmd("NOOP", "250")
+	c.cmd("QUIT", "221")
+}
+
+func TestRobustInput(t *testing.T) {
+	junk := make([]byte, 64<<10)
+	rand.Read(junk)
+	tests := []struct {
+		name  string
+		input []byte
+		want  string // a reply the junk must provoke
+	}{
+		{"64 KiB of random bytes", junk, ""},
+		{"an overlong line", []byte(strings.Repeat("A", 200<<10) + "\r\n"), "500 5.5.2"},
+		{"NUL bytes", []byte("EHLO a\x00b\r\nNO\x00OP\r\n"), "500 5.5.1"},
+		{"pipelined garbage", []byte(strings.Repeat("GARBAGE\r\nMAIL FROM:<<>\r\nRCPT\r\n", 5)), "421 4.7.0"},
+		{"binary then a command", append(append([]byte{0xff, 0xfe, 0x01}, junk[:100]...), "\r\nQUIT\r\n"...), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb := startTestSandbox(t)
+			conn, err := net.Dial("tcp", smtpAddr(t, sb, "sina.com"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			go conn.Write(tt.input)
+			var replies []string
+			sc := bufio.NewScanner(conn)
+			for sc.Scan() {
+				line := sc.Text()
+				if !validReply(line) {
+					t.Fatalf("malformed reply %q", line)
+				}
+				replies = append(replies, line)
+				if strings.HasPrefix(line, "421") || strings.HasPrefix(line, "221") || (tt.want != "" && strings.HasPrefix(line, tt.want)) {
+					break
+				}
+				if tt.want == "" && len(replies) > 3 {
+					break
+				}
+			}
+			if tt.want != "" && !strings.Contains(strings.Join(replies, "\n"), tt.want) {
+				t.Errorf("replies lack %q: %q", tt.want, replies)
+			}
+			expectServing(t, sb)
+		})
+	}
+}
+
+// validReply: three digits, then space or hyphen, and printable text.
+func validReply(line string) bool {
+	if len(line) < 4 || line[0] < '2' || line[0] > '5' || (line[3] != ' ' && line[3] != '-') {
+		return false
+	}
+	if _, err := strconv.Atoi(line[:3]); err != nil {
+		return false
+	}
+	return !strings.ContainsAny(strings.TrimSuffix(line, "\r"), "\r\n\x00")
+}
+
+func TestUnterminatedDataThenDrop(t *testing.T) {
+	sb := startTestSandbox(t)
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	c.cmd("MAIL FROM:<x@y.z>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: never finished")
+	c.send("half a body")
+	c.conn.Close()
+	expectServing(t, sb) // the server is fine, and (after the dropped session) nothing is stored
+	if infos, _ := sb.Store().List(Address{"bbb", "sina.com"}); len(infos) != 0 {
+		t.Fatalf("a message without its final '.' was stored")
+	}
+}
+
+func TestSlowClient(t *testing.T) {
+	sb := startTestSandbox(t)
+	slow := dial(t, smtpAddr(t, sb, "sina.com"))
+	slow.expect("220")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, b := range []byte("EHLO slow\r\n") {
+			slow.conn.Write([]byte{b})
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	expectServing(t, sb) // served while the slow one trickles
+	<-done
+	slow.expect("250 ")
+}
+
+func TestLimits(t *testing.T) {
+	t.Run("idle time-out", func(t *testing.T) {
+		sb := startTestSandbox(t, func(c *Config) { c.IdleTimeout = 100 * time.Millisecond })
+		c := dial(t, smtpAddr(t, sb, "sina.com"))
+		c.expect("220")
+		c.expect("421 4.4.2")
+		p := dial(t, pop3Addr(t, sb, "sina.com"))
+		p.expect("+OK")
+		p.expect("-ERR idle too long")
+	})
+	t.Run("too many bad commands", func(t *testing.T) {
+		c := greetedOnly(t)
+		for i := 0; i < 9; i++ {
+			c.cmd("BOGUS", "500")
+		}
+		c.send("BOGUS")
+		c.expect("500")
+		c.expect("421 4.7.0")
+	})
+	t.Run("three failed logins", func(t *testing.T) {
+		c := ehlo(t)
+		for i := 0; i < 2; i++ {
+			c.cmd("AUTH PLAIN "+b64("\x00gacl\x00wrong"), "535 5.7.8")
+		}
+		c.cmd("AUTH PLAIN "+b64("\x00gacl\x00wrong"), "535 5.7.8")
+		c.expect("421 4.7.0")
+	})
+	t.Run("100 recipients", func(t *testing.T) {
+		c := ehlo(t)
+		c.cmd("MAIL FROM:<x@y.z>", "250")
+		for i := 0; i < 100; i++ {
+			c.cmd("RCPT TO:<gacl@sohu.com>", "250")
+		}
+		c.cmd("RCPT TO:<gacl@sohu.com>", "452 4.5.3")
+	})
+	t.Run("max connections", func(t *testing.T) {
+		sb := startTestSandbox(t, func(c *Config) { c.MaxConns = 3 })
+		for i := 0; i < 3; i++ {
+			dial(t, smtpAddr(t, sb, "sina.com")).expect("220")
+		}
+		dial(t, smtpAddr(t, sb, "sina.com")).expect("421 4.7.0")
+		p := dial(t, pop3Addr(t, sb, "sina.com"))
+		p.expect("+OK") // each server counts its own
+	})
+	t.Run("pop3 long line and bad commands", func(t *testing.T) {
+		sb := startTestSandbox(t)
+		p := dial(t, pop3Addr(t, sb, "sina.com"))
+		p.expect("+OK")
+		p.cmd(strings.Repeat("X", 300), "-ERR line too long")
+		for i := 0; i < 8; i++ {
+			p.cmd("BOGUS", "-ERR unknown")
+		}
+		p.send("BOGUS")
+		p.expect("-ERR unknown")
+		p.expect("-ERR too many errors")
+	})
+}
+
+// TestManyIdleConnections: 300 idle sessions, and a new client is served.
+func TestManyIdleConnections(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.MaxConns = 400 })
+	addr := smtpAddr(t, sb, "sina.com")
+	for i := 0; i < 300; i++ {
+		c := dial(t, addr)
+		c.expect("220")
+	}
+	expectServing(t, sb)
+}
+
+// TestShutdownMidData: a message cut off by shutdown is not stored, and an
+// idle session is told 421.
+func TestShutdownMidData(t *testing.T) {
+	sb, err := Start(Config{RandomPorts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	c.cmd("MAIL FROM:<x@y.z>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: cut off")
+	idle := dial(t, smtpAddr(t, sb, "sohu.com"))
+	idle.expect("220")
+	start := time.Now()
+	sb.Close()
+	if took := time.Since(start); took > 5500*time.Millisecond {
+		t.Errorf("shutdown took %s", took)
+	}
+	c.expect("421 4.3.2")
+	idle.expect("421 4.3.2")
+	if infos, _ := sb.Store().List(Address{"bbb", "sina.com"}); len(infos) != 0 {
+		t.Error("a message cut off by shutdown was stored")
+	}
+}
+
+// BenchmarkIdleSessionMemory reports what one idle SMTP session costs
+// (heap and goroutine stacks, server side).
+func BenchmarkIdleSessionMemory(b *testing.B) {
+	sb := startTestSandbox(b, func(c *Config) { c.MaxConns = 1000 })
+	addr := smtpAddr(b, sb, "sina.com")
+	const n = 300
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		conns := make([]net.Conn, n)
+		for i := range conns {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bufio.NewReader(c).ReadString('\n') // the greeting: the session is up
+			conns[i] = c
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		total := float64(after.HeapAlloc+after.StackInuse) - float64(before.HeapAlloc+before.StackInuse)
+		b.ReportMetric(total/n, "bytes/idle-session")
+		b.ReportMetric(total/(1<<20), "MB/300-sessions")
+		for _, c := range conns {
+			c.Close()
+		}
+		b.StartTimer()
+	}
+}
