@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -82,7 +79,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if opts.Format == "text" {
 		fmt.Fprint(opts.IO.Out, diagram(opts.From, opts.To))
 	}
-	sink := pacedSink(opts, r)
+	sink := trace.Paced(r, trace.Pacing{Delay: opts.Delay, Step: opts.Step, In: opts.IO.In, Prompt: opts.IO.ErrOut})
 	res, err := play.Run(cmd.Context(), play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body, Sink: sink})
 	r.Close()
 	if err != nil {
@@ -94,37 +91,6 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	}
 	fmt.Fprintln(summaryOut, summary(opts, res))
 	return nil
-}
-
-// pacedSink annotates each Event and renders it, pausing as --step and
-// --delay ask.
-func pacedSink(opts *playOptions, r trace.Renderer) trace.Sink {
-	ann := trace.NewAnnotator()
-	in := bufio.NewReader(opts.IO.In)
-	var mu sync.Mutex
-	seen := map[int]bool{}
-	return func(e trace.Event) {
-		ann.Annotate(&e)
-		mu.Lock()
-		if opts.Step && e.Step != 0 && !seen[e.Step] {
-			seen[e.Step] = true
-			fmt.Fprintf(opts.IO.ErrOut, "\n[press Enter for step %s] ", trace.StepMark(e.Step))
-			waitEnter(in)
-		}
-		mu.Unlock()
-		if opts.Delay > 0 {
-			time.Sleep(opts.Delay)
-		}
-		r.Render(e)
-	}
-}
-
-// waitEnter reads up to the next newline; at the end of input it returns
-// at once.
-func waitEnter(in *bufio.Reader) {
-	if _, err := in.ReadString('\n'); err == io.EOF {
-		return
-	}
 }
 
 // diagram draws the six steps with the names of this journey.

@@ -59,6 +59,7 @@ your own machine (loopback only), and shows every line they exchange.
   play       watch one message travel in six steps, every line explained
   sandbox    run the providers so you can talk to them with telnet, nc or a mail client
   practice   type SMTP or POP3 commands yourself, every answer explained
+  lesson     step through lessons with live demos and checked exercises
   decode     read Base64, encoded-words and MIME messages you captured
   encode     make the Base64 that AUTH LOGIN and AUTH PLAIN expect`,
 		Example: `  maillab play
@@ -79,6 +80,7 @@ your own machine (loopback only), and shows every line they exchange.
 		newCmdDecode(g, nil),
 		newCmdEncode(g, nil),
 		newCmdPractice(g, nil),
+		newCmdLesson(g, nil),
 	)
 	return root
 }

@@ -26,8 +26,19 @@ type State struct {
 	UserGiven bool
 	LoggedIn  bool
 
-	Closed  bool
-	Replies []string // every answer's status line, in order
+	Closed    bool
+	Exchanges []Exchange // every command and the status line that answered it
+}
+
+// Exchange is one command and the status line of its answer.
+type Exchange struct {
+	Command string // "" for the greeting
+	Status  string
+}
+
+// Success reports whether the answer was positive: 2xx or 3xx, or +OK.
+func (x Exchange) Success() bool {
+	return strings.HasPrefix(x.Status, "+OK") || strings.HasPrefix(x.Status, "2") || strings.HasPrefix(x.Status, "3")
 }
 
 func newState(proto string) *State { return &State{Proto: proto} }
@@ -41,7 +52,7 @@ func (st *State) answered(cmd string, answer []string) {
 	if st.Proto == "POP3" {
 		status = answer[0]
 	}
-	st.Replies = append(st.Replies, status)
+	st.Exchanges = append(st.Exchanges, Exchange{Command: cmd, Status: status})
 	if st.Proto == "SMTP" {
 		st.smtp(cmd, status)
 	} else {

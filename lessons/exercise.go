@@ -1,0 +1,187 @@
+package lessons
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"maillab/lessons/practice"
+	"maillab/sandbox"
+	"maillab/trace"
+	"maillab/trace/decode"
+)
+
+// triesBeforeSolution is how many wrong tries earn the offer of the solution.
+const triesBeforeSolution = 2
+
+// attempt is one exercise in progress: the session the learner types into
+// and what the mailboxes held when it started.
+type attempt struct {
+	env      *environment
+	step     Step
+	sess     *practice.Session
+	baseline map[string]int // messages per mailbox at the start
+	answer   string         // decode exercises: the learner's last answer
+	sentSeen int            // messages the server had accepted at the last evaluation
+}
+
+func (env *environment) start(s Step, sink trace.Sink) (*attempt, error) {
+	a := &attempt{env: env, step: s, baseline: map[string]int{}}
+	for _, c := range s.Ex.Checks {
+		if c.Kind == "delivered" {
+			owner, err := sandbox.ParseAddress(c.Args[0])
+			if err != nil {
+				return nil, err
+			}
+			infos, _ := env.sb.Store().List(owner)
+			a.baseline[owner.String()] = len(infos)
+		}
+	}
+	if s.Proto == "decode" {
+		return a, nil
+	}
+	sess, err := env.connect(s, "you", sink)
+	if err != nil {
+		return nil, err
+	}
+	a.sess = sess
+	return a, nil
+}
+
+func (a *attempt) close() {
+	if a.sess != nil {
+		a.sess.Close()
+	}
+}
+
+// passed evaluates every check. A delivered check waits a little for the
+// relay (by the sandbox's events) only right after the server accepted a
+// message, and only when everything else already holds.
+func (a *attempt) passed() bool {
+	var waiting []Check
+	for _, c := range a.step.Ex.Checks {
+		if c.Kind == "delivered" {
+			waiting = append(waiting, c)
+			continue
+		}
+		if !a.holds(c) {
+			return false
+		}
+	}
+	justSent := false
+	if a.sess != nil {
+		justSent = a.sess.State().Sent > a.sentSeen
+		a.sentSeen = a.sess.State().Sent
+	}
+	for _, c := range waiting {
+		if a.delivered(c) {
+			continue
+		}
+		if !justSent || !a.waitDelivered(c, 3*time.Second) {
+			return false
+		}
+	}
+	return true
+}
+
+// holds evaluates one check against what the server answered.
+func (a *attempt) holds(c Check) bool {
+	switch c.Kind {
+	case "answer":
+		want, err := decode.Auto(c.Args[0], "")
+		return err == nil && strings.TrimSpace(a.answer) == strings.TrimSpace(want.Text)
+	case "state":
+		return strings.EqualFold(a.sess.State().Name(), c.Args[0])
+	case "sent":
+		var n int
+		fmt.Sscan(c.Args[0], &n)
+		return a.sess.State().Sent >= n
+	}
+	for _, x := range a.sess.State().Exchanges {
+		switch c.Kind {
+		case "ok":
+			if x.Success() && strings.EqualFold(firstWord(x.Command), c.Args[0]) {
+				return true
+			}
+		case "reply":
+			if strings.HasPrefix(strings.ToUpper(x.Status), strings.ToUpper(c.Args[0])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return w
+}
+
+// waitDelivered checks that a new message (with the subject, if given)
+// reached a mailbox, waiting for store events up to limit.
+func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
+	stored := make(chan struct{}, 1)
+	stop := a.env.sb.Events.Subscribe(func(e trace.Event) {
+		if e.Kind == trace.Internal && e.Step == 3 {
+			select {
+			case stored <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer stop()
+	deadline := time.After(limit)
+	for {
+		if a.delivered(c) {
+			return true
+		}
+		select {
+		case <-stored:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// delivered reports whether the mailbox has a message it did not have at
+// the start, with the subject asked for.
+func (a *attempt) delivered(c Check) bool {
+	owner, _ := sandbox.ParseAddress(c.Args[0])
+	store := a.env.sb.Store()
+	infos, _ := store.List(owner)
+	base := a.baseline[owner.String()]
+	if len(infos) <= base {
+		return false
+	}
+	if len(c.Args) < 2 {
+		return true
+	}
+	for _, m := range infos[base:] {
+		data, _ := store.Read(owner, m.ID)
+		if res, err := decode.ParseMessage(strings.NewReader(string(data)), ""); err == nil && strings.Contains(res.Text, c.Args[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrong reports whether an answer is a failure the learner should hear
+// about: an error reply, a closed connection, or a wrong decoded answer.
+func (a *attempt) wrong(answer []string, err error) bool {
+	if a.sess == nil {
+		return true // a decode answer that did not pass
+	}
+	if errors.Is(err, practice.ErrClosed) || a.sess.Closed() {
+		return true
+	}
+	return len(answer) > 0 && (strings.HasPrefix(answer[0], "-ERR") || strings.HasPrefix(answer[0], "4") || strings.HasPrefix(answer[0], "5"))
+}
+
+// reconnect opens a fresh session after the server closed the last one.
+func (a *attempt) reconnect(sink trace.Sink) error {
+	a.close()
+	sess, err := a.env.connect(a.step, "you", sink)
+	a.sess = sess
+	return err
+}

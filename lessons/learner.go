@@ -1,0 +1,127 @@
+package lessons
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"maillab/trace/decode"
+)
+
+// exercise runs the learner's turn: their lines go to a real server until
+// the checks hold. A wrong try gets the next hint; after two, the solution
+// is offered. It reports whether the exercise was passed.
+func (r *Runner) exercise(env *environment, s Step) (bool, error) {
+	ex := s.Ex
+	fmt.Fprintf(r.Out, "\n--- your turn ---\n%s\n", ex.Goal)
+	fmt.Fprintln(r.Out, "(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)")
+	a, err := env.start(s, env.sink)
+	if err != nil {
+		return false, err
+	}
+	defer a.close()
+	tries := 0
+	for {
+		line, err := r.readLine(a)
+		if err != nil {
+			return false, err
+		}
+		if strings.HasPrefix(line, ":") && (a.sess == nil || !a.sess.State().InData) {
+			done, err := r.helper(line, a, tries)
+			if done || err != nil {
+				return false, err
+			}
+			continue
+		}
+		answer, sendErr := r.send(a, line)
+		if a.passed() {
+			fmt.Fprintln(r.Out, "\n✓ passed: the server's answers show you did it")
+			return true, nil
+		}
+		if a.wrong(answer, sendErr) {
+			tries++
+			r.hint(ex, tries)
+		}
+		if a.sess != nil && a.sess.Closed() {
+			fmt.Fprintln(r.Out, "the connection is closed; a new one is open, try again")
+			if err := a.reconnect(env.sink); err != nil {
+				return false, err
+			}
+		}
+	}
+}
+
+// readLine reads the learner's next line, showing a prompt at a terminal.
+func (r *Runner) readLine(a *attempt) (string, error) {
+	if r.Interactive {
+		prompt := "answer> "
+		if a.sess != nil {
+			prompt = fmt.Sprintf("%s [%s]> ", a.sess.Server, a.sess.State().Label())
+		}
+		fmt.Fprint(r.ErrOut, prompt)
+	}
+	line, err := r.lines.ReadString('\n')
+	if err != nil && line == "" {
+		return "", io.EOF
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// send gives the line to the server, or takes it as a decode answer.
+func (r *Runner) send(a *attempt, line string) ([]string, error) {
+	if a.sess == nil {
+		a.answer = line
+		fmt.Fprintf(r.Out, "  your answer: %s\n", line)
+		return nil, nil
+	}
+	return a.sess.Send(line)
+}
+
+// hint gives the hint for the n-th wrong try and offers the solution
+// after two.
+func (r *Runner) hint(ex *ExerciseSpec, tries int) {
+	if tries <= len(ex.Hints) {
+		fmt.Fprintf(r.Out, "  hint: %s\n", ex.Hints[tries-1])
+	}
+	if tries == triesBeforeSolution {
+		fmt.Fprintln(r.Out, "  (two tries: type :solution to see one way to do it)")
+	}
+}
+
+// helper runs a ":" line. It reports whether the exercise ends (skipped).
+func (r *Runner) helper(line string, a *attempt, tries int) (bool, error) {
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	switch strings.ToLower(cmd) {
+	case ":quit", ":q":
+		return true, errQuit
+	case ":skip":
+		fmt.Fprintln(r.Out, "  skipped: not passed")
+		return true, nil
+	case ":hint":
+		if len(a.step.Ex.Hints) == 0 {
+			fmt.Fprintln(r.Out, "  no hint here; :solution shows an answer")
+		} else {
+			fmt.Fprintf(r.Out, "  hint: %s\n", a.step.Ex.Hints[min(tries, len(a.step.Ex.Hints)-1)])
+		}
+	case ":solution":
+		fmt.Fprintln(r.Out, "  one way to do it:")
+		for _, l := range a.step.Ex.Solution {
+			fmt.Fprintf(r.Out, "    %s\n", l)
+		}
+	case ":b64":
+		fmt.Fprintf(r.Out, "  %s\n", decode.EncodeBase64(arg))
+	case ":unb64", ":decode":
+		if res, err := decode.Auto(arg, ""); err != nil {
+			fmt.Fprintf(r.Out, "  %v\n", err)
+		} else {
+			fmt.Fprintf(r.Out, "  %s\n", res.Text)
+		}
+	case ":state":
+		if a.sess != nil {
+			fmt.Fprintf(r.Out, "  %s\n", a.sess.State().Describe())
+		}
+	default:
+		fmt.Fprintln(r.Out, "  helpers: :hint :solution :skip :quit :b64 TEXT :unb64 BASE64 :decode TEXT :state")
+	}
+	return false, nil
+}

@@ -1,0 +1,379 @@
+// Package lessons holds maillab's lessons and the runner that plays them:
+// explanations, live demos against an embedded sandbox, and exercises
+// checked from what the servers really answered.
+//
+// A lesson is a Markdown file (see README.md in this folder for teachers):
+// a "# Title", paragraphs of explanation, and fenced blocks that say what
+// to run: ```demo, ```play, ```decode and ```exercise.
+package lessons
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed content/*.md
+var embedded embed.FS
+
+// Kind is what a step of a lesson does.
+type Kind string
+
+// The kinds of step.
+const (
+	Explain  Kind = "explain"  // paragraphs to read
+	Demo     Kind = "demo"     // commands run against the sandbox, shown as a transcript
+	Play     Kind = "play"     // the six steps, played one at a time
+	Decode   Kind = "decode"   // payloads decoded, layer by layer
+	Exercise Kind = "exercise" // the learner's turn
+)
+
+// Lesson is one lesson file.
+type Lesson struct {
+	Number int
+	Title  string
+	File   string // where it came from, for error messages
+	Steps  []Step
+}
+
+// Step is one part of a lesson.
+type Step struct {
+	Kind   Kind
+	Line   int      // line in the file where the step starts
+	Text   string   // Explain: the paragraphs
+	Proto  string   // Demo, Exercise: "smtp", "pop3" or (Exercise) "decode"
+	Domain string   // Demo, Exercise: the provider to talk to
+	Lines  []string // Demo: commands; Decode: payloads
+	Params map[string]string
+	Ex     *ExerciseSpec
+}
+
+// ExerciseSpec is an exercise: a goal, the checks that decide it, hints
+// given after wrong tries, and a reference solution.
+type ExerciseSpec struct {
+	Goal     string
+	Checks   []Check
+	Hints    []string
+	Solution []string
+}
+
+// Check is one condition on what the server answered or the state it
+// reached.
+type Check struct {
+	Kind string   // ok, reply, state, delivered, sent, answer
+	Args []string // e.g. ["RETR"], ["235"], ["bbb@sina.com", "hello"]
+	Line int
+}
+
+// ParseError names the file and line of a broken lesson.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// fileNumber reads a lesson's number from its file name, e.g. "03-auth.md".
+var fileNumber = regexp.MustCompile(`^(\d+)[-_].*\.md$`)
+
+// Load returns the embedded lessons plus those in dir (if not empty),
+// ordered by number.
+func Load(dir string) ([]*Lesson, error) {
+	lessons, err := loadFS(embedded, "content", "lessons/content")
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		extra, err := loadFS(os.DirFS(dir), ".", dir)
+		if err != nil {
+			return nil, err
+		}
+		lessons = append(lessons, extra...)
+	}
+	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Number < lessons[j].Number })
+	for i := 1; i < len(lessons); i++ {
+		if lessons[i].Number == lessons[i-1].Number {
+			return nil, fmt.Errorf("%s and %s both are lesson %d: rename one", lessons[i-1].File, lessons[i].File, lessons[i].Number)
+		}
+	}
+	return lessons, nil
+}
+
+func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
+	names, err := fs.Glob(fsys, filepath.ToSlash(filepath.Join(root, "*.md")))
+	if err != nil {
+		return nil, err
+	}
+	var out []*Lesson
+	for _, name := range names {
+		base := filepath.Base(name)
+		if strings.EqualFold(base, "README.md") {
+			continue
+		}
+		m := fileNumber.FindStringSubmatch(base)
+		file := filepath.Join(shown, base)
+		if m == nil {
+			return nil, &ParseError{file, 1, "a lesson file is named NN-title.md (e.g. 09-my-lesson.md)"}
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		l, err := Parse(file, string(data))
+		if err != nil {
+			return nil, err
+		}
+		l.Number, _ = strconv.Atoi(m[1])
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// Parse reads one lesson file.
+func Parse(file, text string) (*Lesson, error) {
+	p := &parser{file: file, lesson: &Lesson{File: file}}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		p.line++
+		if err := p.feed(strings.TrimRight(sc.Text(), "\r")); err != nil {
+			return nil, err
+		}
+	}
+	return p.finish()
+}
+
+type parser struct {
+	file   string
+	line   int
+	lesson *Lesson
+	para   []string // explanation lines not yet made a step
+	block  *Step    // the fenced block being read
+	inSol  bool     // reading an exercise's solution lines
+	start  int      // line of the block's opening fence
+}
+
+func (p *parser) errf(format string, args ...any) error {
+	return &ParseError{p.file, p.line, fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) feed(line string) error {
+	if p.block != nil {
+		if strings.HasPrefix(line, "```") {
+			return p.closeBlock()
+		}
+		return p.blockLine(line)
+	}
+	if strings.HasPrefix(line, "```") {
+		return p.openBlock(strings.TrimSpace(strings.TrimPrefix(line, "```")))
+	}
+	if strings.HasPrefix(line, "# ") && p.lesson.Title == "" {
+		p.lesson.Title = strings.TrimSpace(line[2:])
+		return nil
+	}
+	p.para = append(p.para, line)
+	return nil
+}
+
+// flushText turns collected paragraphs into an Explain step.
+func (p *parser) flushText() {
+	text := strings.TrimSpace(strings.Join(p.para, "\n"))
+	if text != "" {
+		p.lesson.Steps = append(p.lesson.Steps, Step{Kind: Explain, Line: p.line - len(p.para), Text: text})
+	}
+	p.para = nil
+}
+
+func (p *parser) openBlock(info string) error {
+	p.flushText()
+	fields := strings.Fields(info)
+	if len(fields) == 0 {
+		return p.errf("a fence needs a kind: demo, play, decode or exercise")
+	}
+	s := &Step{Kind: Kind(fields[0]), Line: p.line, Params: map[string]string{}}
+	switch s.Kind {
+	case Demo, Exercise:
+		if len(fields) < 2 {
+			return p.errf("```%s needs a protocol: smtp, pop3%s", s.Kind, map[bool]string{true: " or decode"}[s.Kind == Exercise])
+		}
+		s.Proto = strings.ToLower(fields[1])
+		if s.Proto != "smtp" && s.Proto != "pop3" && !(s.Kind == Exercise && s.Proto == "decode") {
+			return p.errf("unknown protocol %q (smtp or pop3)", fields[1])
+		}
+		if len(fields) > 2 {
+			s.Domain = strings.ToLower(fields[2])
+		}
+		if s.Kind == Exercise {
+			s.Ex = &ExerciseSpec{}
+		}
+	case Play, Decode:
+	default:
+		return p.errf("unknown block kind %q (demo, play, decode or exercise)", fields[0])
+	}
+	p.block, p.inSol, p.start = s, false, p.line
+	return nil
+}
+
+func (p *parser) blockLine(line string) error {
+	s := p.block
+	switch s.Kind {
+	case Demo, Decode:
+		if strings.TrimSpace(line) != "" || s.Kind == Demo {
+			s.Lines = append(s.Lines, line)
+		}
+		return nil
+	case Play:
+		return p.param(line)
+	}
+	if p.inSol {
+		s.Ex.Solution = append(s.Ex.Solution, line)
+		return nil
+	}
+	return p.exerciseLine(line)
+}
+
+// param reads "key: value" in a play block.
+func (p *parser) param(line string) error {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
+	k, v, ok := strings.Cut(line, ":")
+	if !ok {
+		return p.errf("expected key: value, got %q", line)
+	}
+	switch k = strings.TrimSpace(k); k {
+	case "from", "to", "subject", "body":
+		p.block.Params[k] = strings.TrimSpace(v)
+		return nil
+	}
+	return p.errf("unknown play setting %q (from, to, subject or body)", k)
+}
+
+// exerciseLine reads goal:, check:, hint: and solution: lines.
+func (p *parser) exerciseLine(line string) error {
+	if strings.TrimSpace(line) == "" {
+		return nil
+	}
+	k, v, ok := strings.Cut(line, ":")
+	if !ok {
+		return p.errf("expected goal:, check:, hint: or solution:, got %q", line)
+	}
+	ex, v := p.block.Ex, strings.TrimSpace(v)
+	switch strings.TrimSpace(k) {
+	case "goal":
+		ex.Goal = strings.TrimSpace(ex.Goal + " " + v)
+	case "hint":
+		ex.Hints = append(ex.Hints, v)
+	case "check":
+		c, err := parseCheck(v, p.block.Proto)
+		if err != nil {
+			return p.errf("%v", err)
+		}
+		c.Line = p.line
+		ex.Checks = append(ex.Checks, c)
+	case "solution":
+		p.inSol = true
+		if v != "" {
+			ex.Solution = append(ex.Solution, v)
+		}
+	default:
+		return p.errf("unknown exercise field %q (goal, check, hint or solution)", strings.TrimSpace(k))
+	}
+	return nil
+}
+
+func (p *parser) closeBlock() error {
+	s := p.block
+	p.block = nil
+	if s.Kind == Exercise {
+		ex := s.Ex
+		for len(ex.Solution) > 0 && strings.TrimSpace(ex.Solution[len(ex.Solution)-1]) == "" && s.Proto == "decode" {
+			ex.Solution = ex.Solution[:len(ex.Solution)-1]
+		}
+		switch {
+		case ex.Goal == "":
+			return &ParseError{p.file, p.start, "the exercise has no goal: line"}
+		case len(ex.Checks) == 0:
+			return &ParseError{p.file, p.start, "the exercise has no check: line, so nothing could decide it"}
+		case len(ex.Solution) == 0:
+			return &ParseError{p.file, p.start, "the exercise has no solution: (lesson check answers with it)"}
+		}
+	}
+	if s.Kind == Demo && len(s.Lines) == 0 || s.Kind == Decode && len(s.Lines) == 0 {
+		return &ParseError{p.file, p.start, fmt.Sprintf("the %s block is empty", s.Kind)}
+	}
+	p.lesson.Steps = append(p.lesson.Steps, *s)
+	return nil
+}
+
+func (p *parser) finish() (*Lesson, error) {
+	if p.block != nil {
+		return nil, &ParseError{p.file, p.start, "this ``` block is never closed"}
+	}
+	p.flushText()
+	if p.lesson.Title == "" {
+		return nil, &ParseError{p.file, 1, "a lesson starts with a title line: # Title"}
+	}
+	return p.lesson, nil
+}
+
+// checkKinds says how many arguments each check takes and what for.
+var checkKinds = map[string]struct {
+	min, max int
+	usage    string
+}{
+	"ok":        {1, 1, "ok VERB: a command with this verb got a success answer, e.g. check: ok RETR"},
+	"reply":     {1, 1, "reply PREFIX: some answer starts with PREFIX, e.g. check: reply 235"},
+	"state":     {1, 9, "state NAME: where the conversation ended, e.g. check: state authenticated"},
+	"delivered": {1, 2, "delivered ADDRESS [SUBJECT]: a new message reached that mailbox"},
+	"sent":      {1, 1, "sent N: the server accepted N messages"},
+	"answer":    {1, 1, "answer PAYLOAD: the learner typed what PAYLOAD decodes to"},
+}
+
+// parseCheck reads e.g. `reply 235` or `delivered bbb@sina.com "hello"`.
+func parseCheck(s, proto string) (Check, error) {
+	fields := splitQuoted(s)
+	if len(fields) == 0 {
+		return Check{}, fmt.Errorf("empty check")
+	}
+	kind, args := fields[0], fields[1:]
+	spec, ok := checkKinds[kind]
+	if !ok {
+		return Check{}, fmt.Errorf("unknown check %q (ok, reply, state, delivered, sent or answer)", kind)
+	}
+	if len(args) < spec.min || len(args) > spec.max {
+		return Check{}, fmt.Errorf("check %s: %s", kind, spec.usage)
+	}
+	if (kind == "answer") != (proto == "decode") {
+		return Check{}, fmt.Errorf("check %s does not go with a %s exercise", kind, proto)
+	}
+	if kind == "state" {
+		args = []string{strings.Join(args, " ")}
+	}
+	return Check{Kind: kind, Args: args}, nil
+}
+
+// splitQuoted splits on spaces, keeping "quoted words" together.
+func splitQuoted(s string) []string {
+	var out []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if s[0] == '"' {
+			if end := strings.IndexByte(s[1:], '"'); end >= 0 {
+				out = append(out, s[1:end+1])
+				s = s[end+2:]
+				continue
+			}
+		}
+		word, rest, _ := strings.Cut(s, " ")
+		out = append(out, word)
+		s = rest
+	}
+	return out
+}

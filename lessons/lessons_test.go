@@ -1,0 +1,206 @@
+package lessons
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEmbeddedLessonsCheck is `maillab lesson check` over every embedded
+// lesson: every demo plays and every reference solution passes.
+func TestEmbeddedLessonsCheck(t *testing.T) {
+	all, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 8 {
+		t.Fatalf("%d lessons, want at least 8", len(all))
+	}
+	for _, l := range all {
+		t.Run(l.Title, func(t *testing.T) {
+			if err := Verify(context.Background(), l, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// exercises returns the exercise steps of a lesson.
+func exercises(l *Lesson) []Step {
+	var out []Step
+	for _, s := range l.Steps {
+		if s.Kind == Exercise {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// runScript plays a lesson with input as the learner's lines.
+func runScript(t *testing.T, l *Lesson, input string) (bool, string) {
+	t.Helper()
+	var out bytes.Buffer
+	r := &Runner{In: strings.NewReader(input), Out: &out, ErrOut: &out}
+	passed, err := r.Run(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return passed, out.String()
+}
+
+// TestEveryLessonInScriptMode: the solution typed as a learner would passes;
+// a wrong try gets a hint and, when input ends, the lesson is not passed.
+func TestEveryLessonInScriptMode(t *testing.T) {
+	all, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		t.Run(l.Title, func(t *testing.T) {
+			var right, wrong strings.Builder
+			for _, ex := range exercises(l) {
+				right.WriteString(strings.Join(ex.Ex.Solution, "\n") + "\n")
+			}
+			first := exercises(l)[0]
+			if first.Proto == "decode" {
+				wrong.WriteString("not the answer\n")
+			} else {
+				wrong.WriteString("BOGUS\nBOGUS\n")
+			}
+			if passed, out := runScript(t, l, right.String()); !passed {
+				t.Errorf("the solution did not pass:\n%s", out)
+			}
+			passed, out := runScript(t, l, wrong.String())
+			if passed {
+				t.Errorf("a wrong answer passed:\n%s", out)
+			}
+			if !strings.Contains(out, "hint: "+first.Ex.Hints[0]) {
+				t.Errorf("the first wrong try got no hint:\n%s", out)
+			}
+			if first.Proto != "decode" && !strings.Contains(out, "type :solution") {
+				t.Errorf("after two wrong tries the solution was not offered:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestAnyCorrectVariantPasses: the checks look at the server's answers,
+// not at the text typed.
+func TestAnyCorrectVariantPasses(t *testing.T) {
+	all, _ := Load("")
+	l, _ := byNumber(all, 3)
+	for name, input := range map[string]string{
+		"lower case commands": "ehlo me\nauth login\nZ2FjbA==\nMTIzNDU2\n",
+		"initial response":    "EHLO me\nAUTH LOGIN Z2FjbA==\nMTIzNDU2\n",
+		"full address":        "EHLO me\nAUTH LOGIN\nZ2FjbEBzb2h1LmNvbQ==\nMTIzNDU2\n",
+		"AUTH PLAIN":          "EHLO me\nAUTH PLAIN AGdhY2wAMTIzNDU2\n",
+		"wrong, then right":   "EHLO me\nAUTH LOGIN\nz2fjba==\nMTIzNDU2\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\n",
+	} {
+		if passed, out := runScript(t, l, input); !passed {
+			t.Errorf("%s did not pass:\n%s", name, out)
+		}
+	}
+	if passed, _ := runScript(t, l, "EHLO me\n:skip\n"); passed {
+		t.Error(":skip passed the exercise")
+	}
+}
+
+func byNumber(all []*Lesson, n int) (*Lesson, bool) {
+	for _, l := range all {
+		if l.Number == n {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+func TestParseErrorsNameTheLine(t *testing.T) {
+	tests := []struct {
+		name, text string
+		line       int
+		want       string
+	}{
+		{"no title", "text\n", 1, "title line"},
+		{"unknown block", "# T\n\n```demoo smtp\nEHLO\n```\n", 3, `unknown block kind "demoo"`},
+		{"unclosed", "# T\n```demo smtp\nEHLO me\n", 2, "never closed"},
+		{"no protocol", "# T\n```demo\n```\n", 2, "needs a protocol"},
+		{"bad protocol", "# T\n```exercise imap\n```\n", 2, "unknown protocol"},
+		{"no goal", "# T\n```exercise smtp\ncheck: reply 250\nsolution:\nNOOP\n```\n", 2, "no goal"},
+		{"no check", "# T\n```exercise smtp\ngoal: x\nsolution:\nNOOP\n```\n", 2, "no check"},
+		{"no solution", "# T\n```exercise smtp\ngoal: x\ncheck: reply 250\n```\n", 2, "no solution"},
+		{"unknown check", "# T\n```exercise smtp\ngoal: x\ncheck: magic 1\n```\n", 4, `unknown check "magic"`},
+		{"check arity", "# T\n```exercise smtp\ngoal: x\ncheck: reply\n```\n", 4, "reply PREFIX"},
+		{"answer outside decode", "# T\n```exercise smtp\ngoal: x\ncheck: answer Z2FjbA==\n```\n", 4, "does not go with"},
+		{"bad field", "# T\n```exercise smtp\ngoal: x\nwhat: y\n```\n", 4, `unknown exercise field "what"`},
+		{"bad play setting", "# T\n```play\ncolour: red\n```\n", 3, "unknown play setting"},
+		{"empty demo", "# T\n```demo smtp\n```\n", 2, "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.md", tt.text)
+			pe, ok := err.(*ParseError)
+			if !ok {
+				t.Fatalf("err = %v, want a ParseError", err)
+			}
+			if pe.Line != tt.line || !strings.Contains(pe.Msg, tt.want) || !strings.HasPrefix(pe.Error(), "x.md:") {
+				t.Errorf("err = %v, want line %d and %q", pe, tt.line, tt.want)
+			}
+		})
+	}
+}
+
+func TestTeacherDirectory(t *testing.T) {
+	dir := t.TempDir()
+	own := "# My lesson\n\nSay hello.\n\n```exercise smtp\ngoal: Say EHLO.\ncheck: ok EHLO\nsolution:\nEHLO me\n```\n"
+	os.WriteFile(filepath.Join(dir, "09-my-lesson.md"), []byte(own), 0o644)
+	all, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := byNumber(all, 9)
+	if !ok || l.Title != "My lesson" {
+		t.Fatalf("lesson 9 = %+v", l)
+	}
+	if err := Verify(context.Background(), l, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "03-clash.md"), []byte(own), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "both are lesson 3") {
+		t.Errorf("clash: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "03-clash.md"))
+	os.WriteFile(filepath.Join(dir, "10-broken.md"), []byte("# B\n```exercise smtp\ngoal: x\ncheck: reply 250\nsolution:\nNOOP\n```\n```demo smtp\n"), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "10-broken.md:8") {
+		t.Errorf("broken file: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "10-broken.md"))
+	os.WriteFile(filepath.Join(dir, "11-wrong.md"), []byte("# W\n```exercise smtp\ngoal: x\ncheck: reply 235\nsolution:\nEHLO me\n```\n"), 0o644)
+	all, _ = Load(dir)
+	l, _ = byNumber(all, 11)
+	if err := Verify(context.Background(), l, io.Discard); err == nil || !strings.Contains(err.Error(), "11-wrong.md:2") || !strings.Contains(err.Error(), "check reply 235") {
+		t.Errorf("a wrong reference solution: %v", err)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	p, err := LoadProgress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Done(3) {
+		t.Fatal("fresh progress has lesson 3 done")
+	}
+	if err := p.MarkPassed(3); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := LoadProgress()
+	if !again.Done(3) || again.Done(4) {
+		t.Errorf("progress = %v", again.Passed)
+	}
+}

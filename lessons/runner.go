@@ -1,0 +1,181 @@
+package lessons
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"maillab/lessons/practice"
+	"maillab/sandbox"
+	"maillab/sandbox/play"
+	"maillab/trace"
+	"maillab/trace/decode"
+)
+
+// Runner plays lessons for a learner.
+type Runner struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+	Interactive bool // a person at a terminal: wait for Enter between steps
+	Color       bool
+
+	lines *bufio.Reader
+}
+
+// errQuit is the learner leaving the lesson.
+var errQuit = errors.New("left the lesson")
+
+// Run plays a lesson: explanations, demos, and exercises the learner
+// answers. It reports whether every exercise was passed.
+func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
+	r.lines = bufio.NewReader(r.In)
+	env, err := newEnvironment(r.Out, r.Color)
+	if err != nil {
+		return false, err
+	}
+	defer env.close()
+	fmt.Fprintf(r.Out, "\nLesson %d: %s\n%s\n", l.Number, l.Title, strings.Repeat("=", len([]rune(l.Title))+11))
+	passed := true
+	for i, step := range l.Steps {
+		ok, err := r.step(ctx, env, step)
+		if errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("%s:%d: %w", l.File, step.Line, err)
+		}
+		passed = passed && ok
+		if i < len(l.Steps)-1 && step.Kind != Exercise {
+			r.pause()
+		}
+	}
+	return passed, nil
+}
+
+// pause waits for Enter at a terminal.
+func (r *Runner) pause() {
+	if !r.Interactive {
+		return
+	}
+	fmt.Fprint(r.ErrOut, "\n[Enter to go on] ")
+	r.lines.ReadString('\n')
+}
+
+func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, error) {
+	switch s.Kind {
+	case Explain:
+		fmt.Fprintf(r.Out, "\n%s\n", s.Text)
+	case Demo:
+		fmt.Fprintf(r.Out, "\n--- demo: %s, live ---\n", strings.ToUpper(s.Proto))
+		return true, env.demo(s)
+	case Decode:
+		env.decodeDemo(s)
+	case Play:
+		fmt.Fprintln(r.Out, "\n--- the six steps, live ---")
+		return true, env.play(ctx, s, r.Interactive, r.In, r.ErrOut)
+	case Exercise:
+		return r.exercise(env, s)
+	}
+	return true, nil
+}
+
+// environment is what a lesson runs in: an embedded sandbox and a
+// renderer for its transcripts.
+type environment struct {
+	sb       *sandbox.Sandbox
+	out      io.Writer
+	renderer trace.Renderer
+	sink     trace.Sink
+}
+
+func newEnvironment(out io.Writer, color bool) (*environment, error) {
+	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
+	if err != nil {
+		return nil, err
+	}
+	rd, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: color})
+	ann := trace.NewAnnotator()
+	env := &environment{sb: sb, out: out, renderer: rd}
+	env.sink = func(e trace.Event) { ann.Annotate(&e); e.Step = 0; rd.Render(e) }
+	return env, nil
+}
+
+func (env *environment) close() { env.sb.Close() }
+
+// addr is where a step's server listens.
+func (env *environment) addr(proto, domain string) (string, error) {
+	if domain == "" {
+		domain = map[string]string{"smtp": "sohu.com", "pop3": "sina.com"}[proto]
+	}
+	ports, ok := env.sb.Addrs(domain)
+	if !ok {
+		return "", fmt.Errorf("no provider %q in the sandbox", domain)
+	}
+	if proto == "pop3" {
+		return ports.POP3, nil
+	}
+	return ports.SMTP, nil
+}
+
+// connect opens a practice session for a step, transcript to the renderer.
+func (env *environment) connect(s Step, who string, sink trace.Sink) (*practice.Session, error) {
+	addr, err := env.addr(s.Proto, s.Domain)
+	if err != nil {
+		return nil, err
+	}
+	sess, _, err := practice.Dial(addr, s.Proto, who, sink)
+	return sess, err
+}
+
+// demo runs a demo's commands against the sandbox.
+func (env *environment) demo(s Step) error {
+	sess, err := env.connect(s, "demo client", env.sink)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	for _, line := range s.Lines {
+		if sess.Closed() {
+			break
+		}
+		if _, err := sess.Send(line); err != nil && !errors.Is(err, practice.ErrClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeDemo decodes each payload and shows the layers.
+func (env *environment) decodeDemo(s Step) {
+	for _, payload := range s.Lines {
+		fmt.Fprintf(env.out, "\n$ maillab decode '%s'\n", payload)
+		res, err := decode.Auto(payload, "")
+		if err != nil {
+			fmt.Fprintf(env.out, "maillab: error: %v\n", err)
+			continue
+		}
+		res.WriteText(env.out)
+		res.WriteLayers(env.out)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(env.out, "warning: %s\n", w)
+		}
+	}
+}
+
+// play runs the six steps, one at a time at a terminal.
+func (env *environment) play(ctx context.Context, s Step, stepwise bool, in io.Reader, prompt io.Writer) error {
+	pacing := trace.Pacing{Step: stepwise, In: in, Prompt: prompt}
+	sink := trace.Paced(env.renderer, pacing)
+	res, err := play.Run(ctx, play.Options{
+		From: s.Params["from"], To: s.Params["to"], Subject: s.Params["subject"], Body: s.Params["body"], Sink: sink,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.out, "\n%d hops, %d octets, %s\n", res.Hops, res.Octets, res.Elapsed.Round(time.Millisecond))
+	return nil
+}
