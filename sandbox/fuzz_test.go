@@ -144,4 +144,3 @@ func FuzzCommandParsing(f *testing.F) {
 		}
 	})
 }
-
