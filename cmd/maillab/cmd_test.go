@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -252,5 +253,34 @@ func TestEncodeCommand(t *testing.T) {
 	}
 	if _, _, err := execute(t, context.Background(), "", "encode", "--auth-plain", "gacl"); err == nil {
 		t.Error("--auth-plain with one argument should fail")
+	}
+}
+
+func TestLessonCommand(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	out, _, err := execute(t, context.Background(), "", "lesson", "list")
+	if err != nil || !strings.Contains(out, " 3  AUTH LOGIN and Base64") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	_, _, err = execute(t, context.Background(), "EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\n", "lesson", "3", "--color", "never")
+	if err != nil {
+		t.Fatalf("lesson 3 with the right answers: %v", err)
+	}
+	out, _, _ = execute(t, context.Background(), "", "lesson", "list")
+	if !strings.Contains(out, "✓  3") {
+		t.Errorf("lesson 3 not marked as passed:\n%s", out)
+	}
+	_, errOut, err := execute(t, context.Background(), "EHLO me\nQUIT\n", "lesson", "3", "--color", "never")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code == 0 || !strings.Contains(errOut, "not passed") {
+		t.Errorf("a lesson not passed must exit non-zero: %v %q", err, errOut)
+	}
+	out, _, err = execute(t, context.Background(), "", "lesson", "check", "2")
+	if err != nil || !strings.Contains(out, "ok  lesson 2") {
+		t.Errorf("check 2: %v %s", err, out)
+	}
+	if _, _, err := execute(t, context.Background(), "", "lesson", "99"); err == nil || !strings.Contains(err.Error(), "no lesson 99") {
+		t.Errorf("lesson 99: %v", err)
 	}
 }
