@@ -27,11 +27,12 @@ func NewAnnotator() *Annotator {
 
 // conversation is what the Annotator remembers of one session.
 type conversation struct {
-	authAnswers int      // Base64 answers still expected in an AUTH exchange
-	message     *message // the message being sent (DATA) or retrieved (RETR, TOP)
-	pending     []string // POP3 commands not yet answered
-	answering   string   // POP3 command whose multi-line answer is flowing
-	greeted     bool
+	authAnswers  int      // Base64 answers still expected in an AUTH exchange
+	message      *message // the message being sent (DATA) or retrieved (RETR, TOP)
+	pending      []string // POP3 commands not yet answered
+	answering    string   // POP3 command whose multi-line answer is flowing
+	lastAnswered string   // POP3 verb the last status line answered
+	greeted      bool
 }
 
 // message tracks the lines of one message: headers, then the body.
@@ -55,27 +56,20 @@ func (a *Annotator) Annotate(e *Event) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	c := a.conversation(e)
+	c, key := a.conversation(e)
 	switch e.Proto {
 	case "SMTP":
 		e.Note = c.smtp(e)
 	case "POP3":
 		e.Note = c.pop3(e)
 	}
-}
-
-// Forget drops what the Annotator knows of a session.
-func (a *Annotator) Forget(session string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k := range a.sessions {
-		if strings.HasPrefix(k, session+"|") {
-			delete(a.sessions, k)
-		}
+	if ends(e, c) {
+		delete(a.sessions, key)
 	}
 }
 
-func (a *Annotator) conversation(e *Event) *conversation {
+// conversation finds (or starts) the conversation an Event belongs to.
+func (a *Annotator) conversation(e *Event) (*conversation, string) {
 	client, server := e.From, e.To
 	if e.Kind == Reply || e.Kind == Data && e.Proto == "POP3" {
 		client, server = e.To, e.From
@@ -86,7 +80,20 @@ func (a *Annotator) conversation(e *Event) *conversation {
 		c = &conversation{}
 		a.sessions[key] = c
 	}
-	return c
+	return c, key
+}
+
+// ends reports whether a server line closes the conversation (221, 421,
+// or POP3's answer to QUIT), after which the Annotator forgets it, so a
+// long-running wiretap does not grow.
+func ends(e *Event, c *conversation) bool {
+	if e.Kind != Reply {
+		return false
+	}
+	if e.Proto == "SMTP" {
+		return strings.HasPrefix(e.Line, "221") || strings.HasPrefix(e.Line, "421")
+	}
+	return c.lastAnswered == "QUIT" || strings.Contains(e.Line, "closing connection")
 }
 
 func (c *conversation) smtp(e *Event) string {
@@ -188,6 +195,7 @@ func (c *conversation) pop3(e *Event) string {
 	if len(c.pending) > 0 {
 		cmd, c.pending = c.pending[0], c.pending[1:]
 	}
+	c.lastAnswered = strings.ToUpper(firstWord(cmd))
 	if strings.HasPrefix(e.Line, "+OK") && POP3MultiLine(cmd) {
 		c.answering = cmd
 		if verb := strings.ToUpper(strings.Fields(cmd)[0]); verb == "RETR" || verb == "TOP" {

@@ -85,3 +85,20 @@ func TestAnnotatorKeepsSessionsApart(t *testing.T) {
 		t.Errorf("s2's line was taken as an AUTH answer of s1: %q", other.Note)
 	}
 }
+
+func TestAnnotatorForgetsEndedSessions(t *testing.T) {
+	a := NewAnnotator()
+	for _, e := range []Event{c("EHLO x"), s("250 ok"), c("QUIT"), s("221 2.0.0 bye"), pc("QUIT"), ps("+OK bye")} {
+		e.Session = "s1"
+		a.Annotate(&e)
+	}
+	for _, e := range []Event{ps("+OK ready"), pc("QUIT"), ps("+OK bye")} {
+		e.Session = "s2"
+		a.Annotate(&e)
+	}
+	for k := range a.sessions {
+		if strings.HasPrefix(k, "s2|") || strings.HasPrefix(k, "s1|SMTP") {
+			t.Errorf("ended conversation %q kept", k)
+		}
+	}
+}

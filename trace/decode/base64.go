@@ -67,14 +67,3 @@ func positionOf(s string, cleanIndex int) int {
 func isAlnum(r rune) bool {
 	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 }
-
-// LooksBase64 reports whether s could be Base64: only its alphabet, a
-// length that makes sense, and at least 4 characters.
-func LooksBase64(s string) bool {
-	s = strings.TrimSpace(s)
-	if len(s) < 4 {
-		return false
-	}
-	_, err := Base64(s)
-	return err == nil
-}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -352,6 +351,3 @@ func (a *alphabetOnly) Read(p []byte) (int, error) {
 func isB64Byte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
 }
-
-// errOutside is returned by SaveAttachment for a name that would leave DIR.
-var errOutside = errors.New("the file name would leave the directory")
