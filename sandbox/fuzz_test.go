@@ -23,7 +23,7 @@ var fuzzSB struct {
 // through net.Pipe, so no port is needed.
 func fuzzSandbox(t testing.TB) *Sandbox {
 	fuzzSB.once.Do(func() {
-		sb, err := Start(Config{RandomPorts: true, IdleTimeout: 2 * time.Second})
+		sb, err := Start(Config{RandomPorts: true, IdleTimeout: 30 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func feed(t *testing.T, serve func(net.Conn), input []byte) []string {
 	client.Write([]byte("\r\n.\r\nQUIT\r\n")) // "." ends an open DATA
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(3 * time.Second):
 		t.Fatalf("session hung on input %q", input)
 	}
 	client.Close()
