@@ -26,6 +26,8 @@ func debianPackage(tool string) string {
 		return "netcat-openbsd"
 	case "python3":
 		return "python3"
+	case "telnet":
+		return "telnet"
 	}
 	return tool
 }
