@@ -26,8 +26,6 @@ func debianPackage(tool string) string {
 		return "netcat-openbsd"
 	case "python3":
 		return "python3"
-	case "telnet":
-		return "telnet"
 	}
 	return tool
 }

@@ -358,13 +358,13 @@ func (s *smtpSession) rcpt(arg string) {
 		s.reply(replyTooManyRcpts, s.sb.cfg.MaxRecipients)
 		return
 	}
-	if r, args, ok := s.checkRecipient(addr); !ok {
+	r, args, ok := s.checkRecipient(addr)
+	if !ok {
 		s.fail(r, args...)
 		return
-	} else {
-		s.rcpts, s.state = append(s.rcpts, addr), smtpRecipient
-		s.reply(r, args...)
 	}
+	s.rcpts, s.state = append(s.rcpts, addr), smtpRecipient
+	s.reply(r, args...)
 }
 
 // checkRecipient decides on one recipient and returns the reply to send.
@@ -418,7 +418,7 @@ func (s *smtpSession) data(arg string) {
 		return
 	}
 	if failure != nil {
-		s.reply(*failure, failureArg(*failure, s.sb.cfg.MaxMessageSize))
+		s.reply(failure.reply, failure.arg)
 		s.reset()
 		return
 	}
@@ -426,24 +426,23 @@ func (s *smtpSession) data(arg string) {
 	s.reset()
 }
 
-func failureArg(r SMTPReply, maxSize int64) any {
-	if r == replyTooBig {
-		return maxSize
-	}
-	return maxDataLine
+// refusal is why a message read to its end is not accepted.
+type refusal struct {
+	reply SMTPReply
+	arg   any
 }
 
 // readContent reads message lines up to the "." line, undoing
 // dot-stuffing and storing CRLF line ends. A message too big or with an
 // overlong line is read to its end and refused (failure is set).
-func (s *smtpSession) readContent() (content []byte, failure *SMTPReply, err error) {
+func (s *smtpSession) readContent() (content []byte, failure *refusal, err error) {
 	var buf []byte
 	limit := s.sb.cfg.MaxMessageSize
 	for {
 		line, err := s.in.readLine(maxDataLine)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			failure = &replyDataLine
+			failure = &refusal{replyDataLine, maxDataLine}
 			continue
 		case err != nil:
 			return nil, nil, err
@@ -458,7 +457,7 @@ func (s *smtpSession) readContent() (content []byte, failure *SMTPReply, err err
 			continue
 		}
 		if int64(len(buf)+len(line)+2) > limit {
-			failure, buf = &replyTooBig, nil
+			failure, buf = &refusal{replyTooBig, limit}, nil
 			continue
 		}
 		buf = append(buf, line...)
