@@ -318,3 +318,16 @@ func TestReplyInjection(t *testing.T) {
 	c.cmd("MAIL FROM:<a\rb@y.z>", "501")
 	c.cmd("FOO\x00\x01", "500 5.5.1 command not recognized: FOO??")
 }
+
+// TestDataLineTooLong refuses, after the final '.', a message with a line
+// longer than 64 KiB, and the session goes on.
+func TestDataLineTooLong(t *testing.T) {
+	c := ehlo(t)
+	c.cmd("MAIL FROM:<x@y.z>", "250")
+	c.cmd("RCPT TO:<aaa@sohu.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: long")
+	c.send(strings.Repeat("z", 70<<10))
+	c.cmd(".", "554 5.6.0")
+	c.cmd("NOOP", "250")
+}
