@@ -3,6 +3,8 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -333,17 +335,32 @@ func (s *pop3Session) list(arg string) {
 func (s *pop3Session) uidl(arg string) {
 	if arg != "" {
 		if i, ok := s.message(arg, "UIDL [msg]"); ok {
-			s.reply(popUidlOne, i+1, s.msgs[i].ID)
+			s.reply(popUidlOne, i+1, uidl(s.msgs[i].ID))
 		}
 		return
 	}
 	var b bytes.Buffer
 	for i, m := range s.msgs {
 		if !s.deleted[i] {
-			fmt.Fprintf(&b, "%d %s\r\n", i+1, m.ID)
+			fmt.Fprintf(&b, "%d %s\r\n", i+1, uidl(m.ID))
 		}
 	}
 	s.multiLine(popUidlAll, nil, b.Bytes())
+}
+
+// uidl is a message's unique-id as RFC 1939 allows it: 1 to 70
+// characters from 0x21 to 0x7E. A store id that is not one (a long Maildir
+// key, say) is replaced by its SHA-1, which is just as stable.
+func uidl(id string) string {
+	ok := len(id) >= 1 && len(id) <= 70
+	for i := 0; ok && i < len(id); i++ {
+		ok = id[i] >= 0x21 && id[i] <= 0x7e
+	}
+	if ok {
+		return id
+	}
+	sum := sha1.Sum([]byte(id))
+	return hex.EncodeToString(sum[:])
 }
 
 // read fetches message i from the store.

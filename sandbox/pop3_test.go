@@ -127,3 +127,18 @@ func TestPOP3MailboxLock(t *testing.T) {
 	// another user's mailbox is not locked
 	pop3LoggedIn(t, sb, "sina.com", "gacl")
 }
+
+func TestUIDLForm(t *testing.T) {
+	for _, id := range []string{"tp5mj4.1", strings.Repeat("k", 70), strings.Repeat("k", 71), "has space", ""} {
+		u := uidl(id)
+		if len(u) < 1 || len(u) > 70 || strings.ContainsAny(u, " \t\r\n") {
+			t.Errorf("uidl(%q) = %q", id, u)
+		}
+		if uidl(id) != u {
+			t.Errorf("uidl(%q) is not stable", id)
+		}
+	}
+	if uidl("tp5mj4.1") != "tp5mj4.1" {
+		t.Error("a valid id should be kept as it is")
+	}
+}
