@@ -36,12 +36,27 @@ func (tm *terminal) Write(p []byte) (int, error) {
 // waitFor waits until the output holds text n times.
 func (tm *terminal) waitFor(t *testing.T, text string, n int) {
 	t.Helper()
+	tm.waitUntil(t, text, func(out string) bool { return strings.Count(out, text) >= n })
+}
+
+// waitAfter waits until text appears after the last marker: a prompt
+// drawn after an answer means the prompt is reading again.
+func (tm *terminal) waitAfter(t *testing.T, marker, text string) {
+	t.Helper()
+	tm.waitUntil(t, text+" after "+marker, func(out string) bool {
+		i := strings.LastIndex(out, marker)
+		return i >= 0 && strings.Contains(out[i:], text)
+	})
+}
+
+func (tm *terminal) waitUntil(t *testing.T, what string, done func(string) bool) {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		tm.mu.Lock()
-		got := strings.Count(tm.out.String(), text)
+		ok := done(tm.out.String())
 		tm.mu.Unlock()
-		if got >= n {
+		if ok {
 			return
 		}
 		select {
@@ -49,7 +64,7 @@ func (tm *terminal) waitFor(t *testing.T, text string, n int) {
 		case <-deadline:
 			tm.mu.Lock()
 			defer tm.mu.Unlock()
-			t.Fatalf("waited for %q (×%d); the terminal shows:\n%s", text, n, tm.out.String())
+			t.Fatalf("waited for %s; the terminal shows:\n%s", what, tm.out.String())
 		}
 	}
 }
@@ -79,9 +94,11 @@ func TestPracticeInteractive(t *testing.T) {
 	tm.waitFor(t, "smtp.sohu.com [ready]>", 1)
 	f.Write([]byte("NOOX\x7fP\r")) // a typo, erased with Backspace
 	tm.waitFor(t, "250 2.0.0 OK", 1)
+	tm.waitAfter(t, "250 2.0.0 OK", "[ready]>")
 	f.Write([]byte("\x1b[A\r")) // Up arrow: the last line again
 	tm.waitFor(t, "250 2.0.0 OK", 2)
-	f.Write([]byte{4}) // Ctrl-D
+	tm.waitAfter(t, "250 2.0.0 OK", "[ready]>")
+	f.Write([]byte{4}) // Ctrl-D on an empty line
 	done := make(chan error)
 	go func() { done <- cmd.Wait() }()
 	select {
