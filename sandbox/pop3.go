@@ -23,9 +23,10 @@ const maxPOP3Line = 253
 // POP3Reply is one status line the POP3 server can send: +OK or -ERR, an
 // optional response code (RFC 2449 section 8, e.g. "IN-USE") and a text.
 type POP3Reply struct {
-	OK   bool
-	Code string
-	Text string
+	OK      bool
+	Code    string
+	Text    string
+	Answers string // an example of the command it answers; "" for the greeting or for any command
 }
 
 // Line renders the reply line for the given arguments, with control
@@ -43,38 +44,38 @@ func (r POP3Reply) Line(args ...any) string {
 
 // The POP3 server's replies; POP3Replies lists them all.
 var (
-	popGreeting     = POP3Reply{true, "", "%s POP3 maillab sandbox ready"}
-	popCapa         = POP3Reply{true, "", "capability list follows"}
-	popUserOK       = POP3Reply{true, "", "now send PASS for %s"}
-	popLoggedIn     = POP3Reply{true, "", "%s has %s (%d octets)"}
-	popStat         = POP3Reply{true, "", "%d %d"}
-	popListAll      = POP3Reply{true, "", "%s (%d octets)"}
-	popListOne      = POP3Reply{true, "", "%d %d"}
-	popRetr         = POP3Reply{true, "", "%d octets"}
-	popTop          = POP3Reply{true, "", "top of message %d follows"}
-	popUidlAll      = POP3Reply{true, "", "unique-id listing follows"}
-	popUidlOne      = POP3Reply{true, "", "%d %s"}
-	popDeleted      = POP3Reply{true, "", "message %d marked for deletion"}
-	popReset        = POP3Reply{true, "", "maildrop has %s (%d octets)"}
-	popNoop         = POP3Reply{true, "", "still here"}
-	popBye          = POP3Reply{true, "", "%s signing off"}
-	popByeUpdate    = POP3Reply{true, "", "%s signing off (%s left)"}
-	popAuthFailed   = POP3Reply{false, "AUTH", "invalid user name or password"}
-	popInUse        = POP3Reply{false, "IN-USE", "mailbox of %s is in use by another session"}
-	popNeedUser     = POP3Reply{false, "", "send USER first"}
-	popNeedLogin    = POP3Reply{false, "", "log in first with USER and PASS"}
-	popLoggedInAlr  = POP3Reply{false, "", "already logged in"}
-	popNoSuchMsg    = POP3Reply{false, "", "no such message, only %d in the maildrop"}
-	popMsgDeleted   = POP3Reply{false, "", "message %d already deleted"}
-	popBadArgs      = POP3Reply{false, "", "syntax: %s"}
-	popUnknown      = POP3Reply{false, "", "unknown command: %s"}
-	popNotSupported = POP3Reply{false, "", "%s not supported here, use USER and PASS"}
-	popLineTooLong  = POP3Reply{false, "", "line too long (at most 255 octets)"}
-	popTooManyErrs  = POP3Reply{false, "", "too many errors, closing connection"}
-	popIdle         = POP3Reply{false, "", "idle too long, closing connection (nothing deleted)"}
-	popShutdown     = POP3Reply{false, "SYS/TEMP", "server shutting down, nothing deleted"}
-	popBusy         = POP3Reply{false, "SYS/TEMP", "too many connections, try again later"}
-	popSysError     = POP3Reply{false, "SYS/TEMP", "mailbox error: %s"}
+	popGreeting     = POP3Reply{true, "", "%s POP3 maillab sandbox ready", ""}
+	popCapa         = POP3Reply{true, "", "capability list follows", "CAPA"}
+	popUserOK       = POP3Reply{true, "", "now send PASS for %s", "USER bbb"}
+	popLoggedIn     = POP3Reply{true, "", "%s has %s (%d octets)", "PASS 123456"}
+	popStat         = POP3Reply{true, "", "%d %d", "STAT"}
+	popListAll      = POP3Reply{true, "", "%s (%d octets)", "LIST"}
+	popListOne      = POP3Reply{true, "", "%d %d", "LIST 1"}
+	popRetr         = POP3Reply{true, "", "%d octets", "RETR 1"}
+	popTop          = POP3Reply{true, "", "top of message %d follows", "TOP 1 5"}
+	popUidlAll      = POP3Reply{true, "", "unique-id listing follows", "UIDL"}
+	popUidlOne      = POP3Reply{true, "", "%d %s", "UIDL 1"}
+	popDeleted      = POP3Reply{true, "", "message %d marked for deletion", "DELE 1"}
+	popReset        = POP3Reply{true, "", "maildrop has %s (%d octets)", "RSET"}
+	popNoop         = POP3Reply{true, "", "still here", "NOOP"}
+	popBye          = POP3Reply{true, "", "%s signing off", "QUIT"}
+	popByeUpdate    = POP3Reply{true, "", "%s signing off (%s left)", "QUIT"}
+	popAuthFailed   = POP3Reply{false, "AUTH", "invalid user name or password", "PASS 654321"}
+	popInUse        = POP3Reply{false, "IN-USE", "mailbox of %s is in use by another session", "PASS 123456"}
+	popNeedUser     = POP3Reply{false, "", "send USER first", "PASS 123456"}
+	popNeedLogin    = POP3Reply{false, "", "log in first with USER and PASS", "STAT"}
+	popLoggedInAlr  = POP3Reply{false, "", "already logged in", "USER bbb"}
+	popNoSuchMsg    = POP3Reply{false, "", "no such message, only %d in the maildrop", "RETR 9"}
+	popMsgDeleted   = POP3Reply{false, "", "message %d already deleted", "RETR 1"}
+	popBadArgs      = POP3Reply{false, "", "syntax: %s", "LIST x"}
+	popUnknown      = POP3Reply{false, "", "unknown command: %s", "HELLO"}
+	popNotSupported = POP3Reply{false, "", "%s not supported here, use USER and PASS", "APOP bbb x"}
+	popLineTooLong  = POP3Reply{false, "", "line too long (at most 255 octets)", ""}
+	popTooManyErrs  = POP3Reply{false, "", "too many errors, closing connection", ""}
+	popIdle         = POP3Reply{false, "", "idle too long, closing connection (nothing deleted)", ""}
+	popShutdown     = POP3Reply{false, "SYS/TEMP", "server shutting down, nothing deleted", ""}
+	popBusy         = POP3Reply{false, "SYS/TEMP", "too many connections, try again later", ""}
+	popSysError     = POP3Reply{false, "SYS/TEMP", "mailbox error: %s", "RETR 1"}
 )
 
 // POP3Replies is every status line the POP3 server can send.
