@@ -159,19 +159,18 @@ func TestNetcatBareLF(t *testing.T) {
 	}
 }
 
-const pythonClients = `
-import smtplib, poplib, sys, time
-smtp_host, smtp_port, pop_host, pop_port = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-with smtplib.SMTP(smtp_host, smtp_port, timeout=10) as s:
+const pythonSMTP = `
+import smtplib, sys
+with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
     s.login("gacl", "123456")
     s.sendmail("gacl@sohu.com", ["bbb@sina.com"], "Subject: from python\r\n\r\n.line with a dot\r\nsent by smtplib\r\n")
-for _ in range(100):
-    p = poplib.POP3(pop_host, pop_port, timeout=10)
-    p.user("bbb"); p.pass_("123456")
-    count, size = p.stat()
-    if count:
-        break
-    p.quit(); time.sleep(0.05)
+`
+
+const pythonPOP3 = `
+import poplib, sys
+p = poplib.POP3(sys.argv[1], int(sys.argv[2]), timeout=10)
+p.user("bbb"); p.pass_("123456")
+print("stat", p.stat())
 print("capa", sorted(p.capa().keys()))
 resp, lines, octets = p.retr(1)
 print("octets", octets)
@@ -184,10 +183,15 @@ p.quit()
 func TestPythonSmtplibPoplib(t *testing.T) {
 	py := requireTool(t, "python3")
 	sb := startTestSandbox(t)
+	stored, cancel := waitStored(sb)
+	defer cancel()
 	sh, sp := hostPort(t, smtpAddr(t, sb, "sohu.com"))
+	run(t, "", py, "-c", pythonSMTP, sh, sp)
+	waitFor(t, stored) // relayed to sina and stored
+
 	ph, pp := hostPort(t, pop3Addr(t, sb, "sina.com"))
-	out := run(t, "", py, "-c", pythonClients, sh, sp, ph, pp)
-	for _, want := range []string{"'TOP'", "'UIDL'", "'USER'", "Subject: from python", ".line with a dot", "sent by smtplib"} {
+	out := run(t, "", py, "-c", pythonPOP3, ph, pp)
+	for _, want := range []string{"stat (1, ", "'TOP'", "'UIDL'", "'USER'", "Subject: from python", ".line with a dot", "sent by smtplib"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("python clients lack %q:\n%s", want, out)
 		}

@@ -126,11 +126,7 @@ func (sb *Sandbox) newPOP3Session(p *Provider, conn net.Conn, label string) *pop
 // Deletions happen only after QUIT (the UPDATE state).
 func (s *pop3Session) serve() {
 	defer s.conn.Close()
-	defer func() {
-		if s.unlock != nil {
-			s.unlock()
-		}
-	}()
+	defer s.release()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: pop3 session panic: %v\n", r)
@@ -149,6 +145,20 @@ func (s *pop3Session) serve() {
 		default:
 			s.handle(string(line))
 		}
+	}
+}
+
+// release unlocks the mailbox when the session ends. A session that ends
+// without QUIT never reaches the UPDATE state, so nothing it marked is
+// deleted (RFC 1939 section 6); the sandbox says so.
+func (s *pop3Session) release() {
+	if s.unlock == nil {
+		return
+	}
+	s.unlock()
+	if !s.quit {
+		s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 0,
+			fmt.Sprintf("the session ended without QUIT: nothing deleted, %s's mailbox unlocked", s.owner), "")
 	}
 }
 

@@ -377,6 +377,8 @@ func internalNote(line string) string {
 		return "the POP3 server reads the mailbox's list of messages and locks it"
 	case strings.HasPrefix(line, "read message"):
 		return "the POP3 server reads the message out of the mailbox"
+	case strings.Contains(line, "without QUIT"):
+		return "RFC 1939: messages are deleted only after QUIT; a dropped connection deletes nothing"
 	case strings.HasPrefix(line, "deleted"):
 		return "messages marked with DELE are removed at QUIT"
 	}
