@@ -159,7 +159,7 @@ func (a *attempt) delivered(c Check) bool {
 	}
 	for _, m := range infos[base:] {
 		data, _ := store.Read(owner, m.ID)
-		if res, err := decode.ParseMessage(strings.NewReader(string(data)), ""); err == nil && strings.Contains(res.Text, c.Args[1]) {
+		if res, err := decode.ParseMessage(strings.NewReader(string(data)), decode.MessageOptions{}); err == nil && strings.Contains(res.Text, c.Args[1]) {
 			return true
 		}
 	}

@@ -284,3 +284,14 @@ func TestLessonCommand(t *testing.T) {
 		t.Errorf("lesson 99: %v", err)
 	}
 }
+
+func TestDecodeSavesAttachments(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, err := execute(t, context.Background(), "", "decode", "--file", "../../trace/decode/testdata/nested.eml", "--save", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `attachment "报告.txt" application/octet-stream, 256 octets`) || strings.Count(errOut, "maillab: saved ") != 3 {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

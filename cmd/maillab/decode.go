@@ -70,17 +70,43 @@ func decodeRun(opts *decodeOptions) error {
 	defer in.Close()
 	br := bufio.NewReaderSize(in, 64<<10)
 	head, _ := br.Peek(64 << 10)
-	if len(head) == 64<<10 && opts.Save == "" && isBase64Chunk(head) {
+	var res *decode.Result
+	switch {
+	case decode.LooksLikeMessage(string(head)):
+		// a whole message is read as a stream: any size, attachments straight to --save
+		res, err = decode.ParseMessage(br, decode.MessageOptions{Charset: opts.Charset, SaveDir: opts.Save})
+	case opts.Save != "":
+		return fmt.Errorf("--save: the input is not a message, so it has no attachments")
+	case len(head) == 64<<10 && isBase64Chunk(head):
 		return streamDecode(opts, br)
+	default:
+		res, err = decodeSmall(br, opts.Charset)
 	}
-	data, err := io.ReadAll(io.LimitReader(br, 256<<20))
-	if err != nil {
-		return fmt.Errorf("reading the input: %w", err)
-	}
-	res, err := decode.Auto(string(data), opts.Charset)
 	if err != nil {
 		return err
 	}
+	report(opts, res)
+	return nil
+}
+
+// decodeSmall decodes an input that is not a message and not a large
+// Base64 stream: a word, a header, a payload.
+func decodeSmall(r io.Reader, charset string) (*decode.Result, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSmallInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the input: %w", err)
+	}
+	if len(data) > maxSmallInput {
+		return nil, fmt.Errorf("the input is over %d MiB and neither a message nor plain Base64", maxSmallInput>>20)
+	}
+	return decode.Auto(string(data), charset)
+}
+
+// maxSmallInput bounds inputs decoded in memory.
+const maxSmallInput = 16 << 20
+
+// report writes the decoded text, the layers, the warnings and what was saved.
+func report(opts *decodeOptions, res *decode.Result) {
 	res.WriteText(opts.IO.Out)
 	if !opts.Quiet {
 		res.WriteLayers(opts.IO.Out)
@@ -88,7 +114,11 @@ func decodeRun(opts *decodeOptions) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(opts.IO.ErrOut, "maillab: warning: %s\n", w)
 	}
-	return saveAttachments(opts, res)
+	if res.Message != nil {
+		for _, s := range res.Message.SavedFiles() {
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", s)
+		}
+	}
 }
 
 // open returns the input: the argument, standard input or --file.
@@ -139,18 +169,4 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 		fmt.Fprintf(opts.IO.ErrOut, "maillab: decoded Base64 %s as a stream: %d octets of UTF-8 written\n", charset, n)
 	}
 	return nil
-}
-
-func saveAttachments(opts *decodeOptions, res *decode.Result) error {
-	if opts.Save == "" {
-		return nil
-	}
-	if res.Message == nil {
-		return fmt.Errorf("--save: the input is not a message, so it has no attachments")
-	}
-	saved, err := decode.SaveAttachments(res.Message.Root, opts.Save)
-	for _, s := range saved {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", s)
-	}
-	return err
 }

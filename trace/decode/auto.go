@@ -28,7 +28,7 @@ func Auto(s string, charset string) (*Result, error) {
 	case trimmed == "":
 		return nil, errors.New("nothing to decode: the input is empty")
 	case looksLikeMessage(trimmed):
-		return ParseMessage(strings.NewReader(s), charset)
+		return ParseMessage(strings.NewReader(s), MessageOptions{Charset: charset})
 	case HasWords(trimmed):
 		return headerOrWords(trimmed, charset), nil
 	case looksBase64Text(trimmed):
@@ -92,6 +92,9 @@ func isFieldName(s string) bool {
 	}
 	return true
 }
+
+// LooksLikeMessage reports whether s starts like a mail message.
+func LooksLikeMessage(s string) bool { return looksLikeMessage(strings.TrimSpace(s)) }
 
 // looksLikeMessage is true for a header section: a first line
 // "Name: value" followed by more header lines or a blank line.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -136,7 +137,7 @@ func TestParseNestedMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := ParseMessage(f, "")
+	r, err := ParseMessage(f, MessageOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,16 +181,13 @@ func TestParseNestedMessage(t *testing.T) {
 
 func TestSaveAttachmentsStaysInside(t *testing.T) {
 	data, _ := os.ReadFile("testdata/nested.eml")
-	r, err := ParseMessage(bytes.NewReader(data), "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	saved, err := SaveAttachments(r.Message.Root, out)
+	r, err := ParseMessage(bytes.NewReader(data), MessageOptions{SaveDir: out})
 	if err != nil {
 		t.Fatal(err)
 	}
+	saved := r.Message.SavedFiles()
 	if len(saved) != 3 {
 		t.Errorf("saved %v", saved)
 	}
@@ -198,15 +196,77 @@ func TestSaveAttachmentsStaysInside(t *testing.T) {
 			t.Errorf("%s is outside %s", s, out)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(out, "报告.txt")); err != nil || len(b) != 256 {
+	if b, err := os.ReadFile(filepath.Join(out, "报告.txt")); err != nil || len(b) != 256 || b[255] != 255 {
 		t.Errorf("报告.txt: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "etc")); err == nil {
 		t.Error("a ../ name escaped the directory")
 	}
-	again, _ := SaveAttachments(r.Message.Root, out)
-	if len(again) != 3 || again[0] == saved[0] {
-		t.Errorf("saving twice must not overwrite: %v then %v", saved, again)
+	again, _ := ParseMessage(bytes.NewReader(data), MessageOptions{SaveDir: out})
+	if got := again.Message.SavedFiles(); len(got) != 3 || got[0] == saved[0] {
+		t.Errorf("saving twice must not overwrite: %v then %v", saved, got)
+	}
+}
+
+// hugeMessage streams a message whose attachment decodes to n octets,
+// without ever holding it whole.
+func hugeMessage(n int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		io.WriteString(pw, "Subject: big\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee the attachment\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		line := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xab}, 57)) + "\r\n" // 57 octets a line
+		block := []byte(strings.Repeat(line, 1024))
+		sent := 0
+		for ; sent+57*1024 <= n; sent += 57 * 1024 {
+			pw.Write(block)
+		}
+		for ; sent < n; sent += 57 {
+			io.WriteString(pw, line)
+		}
+		io.WriteString(pw, "--b--\r\n")
+		pw.Close()
+	}()
+	return pr
+}
+
+// TestHugeMessageStreams: a 24 MB attachment is decoded and saved while
+// memory stays bounded.
+func TestHugeMessageStreams(t *testing.T) {
+	const size = 57 * 1024 * 400 // about 22 MiB
+	dir := t.TempDir()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := ParseMessage(hugeMessage(size), MessageOptions{SaveDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	att := r.Message.Root.Parts[1]
+	if att.Size != size || len(att.Data) != previewBytes {
+		t.Fatalf("attachment size %d, preview %d", att.Size, len(att.Data))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "big.bin")); err != nil || fi.Size() != size {
+		t.Fatalf("saved file: %v", err)
+	}
+	if grown := int64(after.HeapSys) - int64(before.HeapSys); grown > 32<<20 {
+		t.Errorf("the heap grew by %d MB for a 24 MB attachment", grown>>20)
+	}
+}
+
+// BenchmarkParseHugeMessage reports bytes allocated per message, which stay
+// the same when the attachment is ten times larger.
+func BenchmarkParseHugeMessage(b *testing.B) {
+	for _, mb := range []int{4, 40} {
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(mb) << 20)
+			for b.Loop() {
+				if _, err := ParseMessage(hugeMessage(mb<<20), MessageOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -79,7 +79,7 @@ func FuzzParseMessage(f *testing.F) {
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n"))
 	f.Add([]byte("Content-Disposition: attachment; filename*0*=gbk''%B1%A8; filename*1*=%B8%E6\r\n\r\nx"))
 	f.Fuzz(func(t *testing.T, msg []byte) {
-		r, err := ParseMessage(bytes.NewReader(msg), "")
+		r, err := ParseMessage(bytes.NewReader(msg), MessageOptions{})
 		if err == nil && (r.Message == nil || r.Message.Root == nil) {
 			t.Fatal("a parsed message without a tree")
 		}

@@ -15,11 +15,12 @@ import (
 	"strings"
 )
 
-// Limits that keep a hostile message from eating the machine.
+// Limits that keep a hostile (or just huge) message from eating the
+// machine: parts are decoded as streams, and only a preview of each is kept.
 const (
-	maxDepth    = 20       // nested multiparts
-	maxParts    = 1000     // parts in one message
-	maxPartSize = 64 << 20 // decoded octets kept of one part
+	maxDepth     = 20      // nested multiparts
+	maxParts     = 1000    // parts in one message
+	previewBytes = 1 << 20 // decoded octets of a part kept for showing
 )
 
 // HeaderField is one header line, unfolded, with encoded-words decoded.
@@ -43,11 +44,18 @@ type Part struct {
 	Encoding    string // Content-Transfer-Encoding
 	Filename    string // of an attachment, decoded
 	Disposition string // "attachment", "inline" or ""
-	Size        int    // decoded octets
-	Text        string // a text part, decoded to UTF-8
-	Data        []byte // decoded content of a leaf
+	Size        int64  // decoded octets
+	Text        string // a text part, decoded to UTF-8 (its first MiB)
+	Data        []byte // decoded content of a leaf (its first MiB)
+	Saved       string // where the attachment was written, with MessageOptions.SaveDir
 	Parts       []*Part
 	Warnings    []string
+}
+
+// MessageOptions tune ParseMessage.
+type MessageOptions struct {
+	Charset string // read text parts in this charset, whatever their label
+	SaveDir string // write attachments here (never outside it), as they are decoded
 }
 
 // IsAttachment reports whether the part is meant to be saved rather than read.
@@ -57,15 +65,22 @@ func (p *Part) IsAttachment() bool {
 
 // ParseMessage reads a whole message: its headers, decoded, and its MIME
 // tree with every text part decoded by its transfer encoding and charset.
-// charset, when set, overrides the labels of text parts.
-func ParseMessage(r io.Reader, charset string) (*Result, error) {
+// It reads the message as a stream: memory stays the same however large
+// its parts, and attachments go straight to disk with opts.SaveDir.
+func ParseMessage(r io.Reader, opts MessageOptions) (*Result, error) {
 	br := bufio.NewReader(r)
 	fields, err := readHeader(br)
 	if err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
 	res := &Result{Kind: "message", Message: &Message{Headers: fields}}
-	w := &walker{override: charset}
+	w := &walker{override: opts.Charset}
+	if opts.SaveDir != "" {
+		if w.saver, err = newSaver(opts.SaveDir); err != nil {
+			return nil, err
+		}
+		defer w.saver.close()
+	}
 	res.Message.Root = w.part(mimeHeader(fields), br, "", 0)
 	res.Warnings = append(res.Warnings, w.warnings...)
 	for _, f := range fields {
@@ -140,6 +155,7 @@ func mimeHeader(fields []HeaderField) textproto.MIMEHeader {
 // walker walks a MIME tree, counting parts and collecting warnings.
 type walker struct {
 	override string
+	saver    *saver // nil: attachments are not saved
 	parts    int
 	warnings []string
 }
@@ -210,39 +226,72 @@ func (w *walker) children(p *Part, body io.Reader, boundary string, depth int) {
 	}
 }
 
-// leaf decodes a leaf's transfer encoding and, for text, its charset.
+// leaf decodes a leaf's transfer encoding as a stream: a preview is kept
+// (and, for text, decoded from its charset), the whole goes to disk when
+// it is an attachment to save.
 func (w *walker) leaf(p *Part, body io.Reader) {
-	var r io.Reader = body
-	switch p.Encoding {
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, &alphabetOnly{r: body})
-	case "quoted-printable":
-		r = quotedprintable.NewReader(body)
-	case "", "7bit", "8bit", "binary":
-	default:
-		w.warn("part %s: unknown Content-Transfer-Encoding %q; shown as it is", label(p.Path), p.Encoding)
+	preview := &previewWriter{max: previewBytes}
+	var dst io.Writer = preview
+	if w.saver != nil && p.IsAttachment() {
+		f, err := w.saver.create(p)
+		if err != nil {
+			w.warn("part %s: not saved: %v", label(p.Path), err)
+		} else {
+			defer f.Close()
+			p.Saved = w.saver.path(f)
+			dst = io.MultiWriter(preview, f)
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxPartSize+1))
+	n, err := io.Copy(dst, transferDecoder(p.Encoding, body))
 	if err != nil {
 		w.warn("part %s: %s content does not decode: %v", label(p.Path), p.Encoding, err)
 	}
-	if len(data) > maxPartSize {
-		w.warn("part %s: larger than %d octets; cut there", label(p.Path), maxPartSize)
-		data = data[:maxPartSize]
+	p.Data, p.Size = preview.buf, n
+	if n > int64(len(p.Data)) && !p.IsAttachment() {
+		w.warn("part %s: %d octets; the first %d are shown", label(p.Path), n, len(p.Data))
 	}
-	p.Data, p.Size = data, len(data)
 	if strings.HasPrefix(p.MediaType, "text/") || p.MediaType == "message/delivery-status" {
-		res := &Result{}
-		text, err := res.charset(data, p.Charset, w.override)
-		if err != nil {
-			w.warn("part %s: %v", label(p.Path), err)
-			text = strings.ToValidUTF8(string(data), "�")
-		}
-		if p.Charset == "" && len(res.Candidates) > 0 {
-			p.Charset = res.Candidates[0].Charset + " (guessed)"
-		}
-		p.Text, p.Warnings = text, res.Warnings
+		w.text(p)
 	}
+}
+
+// transferDecoder undoes a Content-Transfer-Encoding.
+func transferDecoder(encoding string, body io.Reader) io.Reader {
+	switch encoding {
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, &alphabetOnly{r: body})
+	case "quoted-printable":
+		return quotedprintable.NewReader(body)
+	}
+	return body // 7bit, 8bit, binary, or unknown: as it is
+}
+
+// text decodes a text part's preview from its charset.
+func (w *walker) text(p *Part) {
+	res := &Result{}
+	text, err := res.charset(p.Data, p.Charset, w.override)
+	if err != nil {
+		w.warn("part %s: %v", label(p.Path), err)
+		text = strings.ToValidUTF8(string(p.Data), "�")
+	}
+	if p.Charset == "" && len(res.Candidates) > 0 {
+		p.Charset = res.Candidates[0].Charset + " (guessed)"
+	}
+	p.Text, p.Warnings = text, res.Warnings
+}
+
+// previewWriter keeps the first max bytes written to it and counts the
+// rest away.
+type previewWriter struct {
+	buf []byte
+	max int
+}
+
+func (pw *previewWriter) Write(b []byte) (int, error) {
+	if room := pw.max - len(pw.buf); room > 0 {
+		pw.buf = append(pw.buf, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
 }
 
 // filename finds an attachment's name: Content-Disposition's filename or

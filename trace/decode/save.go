@@ -7,11 +7,15 @@ import (
 	"strings"
 )
 
-// SaveAttachments writes every attachment in the tree into dir and returns
-// the names written. Names come from the message, so they are cleaned to a
-// bare file name and written through os.Root: nothing can land outside dir,
-// and no existing file is overwritten.
-func SaveAttachments(root *Part, dir string) ([]string, error) {
+// saver writes attachments into one directory through os.Root: names come
+// from the message, so they are cleaned to a bare file name, nothing can
+// land outside the directory, and no existing file is overwritten.
+type saver struct {
+	dir  string
+	root *os.Root
+}
+
+func newSaver(dir string) (*saver, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--save: %w", err)
 	}
@@ -19,26 +23,34 @@ func SaveAttachments(root *Part, dir string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--save: %w", err)
 	}
-	defer r.Close()
-	var saved []string
-	var walk func(p *Part) error
-	walk = func(p *Part) error {
-		for _, c := range p.Parts {
-			if err := walk(c); err != nil {
-				return err
-			}
+	return &saver{dir: dir, root: r}, nil
+}
+
+func (s *saver) close() { s.root.Close() }
+
+// path is where a file created by create lives.
+func (s *saver) path(f *os.File) string { return filepath.Join(s.dir, filepath.Base(f.Name())) }
+
+// create makes a new file for p, adding -1, -2 ... to a name that exists.
+func (s *saver) create(p *Part) (*os.File, error) {
+	name := safeName(p)
+	ext := filepath.Ext(name)
+	stem := strings.TrimSuffix(name, ext)
+	for i := 0; i < 1000; i++ {
+		try := name
+		if i > 0 {
+			try = fmt.Sprintf("%s-%d%s", stem, i, ext)
 		}
-		if !p.IsAttachment() {
-			return nil
+		f, err := s.root.OpenFile(try, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if os.IsExist(err) {
+			continue
 		}
-		name, err := writeNew(r, safeName(p), p.Data)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("save %q: %w", try, err)
 		}
-		saved = append(saved, filepath.Join(dir, name))
-		return nil
+		return f, nil
 	}
-	return saved, walk(root)
+	return nil, fmt.Errorf("save %q: too many files of that name", name)
 }
 
 // safeName reduces an attachment's name to a plain file name.
@@ -56,27 +68,18 @@ func safeName(p *Part) string {
 	return name
 }
 
-// writeNew writes data to name in r, adding -1, -2 ... when it exists.
-func writeNew(r *os.Root, name string, data []byte) (string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for i := 0; i < 1000; i++ {
-		try := name
-		if i > 0 {
-			try = fmt.Sprintf("%s-%d%s", stem, i, ext)
+// SavedFiles lists the attachments written while parsing, in tree order.
+func (m *Message) SavedFiles() []string {
+	var out []string
+	var walk func(p *Part)
+	walk = func(p *Part) {
+		if p.Saved != "" {
+			out = append(out, p.Saved)
 		}
-		f, err := r.OpenFile(try, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if os.IsExist(err) {
-			continue
+		for _, c := range p.Parts {
+			walk(c)
 		}
-		if err != nil {
-			return "", fmt.Errorf("save %q: %w", try, err)
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return "", fmt.Errorf("save %q: %w", try, err)
-		}
-		return try, f.Close()
 	}
-	return "", fmt.Errorf("save %q: too many files of that name", name)
+	walk(m.Root)
+	return out
 }
