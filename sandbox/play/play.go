@@ -19,6 +19,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/trace"
+	"maillab/trace/decode"
 )
 
 // Options describe the message to send.
@@ -305,7 +306,7 @@ func (j *journey) submit(ctx context.Context) (refused string, err error) {
 func (j *journey) writeMessage(s *session) error {
 	w := s.conn.DotWriter()
 	fmt.Fprintf(w, "From: <%s>\r\nTo: <%s>\r\n", j.from, j.to)
-	fmt.Fprintf(w, "Subject: %s\r\n", mime.BEncoding.Encode("UTF-8", j.opts.Subject))
+	fmt.Fprintf(w, "Subject: %s\r\n", headerText(j.opts.Subject))
 	fmt.Fprintf(w, "Date: %s\r\nMessage-ID: %s\r\n", time.Now().Format(time.RFC1123Z), j.msgID)
 	body := j.opts.Body
 	if isASCII(body) {
@@ -315,6 +316,18 @@ func (j *journey) writeMessage(s *session) error {
 		fmt.Fprintf(w, "%s\r\n", wrap(b64(body), 76))
 	}
 	return w.Close()
+}
+
+// headerText is text for a header: as it is when ASCII, else RFC 2047
+// encoded-words (B encoding, UTF-8).
+func headerText(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	if w, err := decode.EncodeWords(s, "UTF-8", false); err == nil {
+		return w
+	}
+	return mime.BEncoding.Encode("UTF-8", s)
 }
 
 // retrieve runs steps 4 to 6 for the mailbox of owner.
