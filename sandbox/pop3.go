@@ -448,7 +448,12 @@ func (s *pop3Session) quitSession() {
 			gone = append(gone, m.ID)
 		}
 	}
-	if err := s.sb.store.Delete(*s.owner, gone); err != nil {
+	err := s.sb.store.Delete(*s.owner, gone)
+	// The lock goes before the answer, so a client that reconnects as
+	// soon as it reads +OK finds the mailbox free.
+	s.unlock()
+	s.unlock = nil
+	if err != nil {
 		s.reply(popSysError, err.Error())
 		return
 	}

@@ -132,3 +132,13 @@ func TestUIDLForm(t *testing.T) {
 		t.Error("a valid id should be kept as it is")
 	}
 }
+
+// TestPOP3ReconnectRightAfterQuit: the lock is free as soon as +OK to QUIT
+// has been read.
+func TestPOP3ReconnectRightAfterQuit(t *testing.T) {
+	sb := startTestSandbox(t)
+	for i := 0; i < 50; i++ {
+		c := pop3LoggedIn(t, sb, "sina.com", "bbb")
+		c.cmd("QUIT", "+OK")
+	}
+}
