@@ -152,7 +152,7 @@ func (env *environment) demo(s Step) error {
 // decodeDemo decodes each payload and shows the layers.
 func (env *environment) decodeDemo(s Step) {
 	for _, payload := range s.Lines {
-		fmt.Fprintf(env.out, "\n$ maillab decode '%s'\n", payload)
+		fmt.Fprintf(env.out, "\n--- decoding %s (as maillab decode does) ---\n", payload)
 		res, err := decode.Auto(payload, "")
 		if err != nil {
 			fmt.Fprintf(env.out, "maillab: error: %v\n", err)

@@ -48,6 +48,11 @@ func (q *relayQueue) add(e *envelope) {
 	q.mu.Lock()
 	q.held = append(q.held, e)
 	q.mu.Unlock()
+	q.poke()
+}
+
+// poke wakes the worker, unless a wake-up is already pending.
+func (q *relayQueue) poke() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -170,10 +175,7 @@ func (q *relayQueue) settle(next *envelope) {
 		q.held = append(q.held, next)
 	}
 	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.poke()
 }
 
 // record updates the spool after an attempt: gone when nobody is left to

@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,24 +132,11 @@ func (s *lineSplitter) feed(p []byte, line func(string)) {
 		}
 		text := strings.TrimSuffix(string(s.buf), "\r")
 		if s.dropped > 0 {
-			text += " …(" + itoa(s.dropped) + " more octets)"
+			text += " …(" + strconv.Itoa(s.dropped) + " more octets)"
 		}
 		line(text)
 		s.buf, s.dropped = s.buf[:0], 0
 		p = p[i+1:]
-	}
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
 	}
 }
 

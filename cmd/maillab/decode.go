@@ -12,9 +12,6 @@ import (
 	"maillab/trace/decode"
 )
 
-// streamAbove is the size from which Base64 input is decoded as a stream.
-const streamAbove = 1 << 20
-
 // decodeOptions are the inputs of maillab decode.
 type decodeOptions struct {
 	*globalOptions

@@ -95,8 +95,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	}
 	if !opts.Quiet {
 		r, _ := trace.NewRenderer(opts.IO.Out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
-		ann := trace.NewAnnotator()
-		stop := sb.Events.Subscribe(func(e trace.Event) { ann.Annotate(&e); r.Render(e) })
+		stop := sb.Events.Subscribe(trace.Paced(r, trace.Pacing{}))
 		defer stop()
 	}
 	<-cmd.Context().Done()

@@ -145,16 +145,9 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	}
 	res.Delivered, res.Bounced = !out.bounced, out.bounced
 	res.Retrieved, res.Octets = msg, len(msg)
-	res.Hops = strings.Count(string(msg), "\r\nReceived: ") + boolInt(strings.HasPrefix(string(msg), "Received: "))
+	res.Hops = strings.Count("\r\n"+string(msg), "\r\nReceived: ") // each hop prepended one
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // watch passes every Event on and notices when the message was stored or

@@ -302,13 +302,7 @@ func TestEncode(t *testing.T) {
 }
 
 func TestStreamBase64(t *testing.T) {
-	in := strings.Repeat("vPK1pbXE08q8/reiy82y4srUo6E=\r\n", 3)
 	var out bytes.Buffer
-	if _, err := StreamBase64(&out, strings.NewReader(strings.ReplaceAll(in, "=\r\n", "\r\n")), "gbk"); err != nil {
-		// padding inside a stream is only allowed at the end; use whole groups
-		t.Log(err)
-	}
-	out.Reset()
 	raw := strings.Repeat("简单的邮件发送测试！", 300)
 	gbk, _ := LookupCharset("gbk")
 	b, _ := gbk.Encoding.NewEncoder().Bytes([]byte(raw))

@@ -111,12 +111,14 @@ func (s *streamer) decode(final bool) error {
 // character split at the end for the next chunk.
 func (s *streamer) emit(final bool) error {
 	if s.toUTF8 == nil {
-		return s.write(s.raw, len(s.raw))
+		err := s.write(s.raw)
+		s.raw = s.raw[:0]
+		return err
 	}
 	src := s.raw
 	for len(src) > 0 {
 		nDst, nSrc, err := s.toUTF8.Transform(s.out, src, final)
-		if werr := s.write(s.out[:nDst], 0); werr != nil {
+		if werr := s.write(s.out[:nDst]); werr != nil {
 			return werr
 		}
 		src = src[nSrc:]
@@ -132,12 +134,9 @@ func (s *streamer) emit(final bool) error {
 	return nil
 }
 
-// write writes p; consumed, when not 0, empties s.raw afterwards.
-func (s *streamer) write(p []byte, consumed int) error {
+// write writes p and counts it.
+func (s *streamer) write(p []byte) error {
 	n, err := s.w.Write(p)
 	s.written += int64(n)
-	if consumed > 0 {
-		s.raw = s.raw[:0]
-	}
 	return err
 }

@@ -104,11 +104,11 @@ func qDecode(s string) ([]byte, error) {
 			out = append(out, ' ')
 		case c == '=':
 			if i+2 >= len(s) {
-				return nil, fmt.Errorf("Q encoding: '=' at position %d must be followed by two hex digits", i+1)
+				return nil, fmt.Errorf("bad Q encoding: '=' at position %d must be followed by two hex digits", i+1)
 			}
 			b, ok := unhex(s[i+1], s[i+2])
 			if !ok {
-				return nil, fmt.Errorf("Q encoding: %q at position %d is not =XX with hex digits", s[i:i+3], i+1)
+				return nil, fmt.Errorf("bad Q encoding: %q at position %d is not =XX with hex digits", s[i:i+3], i+1)
 			}
 			out = append(out, b)
 			i += 2
