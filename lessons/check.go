@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"maillab/lessons/practice"
+	"maillab/sandbox/client"
 	"maillab/trace/decode"
 )
 
@@ -34,7 +34,7 @@ func (env *environment) checkStep(ctx context.Context, s Step) error {
 	case Demo:
 		return env.demo(s)
 	case Play:
-		return env.play(ctx, s, false, nil, io.Discard)
+		return env.play(ctx, s, nil, io.Discard)
 	case Decode:
 		return env.checkDecode(s)
 	case Exercise:
@@ -66,7 +66,7 @@ func (env *environment) checkExercise(s Step) error {
 			a.answer = line
 			continue
 		}
-		if _, err := a.sess.Send(line); err != nil && !errors.Is(err, practice.ErrClosed) {
+		if _, err := a.sess.Send(line); err != nil && !errors.Is(err, client.ErrClosed) {
 			return err
 		}
 	}

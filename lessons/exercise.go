@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"maillab/lessons/practice"
 	"maillab/sandbox"
+	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
 )
@@ -20,7 +20,7 @@ const triesBeforeSolution = 2
 type attempt struct {
 	env      *environment
 	step     Step
-	sess     *practice.Session
+	sess     *client.Session
 	baseline map[string]int // messages per mailbox at the start
 	answer   string         // decode exercises: the learner's last answer
 	sentSeen int            // messages the server had accepted at the last evaluation
@@ -101,7 +101,7 @@ func (a *attempt) holds(c Check) bool {
 	for _, x := range a.sess.State().Exchanges {
 		switch c.Kind {
 		case "ok":
-			if x.Success() && strings.EqualFold(firstWord(x.Command), c.Args[0]) {
+			if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
 				return true
 			}
 		case "reply":
@@ -113,17 +113,12 @@ func (a *attempt) holds(c Check) bool {
 	return false
 }
 
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
-	return w
-}
-
 // waitDelivered checks that a new message (with the subject, if given)
 // reached a mailbox, waiting for store events up to limit.
 func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
 	stored := make(chan struct{}, 1)
 	stop := a.env.sb.Events.Subscribe(func(e trace.Event) {
-		if e.Kind == trace.Internal && e.Step == 3 {
+		if e.Action == trace.Stored {
 			select {
 			case stored <- struct{}{}:
 			default:
@@ -172,10 +167,10 @@ func (a *attempt) wrong(answer []string, err error) bool {
 	if a.sess == nil {
 		return true // a decode answer that did not pass
 	}
-	if errors.Is(err, practice.ErrClosed) || a.sess.Closed() {
+	if errors.Is(err, client.ErrClosed) || a.sess.Closed() {
 		return true
 	}
-	return len(answer) > 0 && (strings.HasPrefix(answer[0], "-ERR") || strings.HasPrefix(answer[0], "4") || strings.HasPrefix(answer[0], "5"))
+	return client.IsError(answer)
 }
 
 // reconnect opens a fresh session after the server closed the last one.

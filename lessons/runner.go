@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"maillab/lessons/practice"
 	"maillab/sandbox"
+	"maillab/sandbox/client"
 	"maillab/sandbox/play"
 	"maillab/trace"
 	"maillab/trace/decode"
@@ -56,6 +56,17 @@ func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 	return passed, nil
 }
 
+// enter returns a wait for Enter at a terminal, nil otherwise.
+func (r *Runner) enter() func() error {
+	if !r.Interactive {
+		return nil
+	}
+	return func() error {
+		_, err := r.lines.ReadString('\n')
+		return err
+	}
+}
+
 // pause waits for Enter at a terminal.
 func (r *Runner) pause() {
 	if !r.Interactive {
@@ -76,7 +87,7 @@ func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, erro
 		env.decodeDemo(s)
 	case Play:
 		fmt.Fprintln(r.Out, "\n--- the six steps, live ---")
-		return true, env.play(ctx, s, r.Interactive, r.In, r.ErrOut)
+		return true, env.play(ctx, s, r.enter(), r.ErrOut)
 	case Exercise:
 		return r.exercise(env, s)
 	}
@@ -98,9 +109,10 @@ func newEnvironment(out io.Writer, color bool) (*environment, error) {
 		return nil, err
 	}
 	rd, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: color})
+	plain, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: color, NoSteps: true})
 	ann := trace.NewAnnotator()
 	env := &environment{sb: sb, out: out, renderer: rd}
-	env.sink = func(e trace.Event) { ann.Annotate(&e); e.Step = 0; rd.Render(e) }
+	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }
 	return env, nil
 }
 
@@ -109,25 +121,22 @@ func (env *environment) close() { env.sb.Close() }
 // addr is where a step's server listens.
 func (env *environment) addr(proto, domain string) (string, error) {
 	if domain == "" {
-		domain = map[string]string{"smtp": "sohu.com", "pop3": "sina.com"}[proto]
+		domain = sandbox.DefaultDomain(proto)
 	}
-	ports, ok := env.sb.Addrs(domain)
+	addr, ok := env.sb.Addr(domain, strings.ToUpper(proto))
 	if !ok {
 		return "", fmt.Errorf("no provider %q in the sandbox", domain)
 	}
-	if proto == "pop3" {
-		return ports.POP3, nil
-	}
-	return ports.SMTP, nil
+	return addr, nil
 }
 
 // connect opens a practice session for a step, transcript to the renderer.
-func (env *environment) connect(s Step, who string, sink trace.Sink) (*practice.Session, error) {
+func (env *environment) connect(s Step, who string, sink trace.Sink) (*client.Session, error) {
 	addr, err := env.addr(s.Proto, s.Domain)
 	if err != nil {
 		return nil, err
 	}
-	sess, _, err := practice.Dial(addr, s.Proto, who, sink)
+	sess, _, err := client.Dial(context.Background(), client.Config{Proto: s.Proto, Addr: addr, Client: who, Sink: sink})
 	return sess, err
 }
 
@@ -142,7 +151,7 @@ func (env *environment) demo(s Step) error {
 		if sess.Closed() {
 			break
 		}
-		if _, err := sess.Send(line); err != nil && !errors.Is(err, practice.ErrClosed) {
+		if _, err := sess.Send(line); err != nil && !errors.Is(err, client.ErrClosed) {
 			return err
 		}
 	}
@@ -166,9 +175,9 @@ func (env *environment) decodeDemo(s Step) {
 	}
 }
 
-// play runs the six steps, one at a time at a terminal.
-func (env *environment) play(ctx context.Context, s Step, stepwise bool, in io.Reader, prompt io.Writer) error {
-	pacing := trace.Pacing{Step: stepwise, In: in, Prompt: prompt}
+// play runs the six steps, waiting for Enter before each when enter is set.
+func (env *environment) play(ctx context.Context, s Step, enter func() error, prompt io.Writer) error {
+	pacing := trace.Pacing{Context: ctx, Enter: enter, Prompt: prompt}
 	sink := trace.Paced(env.renderer, pacing)
 	res, err := play.Run(ctx, play.Options{
 		From: s.Params["from"], To: s.Params["to"], Subject: s.Params["subject"], Body: s.Params["body"], Sink: sink,

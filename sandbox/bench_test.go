@@ -2,6 +2,9 @@ package sandbox
 
 import (
 	"bufio"
+	"maillab/trace"
+	"os"
+	"path/filepath"
 
 	"net"
 	"strings"
@@ -109,7 +112,7 @@ func BenchmarkRelayPath(b *testing.B) {
 	all := make(chan struct{})
 	target := int64(b.N)
 	stop := sb.Events.Subscribe(func(e traceEvent) {
-		if e.Step == 3 && stored.Add(1) == target {
+		if e.Action == trace.Stored && stored.Add(1) == target {
 			close(all)
 		}
 	})
@@ -122,4 +125,23 @@ func BenchmarkRelayPath(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// BenchmarkSMTPIngestWiretap is BenchmarkSMTPIngest with the sandbox's
+// wiretap on: every line annotated and rendered to a file.
+func BenchmarkSMTPIngestWiretap(b *testing.B) {
+	sb := startTestSandbox(b, func(c *Config) { c.TapServers = true })
+	f, err := os.Create(filepath.Join(b.TempDir(), "wiretap.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 64<<10)
+	r, _ := trace.NewRenderer(w, "text", trace.RenderOptions{Wiretap: true})
+	wiretap := sb.Events.SubscribeQueued("the wiretap", 8192, trace.Paced(r, trace.Pacing{}), func() { w.Flush() })
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com")
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	b.StopTimer()
+	wiretap.Close(-1)
+	b.ReportMetric(float64(wiretap.Dropped())/float64(b.N), "dropped/msg")
 }

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"bufio"
+
+	"maillab/trace"
 	"net"
 	"strings"
 	"testing"
@@ -43,19 +45,19 @@ func dial(t testing.TB, addr string) *client {
 
 // smtpAddr and pop3Addr return where a domain's servers listen.
 func smtpAddr(t testing.TB, sb *Sandbox, domain string) string {
-	p, ok := sb.Addrs(domain)
+	addr, ok := sb.Addr(domain, trace.SMTP)
 	if !ok {
 		t.Fatalf("%s is not running", domain)
 	}
-	return p.SMTP
+	return addr
 }
 
 func pop3Addr(t testing.TB, sb *Sandbox, domain string) string {
-	p, ok := sb.Addrs(domain)
+	addr, ok := sb.Addr(domain, trace.POP3)
 	if !ok {
 		t.Fatalf("%s is not running", domain)
 	}
-	return p.POP3
+	return addr
 }
 
 // send writes one line with CRLF.
@@ -152,7 +154,7 @@ func pop3LoggedIn(t testing.TB, sb *Sandbox, domain, user string) *client {
 func waitStored(sb *Sandbox) (<-chan string, func()) {
 	ch := make(chan string, 100)
 	cancel := sb.Events.Subscribe(func(e traceEvent) {
-		if e.Step == 3 {
+		if e.Action == trace.Stored {
 			select {
 			case ch <- e.Ref:
 			default:

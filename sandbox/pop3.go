@@ -13,80 +13,13 @@ import (
 	"strconv"
 	"strings"
 
+	"maillab/sandbox/reply"
 	"maillab/trace"
 )
 
 // maxPOP3Line is the longest POP3 command line, without CRLF (RFC 2449
 // section 4: 255 octets with it).
 const maxPOP3Line = 253
-
-// POP3Reply is one status line the POP3 server can send: +OK or -ERR, an
-// optional response code (RFC 2449 section 8, e.g. "IN-USE") and a text.
-type POP3Reply struct {
-	OK      bool
-	Code    string
-	Text    string
-	Answers string // an example of the command it answers; "" for the greeting or for any command
-}
-
-// Line renders the reply line for the given arguments, with control
-// characters in them replaced (no reply injection).
-func (r POP3Reply) Line(args ...any) string {
-	line := "-ERR "
-	if r.OK {
-		line = "+OK "
-	}
-	if r.Code != "" {
-		line += "[" + r.Code + "] "
-	}
-	return line + formatReply(r.Text, args...)
-}
-
-// The POP3 server's replies; POP3Replies lists them all.
-var (
-	popGreeting     = POP3Reply{true, "", "%s POP3 maillab sandbox ready", ""}
-	popCapa         = POP3Reply{true, "", "capability list follows", "CAPA"}
-	popUserOK       = POP3Reply{true, "", "now send PASS for %s", "USER bbb"}
-	popLoggedIn     = POP3Reply{true, "", "%s has %s (%d octets)", "PASS 123456"}
-	popStat         = POP3Reply{true, "", "%d %d", "STAT"}
-	popListAll      = POP3Reply{true, "", "%s (%d octets)", "LIST"}
-	popListOne      = POP3Reply{true, "", "%d %d", "LIST 1"}
-	popRetr         = POP3Reply{true, "", "%d octets", "RETR 1"}
-	popTop          = POP3Reply{true, "", "top of message %d follows", "TOP 1 5"}
-	popUidlAll      = POP3Reply{true, "", "unique-id listing follows", "UIDL"}
-	popUidlOne      = POP3Reply{true, "", "%d %s", "UIDL 1"}
-	popDeleted      = POP3Reply{true, "", "message %d marked for deletion", "DELE 1"}
-	popReset        = POP3Reply{true, "", "maildrop has %s (%d octets)", "RSET"}
-	popNoop         = POP3Reply{true, "", "still here", "NOOP"}
-	popBye          = POP3Reply{true, "", "%s signing off", "QUIT"}
-	popByeUpdate    = POP3Reply{true, "", "%s signing off (%s left)", "QUIT"}
-	popAuthFailed   = POP3Reply{false, "AUTH", "invalid user name or password", "PASS 654321"}
-	popInUse        = POP3Reply{false, "IN-USE", "mailbox of %s is in use by another session", "PASS 123456"}
-	popNeedUser     = POP3Reply{false, "", "send USER first", "PASS 123456"}
-	popNeedLogin    = POP3Reply{false, "", "log in first with USER and PASS", "STAT"}
-	popLoggedInAlr  = POP3Reply{false, "", "already logged in", "USER bbb"}
-	popNoSuchMsg    = POP3Reply{false, "", "no such message, only %d in the maildrop", "RETR 9"}
-	popMsgDeleted   = POP3Reply{false, "", "message %d already deleted", "RETR 1"}
-	popBadArgs      = POP3Reply{false, "", "syntax: %s", "LIST x"}
-	popUnknown      = POP3Reply{false, "", "unknown command: %s", "HELLO"}
-	popNotSupported = POP3Reply{false, "", "%s not supported here, use USER and PASS", "APOP bbb x"}
-	popLineTooLong  = POP3Reply{false, "", "line too long (at most 255 octets)", ""}
-	popTooManyErrs  = POP3Reply{false, "", "too many errors, closing connection", ""}
-	popIdle         = POP3Reply{false, "", "idle too long, closing connection (nothing deleted)", ""}
-	popShutdown     = POP3Reply{false, "SYS/TEMP", "server shutting down, nothing deleted", ""}
-	popBusy         = POP3Reply{false, "SYS/TEMP", "too many connections, try again later", ""}
-	popSysError     = POP3Reply{false, "SYS/TEMP", "mailbox error: %s", "RETR 1"}
-)
-
-// POP3Replies is every status line the POP3 server can send.
-var POP3Replies = []POP3Reply{
-	popGreeting, popCapa, popUserOK, popLoggedIn, popStat, popListAll,
-	popListOne, popRetr, popTop, popUidlAll, popUidlOne, popDeleted,
-	popReset, popNoop, popBye, popByeUpdate, popAuthFailed, popInUse,
-	popNeedUser, popNeedLogin, popLoggedInAlr, popNoSuchMsg, popMsgDeleted,
-	popBadArgs, popUnknown, popNotSupported, popLineTooLong, popTooManyErrs,
-	popIdle, popShutdown, popBusy, popSysError,
-}
 
 // pop3Capabilities is the CAPA answer (RFC 2449).
 var pop3Capabilities = []string{"USER", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION maillab"}
@@ -109,14 +42,8 @@ type pop3Session struct {
 }
 
 func (sb *Sandbox) newPOP3Session(p *Provider, conn net.Conn, label string) *pop3Session {
+	conn = sb.tap(conn, trace.TapConfig{Proto: trace.POP3, Server: p.POP3Host(), Session: label})
 	s := &pop3Session{sb: sb, p: p, conn: conn}
-	if sb.cfg.TapServers && sb.Events.Active() {
-		conn = trace.NewTap(conn, trace.TapConfig{
-			Side: trace.ServerSide, Proto: "POP3",
-			Client: conn.RemoteAddr().String(), Server: p.POP3Host,
-			Session: label, Sink: sb.Events.Publish,
-		})
-	}
 	s.in = newLineReader(conn, 2*sb.cfg.IdleTimeout, &sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(conn))
 	return s
@@ -130,15 +57,15 @@ func (s *pop3Session) serve() {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: pop3 session panic: %v\n", r)
-			s.reply(popSysError, "internal error")
+			s.reply(reply.POP3SysError, "internal error")
 		}
 	}()
-	s.reply(popGreeting, s.p.POP3Host)
+	s.reply(reply.POP3Greeting, s.p.POP3Host())
 	for !s.quit {
 		line, err := s.in.readLine(maxPOP3Line)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			s.fail(popLineTooLong)
+			s.fail(reply.POP3LineTooLong)
 		case err != nil:
 			s.readError(err)
 			return
@@ -157,37 +84,37 @@ func (s *pop3Session) release() {
 	}
 	s.unlock()
 	if !s.quit {
-		s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 0,
-			fmt.Sprintf("the session ended without QUIT: nothing deleted, %s's mailbox unlocked", s.owner), "")
+		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.Abandoned,
+			Facts: &trace.Facts{Mailbox: s.owner.String()}})
 	}
 }
 
 func (s *pop3Session) readError(err error) {
 	switch {
 	case s.sb.closing.Load():
-		s.reply(popShutdown)
+		s.reply(reply.POP3Shutdown)
 	case isTimeout(err):
-		s.reply(popIdle)
+		s.reply(reply.POP3Idle)
 	}
 }
 
-func (s *pop3Session) reply(r POP3Reply, args ...any) {
+func (s *pop3Session) reply(r reply.POP3, args ...any) {
 	s.out.W.WriteString(r.Line(args...) + "\r\n")
 	s.out.W.Flush()
 }
 
 // fail sends an -ERR and closes the session after too many.
-func (s *pop3Session) fail(r POP3Reply, args ...any) {
+func (s *pop3Session) fail(r reply.POP3, args ...any) {
 	s.reply(r, args...)
 	s.badCmds++
 	if s.badCmds >= maxBadCommands {
-		s.reply(popTooManyErrs)
+		s.reply(reply.POP3TooManyErrs)
 		s.quit = true
 	}
 }
 
 // multiLine sends a +OK line and then body, dot-stuffed, ending with ".".
-func (s *pop3Session) multiLine(r POP3Reply, args []any, body []byte) {
+func (s *pop3Session) multiLine(r reply.POP3, args []any, body []byte) {
 	s.out.W.WriteString(r.Line(args...) + "\r\n")
 	dw := s.out.DotWriter()
 	dw.Write(body)
@@ -200,14 +127,14 @@ func (s *pop3Session) handle(line string) {
 	arg = strings.TrimSpace(arg)
 	switch verb {
 	case "CAPA":
-		s.multiLine(popCapa, nil, []byte(strings.Join(pop3Capabilities, "\r\n")+"\r\n"))
+		s.multiLine(reply.POP3Capa, nil, []byte(strings.Join(pop3Capabilities, "\r\n")+"\r\n"))
 		return
 	case "QUIT":
 		s.quitSession()
 		return
 	case "NOOP":
 		if s.owner != nil {
-			s.reply(popNoop)
+			s.reply(reply.POP3Noop)
 			return
 		}
 	}
@@ -223,49 +150,50 @@ func (s *pop3Session) authorization(verb, arg string) {
 	switch verb {
 	case "USER":
 		if arg == "" {
-			s.fail(popBadArgs, "USER name")
+			s.fail(reply.POP3BadArgs, "USER name")
 			return
 		}
 		s.user = arg
-		s.reply(popUserOK, arg)
+		s.reply(reply.POP3UserOK, arg)
 	case "PASS":
 		s.pass(arg)
 	case "APOP", "AUTH", "STLS":
-		s.fail(popNotSupported, verb)
+		s.fail(reply.POP3NotSupported, verb)
 	case "STAT", "LIST", "RETR", "TOP", "UIDL", "DELE", "RSET", "NOOP":
-		s.fail(popNeedLogin)
+		s.fail(reply.POP3NeedLogin)
 	default:
-		s.fail(popUnknown, printable(verb, 20))
+		s.fail(reply.POP3Unknown, printable(verb, 20))
 	}
 }
 
 // pass checks the password, locks the mailbox and takes its listing.
 func (s *pop3Session) pass(password string) {
 	if s.user == "" {
-		s.fail(popNeedUser)
+		s.fail(reply.POP3NeedUser)
 		return
 	}
 	addr, ok := s.p.Login(s.user, password)
 	s.user = ""
 	if !ok {
-		s.fail(popAuthFailed)
+		s.fail(reply.POP3AuthFailed)
 		return
 	}
 	unlock, ok := s.sb.locks.tryLock(addr)
 	if !ok {
-		s.reply(popInUse, addr)
+		s.reply(reply.POP3InUse, addr)
 		return
 	}
 	msgs, err := s.sb.store.List(addr)
 	if err != nil {
 		unlock()
-		s.reply(popSysError, err.Error())
+		s.reply(reply.POP3SysError, err.Error())
 		return
 	}
 	s.owner, s.unlock, s.msgs, s.deleted = &addr, unlock, msgs, make([]bool, len(msgs))
 	n, size := s.totals()
-	s.sb.internal(s.p.POP3Host, addr.String()+"'s mailbox", 4, fmt.Sprintf("opened and locked %s's mailbox: %s, %d octets", addr, messages(n), size), "")
-	s.reply(popLoggedIn, addr, messages(n), size)
+	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: addr.String() + "'s mailbox", Action: trace.MailboxOpened,
+		Facts: &trace.Facts{Mailbox: addr.String(), Count: n, Size: size}})
+	s.reply(reply.POP3LoggedIn, addr, messages(n), size)
 }
 
 // totals counts the messages not marked as deleted and their octets.
@@ -284,7 +212,7 @@ func (s *pop3Session) transaction(verb, arg string) {
 	switch verb {
 	case "STAT":
 		n, size := s.totals()
-		s.reply(popStat, n, size)
+		s.reply(reply.POP3Stat, n, size)
 	case "LIST":
 		s.list(arg)
 	case "UIDL":
@@ -296,16 +224,16 @@ func (s *pop3Session) transaction(verb, arg string) {
 	case "DELE":
 		if i, ok := s.message(arg, "DELE msg"); ok {
 			s.deleted[i] = true
-			s.reply(popDeleted, i+1)
+			s.reply(reply.POP3Deleted, i+1)
 		}
 	case "RSET":
 		clear(s.deleted)
 		n, size := s.totals()
-		s.reply(popReset, messages(n), size)
+		s.reply(reply.POP3Reset, messages(n), size)
 	case "USER", "PASS", "APOP", "AUTH":
-		s.fail(popLoggedInAlr)
+		s.fail(reply.POP3LoggedInAlr)
 	default:
-		s.fail(popUnknown, printable(verb, 20))
+		s.fail(reply.POP3Unknown, printable(verb, 20))
 	}
 }
 
@@ -315,11 +243,11 @@ func (s *pop3Session) message(arg, syntax string) (int, bool) {
 	n, err := strconv.Atoi(arg)
 	switch {
 	case err != nil:
-		s.fail(popBadArgs, syntax)
+		s.fail(reply.POP3BadArgs, syntax)
 	case n < 1 || n > len(s.msgs):
-		s.fail(popNoSuchMsg, len(s.msgs))
+		s.fail(reply.POP3NoSuchMsg, len(s.msgs))
 	case s.deleted[n-1]:
-		s.fail(popMsgDeleted, n)
+		s.fail(reply.POP3MsgDeleted, n)
 	default:
 		return n - 1, true
 	}
@@ -329,7 +257,7 @@ func (s *pop3Session) message(arg, syntax string) (int, bool) {
 func (s *pop3Session) list(arg string) {
 	if arg != "" {
 		if i, ok := s.message(arg, "LIST [msg]"); ok {
-			s.reply(popListOne, i+1, s.msgs[i].Size)
+			s.reply(reply.POP3ListOne, i+1, s.msgs[i].Size)
 		}
 		return
 	}
@@ -340,13 +268,13 @@ func (s *pop3Session) list(arg string) {
 		}
 	}
 	n, size := s.totals()
-	s.multiLine(popListAll, []any{messages(n), size}, b.Bytes())
+	s.multiLine(reply.POP3ListAll, []any{messages(n), size}, b.Bytes())
 }
 
 func (s *pop3Session) uidl(arg string) {
 	if arg != "" {
 		if i, ok := s.message(arg, "UIDL [msg]"); ok {
-			s.reply(popUidlOne, i+1, uidl(s.msgs[i].ID))
+			s.reply(reply.POP3UidlOne, i+1, uidl(s.msgs[i].ID))
 		}
 		return
 	}
@@ -356,7 +284,7 @@ func (s *pop3Session) uidl(arg string) {
 			fmt.Fprintf(&b, "%d %s\r\n", i+1, uidl(m.ID))
 		}
 	}
-	s.multiLine(popUidlAll, nil, b.Bytes())
+	s.multiLine(reply.POP3UidlAll, nil, b.Bytes())
 }
 
 // uidl is a message's unique-id as RFC 1939 allows it: 1 to 70
@@ -378,7 +306,7 @@ func uidl(id string) string {
 func (s *pop3Session) read(i int) ([]byte, bool) {
 	data, err := s.sb.store.Read(*s.owner, s.msgs[i].ID)
 	if err != nil {
-		s.reply(popSysError, err.Error())
+		s.reply(reply.POP3SysError, err.Error())
 		return nil, false
 	}
 	return data, true
@@ -393,8 +321,9 @@ func (s *pop3Session) retr(arg string) {
 	if !ok {
 		return
 	}
-	s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 5, fmt.Sprintf("read message %d (%s, %d octets) from %s's mailbox", i+1, s.msgs[i].ID, len(data), s.owner), messageRef(data))
-	s.multiLine(popRetr, []any{len(data)}, data)
+	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.MessageRead, Ref: messageRef(data),
+		Facts: &trace.Facts{Mailbox: s.owner.String(), Number: i + 1, StoreID: s.msgs[i].ID, Size: int64(len(data))}})
+	s.multiLine(reply.POP3Retr, []any{len(data)}, data)
 }
 
 // top sends the header and the first n lines of the body (RFC 1939 TOP).
@@ -402,7 +331,7 @@ func (s *pop3Session) top(arg string) {
 	num, lines, _ := strings.Cut(arg, " ")
 	n, err := strconv.Atoi(strings.TrimSpace(lines))
 	if err != nil || n < 0 {
-		s.fail(popBadArgs, "TOP msg n")
+		s.fail(reply.POP3BadArgs, "TOP msg n")
 		return
 	}
 	i, ok := s.message(num, "TOP msg n")
@@ -413,7 +342,7 @@ func (s *pop3Session) top(arg string) {
 	if !ok {
 		return
 	}
-	s.multiLine(popTop, []any{i + 1}, topOf(data, n))
+	s.multiLine(reply.POP3Top, []any{i + 1}, topOf(data, n))
 }
 
 // topOf returns the header section, the blank line and n body lines.
@@ -439,7 +368,7 @@ func topOf(msg []byte, n int) []byte {
 func (s *pop3Session) quitSession() {
 	s.quit = true
 	if s.owner == nil {
-		s.reply(popBye, s.p.POP3Host)
+		s.reply(reply.POP3Bye, s.p.POP3Host())
 		return
 	}
 	var gone []string
@@ -454,14 +383,15 @@ func (s *pop3Session) quitSession() {
 	s.unlock()
 	s.unlock = nil
 	if err != nil {
-		s.reply(popSysError, err.Error())
+		s.reply(reply.POP3SysError, err.Error())
 		return
 	}
 	if len(gone) > 0 {
-		s.sb.internal(s.p.POP3Host, s.owner.String()+"'s mailbox", 6, fmt.Sprintf("deleted %d messages from %s's mailbox", len(gone), s.owner), "")
+		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.Deleted,
+			Facts: &trace.Facts{Mailbox: s.owner.String(), Count: len(gone)}})
 	}
 	n, _ := s.totals()
-	s.reply(popByeUpdate, s.p.POP3Host, messages(n))
+	s.reply(reply.POP3ByeUpdate, s.p.POP3Host(), messages(n))
 }
 
 // messages says "1 message" or "2 messages".

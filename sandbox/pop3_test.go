@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"maillab/trace"
+
 	"strings"
 	"testing"
 )
@@ -95,7 +97,7 @@ func TestPOP3DeleteOnlyOnQuit(t *testing.T) {
 	dropped := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	dropped.cmd("DELE 1", "+OK")
 	dropped.conn.Close()
-	w.waitFor(t, "ended without QUIT: nothing deleted", 1) // and the lock is released
+	w.waitFor(t, trace.Abandoned, 1) // and the lock is released
 
 	c := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	c.cmd("STAT", "+OK 2 ")

@@ -134,7 +134,8 @@ func (q *relayQueue) attempt(e *envelope) {
 	}
 	ref := messageRef(e.Data)
 	if delivered > 0 {
-		q.sb.internal(q.p.SMTPHost, whole[0].Domain, 2, fmt.Sprintf("relayed %s to %s: %d of %d recipients accepted", e.ID, whole[0].Domain, delivered, len(whole)), ref)
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Relayed, Ref: ref,
+			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Count: delivered, Total: len(whole)}})
 	}
 	if len(failed) > 0 {
 		q.sb.bounce(q.p, e, failed)
@@ -144,8 +145,8 @@ func (q *relayQueue) attempt(e *envelope) {
 		e.To = retry
 		q.sb.bounce(q.p, e, expiredFailures(e))
 	case len(retry) > 0:
-		q.sb.internal(q.p.SMTPHost, whole[0].Domain, 2, fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s",
-			e.ID, whole[0].Domain, e.Attempts, e.LastErr, q.sb.cfg.RetryInterval), ref)
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Deferred, Ref: ref,
+			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Attempt: e.Attempts, Reason: e.LastErr, Wait: q.sb.cfg.RetryInterval}})
 	}
 }
 
@@ -193,7 +194,8 @@ func (q *relayQueue) record(e *envelope, retry []Address, expired bool) {
 		err = q.spool.save(&waiting, false)
 	}
 	if err != nil {
-		q.sb.internal(q.p.SMTPHost, "", 2, "queue file not updated: "+err.Error(), messageRef(e.Data))
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), Action: trace.QueueError, Ref: messageRef(e.Data),
+			Facts: &trace.Facts{QueueID: e.ID, Reason: err.Error()}})
 	}
 }
 
@@ -226,22 +228,23 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResul
 	if !ok {
 		return nil, fmt.Errorf("no route to %s", domain)
 	}
-	sb.internal(from.SMTPHost, peer.SMTPHost, 2, fmt.Sprintf("MX look-up: %s is served by %s (%s); relaying %s there", domain, peer.SMTPHost, addr, e.ID), messageRef(e.Data))
+	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Ref: messageRef(e.Data),
+		Facts: &trace.Facts{QueueID: e.ID, Domain: domain, Peer: peer.SMTPHost(), Addr: addr}})
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost, addr, err)
+		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
 	}
 	if sb.cfg.TapRelay && sb.Events.Active() {
 		conn = trace.NewTap(conn, trace.TapConfig{
-			Side: trace.ClientSide, Proto: "SMTP", Step: 2,
-			Client: from.SMTPHost, Server: peer.SMTPHost,
-			Session: "relay " + from.SMTPHost, Sink: sb.Events.Publish,
+			Side: trace.ClientSide, Proto: trace.SMTP, Hop: trace.Relay,
+			Client: from.SMTPHost(), Server: peer.SMTPHost(),
+			Session: "relay " + from.SMTPHost(), Sink: sb.Events.Publish,
 		})
 	}
 	conn.SetDeadline(time.Now().Add(5 * time.Minute))
 	c := smtp.NewClient(conn)
 	defer c.Close()
-	return sendEnvelope(c, from.SMTPHost, e)
+	return sendEnvelope(c, from.SMTPHost(), e)
 }
 
 // sendEnvelope runs one SMTP transaction for e on a connected client.
@@ -321,7 +324,8 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	for i, f := range failed {
 		rcpts[i] = f.rcpt.String()
 	}
-	sb.internal(p.SMTPHost, e.From, 2, fmt.Sprintf("%s undeliverable to %v: %s", e.ID, rcpts, failed[0].reply.text), messageRef(e.Data))
+	sb.emit(trace.Event{From: p.SMTPHost(), To: e.From, Action: trace.Bounced, Ref: messageRef(e.Data),
+		Facts: &trace.Facts{QueueID: e.ID, Recipients: rcpts, Reason: failed[0].reply.text}})
 	if e.From == "" {
 		return
 	}
@@ -349,16 +353,16 @@ func deliveryReport(p *Provider, id string, e *envelope, failed []failure, now t
 	fmt.Fprintf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", p.Domain)
 	fmt.Fprintf(&b, "To: <%s>\r\n", e.From)
 	b.WriteString("Subject: Undelivered Mail Returned to Sender\r\n")
-	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <%s@%s>\r\n", now.Format(time.RFC1123Z), id, p.SMTPHost)
+	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <%s@%s>\r\n", now.Format(time.RFC1123Z), id, p.SMTPHost())
 	b.WriteString("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n")
 	fmt.Fprintf(&b, "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"%s\"\r\n\r\n", boundary)
 	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", boundary)
-	fmt.Fprintf(&b, "This is the mail system at %s.\r\n\r\nYour message %s could not be delivered to:\r\n\r\n", p.SMTPHost, e.ID)
+	fmt.Fprintf(&b, "This is the mail system at %s.\r\n\r\nYour message %s could not be delivered to:\r\n\r\n", p.SMTPHost(), e.ID)
 	for _, f := range failed {
 		fmt.Fprintf(&b, "<%s>: %s\r\n", f.rcpt, f.reply.text)
 	}
 	fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary)
-	fmt.Fprintf(&b, "Reporting-MTA: dns; %s\r\nArrival-Date: %s\r\n", p.SMTPHost, e.Received.Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Reporting-MTA: dns; %s\r\nArrival-Date: %s\r\n", p.SMTPHost(), e.Received.Format(time.RFC1123Z))
 	for _, f := range failed {
 		fmt.Fprintf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: %s\r\n", f.rcpt, dsnStatus(f.reply))
 		if f.reply.code != 0 {

@@ -32,11 +32,11 @@ func freeOffset(t *testing.T) int {
 	return 0
 }
 
-// watcher collects internal events and lets a test wait for one.
+// watcher collects the sandbox's actions and lets a test wait for them.
 type watcher struct {
-	mu     sync.Mutex
-	lines  []string
-	notify chan struct{}
+	mu      sync.Mutex
+	actions []trace.Action
+	notify  chan struct{}
 }
 
 func watch(sb *Sandbox) *watcher {
@@ -46,7 +46,7 @@ func watch(sb *Sandbox) *watcher {
 			return
 		}
 		w.mu.Lock()
-		w.lines = append(w.lines, e.Line)
+		w.actions = append(w.actions, e.Action)
 		w.mu.Unlock()
 		select {
 		case w.notify <- struct{}{}:
@@ -56,15 +56,15 @@ func watch(sb *Sandbox) *watcher {
 	return w
 }
 
-// waitFor waits until n internal events contain text.
-func (w *watcher) waitFor(t *testing.T, text string, n int) {
+// waitFor waits until the sandbox has done action n times.
+func (w *watcher) waitFor(t *testing.T, action trace.Action, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		w.mu.Lock()
 		got := 0
-		for _, l := range w.lines {
-			if strings.Contains(l, text) {
+		for _, a := range w.actions {
+			if a == action {
 				got++
 			}
 		}
@@ -75,7 +75,7 @@ func (w *watcher) waitFor(t *testing.T, text string, n int) {
 		select {
 		case <-w.notify:
 		case <-deadline:
-			t.Fatalf("never saw %d× %q; saw %q", n, text, w.lines)
+			t.Fatalf("never saw %d× %s; saw %v", n, action, w.actions)
 		}
 	}
 }
@@ -132,10 +132,10 @@ func TestPeerDownThenBack(t *testing.T) {
 	sohu := startOnly(t, onlyConfig("sohu.com", offset))
 	w := watch(sohu)
 	submit(t, sohu, 3)
-	w.waitFor(t, "deferred", 3)
+	w.waitFor(t, trace.Deferred, 3)
 
 	sina := startOnly(t, onlyConfig("sina.com", offset))
-	w.waitFor(t, "relayed", 3)
+	w.waitFor(t, trace.Relayed, 3)
 	if n := sohu.QueueLen("sohu.com"); n != 0 {
 		t.Fatalf("%d messages still queued", n)
 	}
@@ -158,8 +158,8 @@ func TestQueueExpiryBounces(t *testing.T) {
 	sohu := startOnly(t, onlyConfig("sohu.com", offset, func(c *Config) { c.MaxQueueAge = 200 * time.Millisecond }))
 	w := watch(sohu)
 	submit(t, sohu, 1)
-	w.waitFor(t, "undeliverable", 1)
-	w.waitFor(t, "stored", 1)
+	w.waitFor(t, trace.Bounced, 1)
+	w.waitFor(t, trace.Stored, 1)
 	infos, _ := sohu.Store().List(Address{"gacl", "sohu.com"})
 	if len(infos) != 1 {
 		t.Fatalf("gacl has %d messages, want the bounce", len(infos))
@@ -190,7 +190,7 @@ func TestMaildirRestart(t *testing.T) {
 	local.cmd("DATA", "354")
 	local.send("Subject: local\r\n\r\nkept on disk\r\n.")
 	local.expect("250")
-	w.waitFor(t, "deferred", 2)
+	w.waitFor(t, trace.Deferred, 2)
 	sohu.Close()
 
 	sohu2 := startOnly(t, onlyConfig("sohu.com", offset, maildir))
@@ -202,7 +202,7 @@ func TestMaildirRestart(t *testing.T) {
 		t.Fatalf("aaa's mailbox after restart: %v", got)
 	}
 	sina := startOnly(t, onlyConfig("sina.com", offset, func(c *Config) { c.Maildir = t.TempDir() }))
-	w2.waitFor(t, "relayed", 2)
+	w2.waitFor(t, trace.Relayed, 2)
 	if got := subjects(t, sina.Store(), Address{"bbb", "sina.com"}); len(got) != 2 {
 		t.Fatalf("bbb got %v", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"maillab/sandbox/reply"
 	"maillab/trace"
 )
 
@@ -83,7 +85,7 @@ type Sandbox struct {
 	world   *World
 	store   Store
 	locks   mailboxLocks
-	running map[*Provider]Ports // providers served by this process, and where
+	running []Listening // the services this process serves, and where
 	queues  map[*Provider]*relayQueue
 
 	listeners []net.Listener
@@ -107,8 +109,8 @@ func Start(cfg Config) (*Sandbox, error) {
 	}
 	sb := &Sandbox{
 		cfg: cfg, world: cfg.World, store: cfg.Store,
-		running: make(map[*Provider]Ports), queues: make(map[*Provider]*relayQueue),
-		done: make(chan struct{}), idPrefix: newIDPrefix(),
+		queues: make(map[*Provider]*relayQueue),
+		done:   make(chan struct{}), idPrefix: newIDPrefix(),
 	}
 	providers, err := sb.selected()
 	if err != nil {
@@ -174,26 +176,46 @@ func (sb *Sandbox) selected() ([]*Provider, error) {
 	return []*Provider{p}, nil
 }
 
-// listen opens p's SMTP and POP3 listeners and returns a function that
-// starts accepting on them.
+// Listening is a service served by this process and where it listens.
+type Listening struct {
+	Provider *Provider
+	Service  Service
+	Addr     string // host:port
+}
+
+// listen opens a listener for each of p's services and returns a function
+// that starts accepting on them.
 func (sb *Sandbox) listen(p *Provider) (serve func(), err error) {
-	want := p.DefaultPorts(sb.cfg.Host, sb.cfg.PortOffset)
-	if sb.cfg.RandomPorts {
-		want = Ports{SMTP: net.JoinHostPort(sb.cfg.Host, "0"), POP3: net.JoinHostPort(sb.cfg.Host, "0")}
+	var starts []func()
+	for _, svc := range p.Services {
+		addr := svc.DefaultAddr(sb.cfg.Host, sb.cfg.PortOffset)
+		if sb.cfg.RandomPorts {
+			addr = net.JoinHostPort(sb.cfg.Host, "0")
+		}
+		ln, err := sb.openListener(addr, svc.Host)
+		if err != nil {
+			return nil, err
+		}
+		sb.running = append(sb.running, Listening{Provider: p, Service: svc, Addr: ln.Addr().String()})
+		starts = append(starts, sb.server(p, svc, ln))
 	}
-	smtpLn, err := sb.openListener(want.SMTP, p.SMTPHost)
-	if err != nil {
-		return nil, err
-	}
-	popLn, err := sb.openListener(want.POP3, p.POP3Host)
-	if err != nil {
-		return nil, err
-	}
-	sb.running[p] = Ports{SMTP: smtpLn.Addr().String(), POP3: popLn.Addr().String()}
 	return func() {
-		sb.accept(smtpLn, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, replyTooManyConns, "")
-		sb.accept(popLn, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, SMTPReply{}, popBusy.Line())
+		for _, start := range starts {
+			start()
+		}
 	}, nil
+}
+
+// server returns a function that serves a service's listener.
+func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
+	if svc.Proto == trace.POP3 {
+		return func() {
+			sb.accept(ln, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, reply.POP3Busy.Line())
+		}
+	}
+	return func() {
+		sb.accept(ln, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, reply.SMTPTooManyConns.Line("maillab"))
+	}
 }
 
 // openListener listens on addr and explains the usual failure.
@@ -212,7 +234,7 @@ func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
 
 // accept serves each connection of ln in its own goroutine, refusing those
 // over MaxConns with a one-line reply.
-func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busySMTP SMTPReply, busyPOP3 string) {
+func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busy string) {
 	slots := make(chan struct{}, sb.cfg.MaxConns)
 	sb.workers.Add(1)
 	go func() {
@@ -225,7 +247,7 @@ func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busySMT
 			select {
 			case slots <- struct{}{}:
 			default:
-				refuse(conn, busySMTP, busyPOP3)
+				refuse(conn, busy)
 				continue
 			}
 			label := "s" + strconv.FormatUint(sb.sessSeq.Add(1), 10) + " " + conn.RemoteAddr().String()
@@ -239,14 +261,10 @@ func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busySMT
 	}()
 }
 
-// refuse answers a connection over the limit and closes it.
-func refuse(conn net.Conn, smtpReply SMTPReply, pop3Line string) {
+// refuse answers a connection over the limit with one line and closes it.
+func refuse(conn net.Conn, line string) {
 	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	if pop3Line != "" {
-		fmt.Fprintf(conn, "%s\r\n", pop3Line)
-	} else {
-		fmt.Fprintf(conn, "%d %s %s\r\n", smtpReply.Code, smtpReply.Enhanced, formatReply(smtpReply.Text, "maillab"))
-	}
+	io.WriteString(conn, line+"\r\n")
 	conn.Close()
 }
 
@@ -277,15 +295,19 @@ func (sb *Sandbox) Close() error {
 	return nil
 }
 
-// Addrs returns where each provider served by this sandbox listens.
-func (sb *Sandbox) Addrs(domain string) (Ports, bool) {
-	p, ok := sb.world.Provider(domain)
-	if !ok {
-		return Ports{}, false
+// Addr returns where domain's first server for proto listens in this
+// process.
+func (sb *Sandbox) Addr(domain, proto string) (string, bool) {
+	for _, l := range sb.running {
+		if strings.EqualFold(l.Provider.Domain, domain) && l.Service.Proto == proto && l.Service.TLS == PlainText {
+			return l.Addr, true
+		}
 	}
-	ports, ok := sb.running[p]
-	return ports, ok
+	return "", false
 }
+
+// Listening lists the services this process serves, in world order.
+func (sb *Sandbox) Listening() []Listening { return sb.running }
 
 // World returns the sandbox's world.
 func (sb *Sandbox) World() *World { return sb.world }
@@ -293,9 +315,9 @@ func (sb *Sandbox) World() *World { return sb.world }
 // Running lists the providers this sandbox serves, in world order.
 func (sb *Sandbox) Running() []*Provider {
 	var ps []*Provider
-	for _, p := range sb.world.Providers {
-		if _, ok := sb.running[p]; ok {
-			ps = append(ps, p)
+	for _, l := range sb.running {
+		if len(ps) == 0 || ps[len(ps)-1] != l.Provider {
+			ps = append(ps, l.Provider)
 		}
 	}
 	return ps
@@ -321,14 +343,15 @@ func (sb *Sandbox) route(domain string) (*Provider, string, bool) {
 	if !ok {
 		return nil, "", false
 	}
-	if ports, ok := sb.running[p]; ok {
-		return p, ports.SMTP, true
+	if addr, ok := sb.Addr(p.Domain, trace.SMTP); ok {
+		return p, addr, true
 	}
 	host := sb.cfg.Host
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return p, p.DefaultPorts(host, sb.cfg.PortOffset).SMTP, true
+	addr, ok := p.DefaultAddr(trace.SMTP, host, sb.cfg.PortOffset)
+	return p, addr, ok
 }
 
 // deliverLocal stores msg in the mailbox of each local recipient.
@@ -340,7 +363,8 @@ func (sb *Sandbox) deliverLocal(p *Provider, queueID string, msg []byte, rcpts [
 		if err != nil {
 			return fmt.Errorf("store in %s's mailbox: %w", owner, err)
 		}
-		sb.internal(p.SMTPHost, owner.String()+"'s mailbox", 3, fmt.Sprintf("stored %s in %s's mailbox as message %s (%d octets)", queueID, owner, id, len(msg)), messageRef(msg))
+		sb.emit(trace.Event{From: p.SMTPHost(), To: owner.String() + "'s mailbox", Action: trace.Stored, Ref: messageRef(msg),
+			Facts: &trace.Facts{QueueID: queueID, Mailbox: owner.String(), StoreID: id, Size: int64(len(msg))}})
 	}
 	return nil
 }
@@ -368,19 +392,20 @@ func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 			}
 		}
 		peer, _ := sb.world.Provider(d)
-		sb.internal(p.SMTPHost, peer.SMTPHost, 2, fmt.Sprintf("%s is not a %s domain: queued %s for relay to %s", d, p.Domain, e.ID, d), messageRef(e.Data))
+		sb.emit(trace.Event{From: p.SMTPHost(), To: peer.SMTPHost(), Action: trace.Queued, Ref: messageRef(e.Data),
+			Facts: &trace.Facts{QueueID: e.ID, Domain: d}})
 		q.add(&part)
 	}
 	return nil
 }
 
-// internal publishes an Event for something the sandbox did.
-// who is the server acting, about what it acts on (a mailbox, a domain).
-func (sb *Sandbox) internal(who, about string, step int, line, ref string) {
+// emit publishes an action of the sandbox, when anyone listens.
+func (sb *Sandbox) emit(e trace.Event) {
 	if !sb.Events.Active() {
 		return
 	}
-	sb.Events.Publish(trace.Event{Time: time.Now(), Step: step, From: who, To: about, Kind: trace.Internal, Line: line, Ref: ref})
+	e.Time, e.Kind = time.Now(), trace.Internal
+	sb.Events.Publish(e)
 }
 
 // newQueueID returns a new, unique queue id such as "7F3A9C01000012".
@@ -398,4 +423,14 @@ func newIDPrefix() string {
 // observer can follow one message from hop to hop.
 func messageRef(msg []byte) string {
 	return headerValue(msg, "Message-ID")
+}
+
+// tap wraps a session's connection in a server-side trace.Tap when the
+// servers are tapped and anyone listens; cfg names the server.
+func (sb *Sandbox) tap(conn net.Conn, cfg trace.TapConfig) net.Conn {
+	if !sb.cfg.TapServers || !sb.Events.Active() {
+		return conn
+	}
+	cfg.Side, cfg.Client, cfg.Sink = trace.ServerSide, conn.RemoteAddr().String(), sb.Events.Publish
+	return trace.NewTap(conn, cfg)
 }

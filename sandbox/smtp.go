@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"maillab/sandbox/reply"
 	"maillab/trace"
 )
 
@@ -53,14 +54,8 @@ type smtpSession struct {
 }
 
 func (sb *Sandbox) newSMTPSession(p *Provider, conn net.Conn, label string) *smtpSession {
+	conn = sb.tap(conn, trace.TapConfig{Proto: trace.SMTP, Server: p.SMTPHost(), Session: label, IsRelay: sb.world.IsServerName})
 	s := &smtpSession{sb: sb, p: p, conn: conn}
-	if sb.cfg.TapServers && sb.Events.Active() {
-		conn = trace.NewTap(conn, trace.TapConfig{
-			Side: trace.ServerSide, Proto: "SMTP", IsRelay: sb.world.IsServerName,
-			Client: conn.RemoteAddr().String(), Server: p.SMTPHost,
-			Session: label, Sink: sb.Events.Publish,
-		})
-	}
 	s.in = newLineReader(conn, sb.cfg.IdleTimeout, &sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(conn))
 	return s
@@ -73,10 +68,10 @@ func (s *smtpSession) serve() {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)
-			s.reply(replyInternal, s.p.SMTPHost)
+			s.reply(reply.SMTPInternal, s.p.SMTPHost())
 		}
 	}()
-	s.reply(replyGreeting, s.p.SMTPHost)
+	s.reply(reply.SMTPGreeting, s.p.SMTPHost())
 	for !s.quit {
 		line, err := s.in.readLine(maxCommandLine)
 		if err != nil && !s.lineError(err) {
@@ -92,12 +87,12 @@ func (s *smtpSession) serve() {
 func (s *smtpSession) lineError(err error) bool {
 	switch {
 	case errors.Is(err, errLineTooLong):
-		s.reply(replyLineTooLong, maxCommandLine+2)
+		s.reply(reply.SMTPLineTooLong, maxCommandLine+2)
 		return s.countBad()
 	case s.sb.closing.Load():
-		s.reply(replyShutdown, s.p.SMTPHost)
+		s.reply(reply.SMTPShutdown, s.p.SMTPHost())
 	case isTimeout(err):
-		s.reply(replyIdle, s.p.SMTPHost)
+		s.reply(reply.SMTPIdle, s.p.SMTPHost())
 	}
 	return false
 }
@@ -111,7 +106,7 @@ func isTimeout(err error) bool {
 func (s *smtpSession) countBad() bool {
 	s.badCmds++
 	if s.badCmds >= maxBadCommands {
-		s.reply(replyTooManyErrors, s.p.SMTPHost)
+		s.reply(reply.SMTPTooManyErrors, s.p.SMTPHost())
 		s.quit = true
 		return false
 	}
@@ -120,38 +115,20 @@ func (s *smtpSession) countBad() bool {
 
 // reply sends one reply line. Arguments are cleaned of control characters,
 // so nothing a client sent can inject a line into the reply.
-func (s *smtpSession) reply(r SMTPReply, args ...any) {
-	s.replyLines(r, formatReply(r.Text, args...))
+func (s *smtpSession) reply(r reply.SMTP, args ...any) {
+	s.replyLines(r, reply.Fill(r.Text, args...))
 }
 
 // replyLines sends a reply of one or more lines ("250-..." then "250 ...").
-func (s *smtpSession) replyLines(r SMTPReply, lines ...string) {
+func (s *smtpSession) replyLines(r reply.SMTP, lines ...string) {
 	for i, text := range lines {
 		sep := "-"
 		if i == len(lines)-1 {
 			sep = " "
 		}
-		if r.Enhanced != "" {
-			text = r.Enhanced + " " + text
-		}
-		s.out.W.WriteString(strconv.Itoa(r.Code) + sep + text + "\r\n")
+		s.out.W.WriteString(r.Prefix(sep) + text + "\r\n")
 	}
 	s.out.W.Flush()
-}
-
-// formatReply fills a reply text and strips control characters from the
-// result (no reply injection).
-func formatReply(format string, args ...any) string {
-	text := format
-	if len(args) > 0 {
-		text = fmt.Sprintf(format, args...)
-	}
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, text)
 }
 
 // handle runs one command line.
@@ -173,20 +150,20 @@ func (s *smtpSession) handle(line string) {
 		s.data(arg)
 	case "RSET":
 		s.reset()
-		s.reply(replyReset)
+		s.reply(reply.SMTPReset)
 	case "NOOP":
-		s.reply(replyOK)
+		s.reply(reply.SMTPOK)
 	case "VRFY":
-		s.reply(replyVrfy)
+		s.reply(reply.SMTPVrfy)
 	case "EXPN", "TURN", "ETRN", "STARTTLS", "BDAT":
-		s.reply(replyNotImpl, strings.ToUpper(verb))
+		s.reply(reply.SMTPNotImpl, strings.ToUpper(verb))
 	case "HELP":
-		s.replyLines(replyHelp, smtpHelpText...)
+		s.replyLines(reply.SMTPHelp, smtpHelpText...)
 	case "QUIT":
-		s.reply(replyBye, s.p.SMTPHost)
+		s.reply(reply.SMTPBye, s.p.SMTPHost())
 		s.quit = true
 	default:
-		s.reply(replyUnknownCmd, printable(verb, 20))
+		s.reply(reply.SMTPUnknownCmd, printable(verb, 20))
 		s.countBad()
 	}
 }
@@ -208,7 +185,7 @@ func (s *smtpSession) reset() {
 }
 
 // fail sends an error reply and counts it towards the bad-command limit.
-func (s *smtpSession) fail(r SMTPReply, args ...any) {
+func (s *smtpSession) fail(r reply.SMTP, args ...any) {
 	s.reply(r, args...)
 	s.countBad()
 }
@@ -219,17 +196,17 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 		verb = "EHLO"
 	}
 	if name == "" || strings.ContainsAny(name, " \t") {
-		s.fail(replyBadArgs, verb+" needs your name, e.g. "+verb+" me")
+		s.fail(reply.SMTPBadArgs, verb+" needs your name, e.g. "+verb+" me")
 		return
 	}
 	s.reset()
 	s.state, s.helo, s.esmtp = smtpReady, name, esmtp
-	greets := formatReply(replyHelo.Text, s.p.SMTPHost, name)
+	greets := reply.Fill(reply.SMTPHello.Text, s.p.SMTPHost(), name)
 	if !esmtp {
-		s.reply(replyHelo, s.p.SMTPHost, name)
+		s.replyLines(reply.SMTPHello, greets)
 		return
 	}
-	s.replyLines(replyEhlo,
+	s.replyLines(reply.SMTPHello,
 		greets,
 		"SIZE "+strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10),
 		"8BITMIME",
@@ -243,20 +220,20 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 func (s *smtpSession) mail(arg string) {
 	switch {
 	case s.state == smtpGreeted:
-		s.fail(replyBadSequence, "say HELO or EHLO first")
+		s.fail(reply.SMTPNeedHelo)
 		return
 	case s.state >= smtpMail:
-		s.fail(replyBadSequence, "sender already given (RSET to start over)")
+		s.fail(reply.SMTPSenderGiven)
 		return
 	}
 	path, params, ok := cutPath(arg, "FROM:")
 	if !ok {
-		s.fail(replyBadArgs, "MAIL FROM:<address>")
+		s.fail(reply.SMTPBadArgs, "MAIL FROM:<address>")
 		return
 	}
 	if path != "" {
 		if _, err := ParseAddress(path); err != nil {
-			s.fail(replyBadSender, printable(path, 64))
+			s.fail(reply.SMTPBadSender, printable(path, 64))
 			return
 		}
 	}
@@ -264,7 +241,7 @@ func (s *smtpSession) mail(arg string) {
 		return
 	}
 	s.from, s.state = path, smtpMail
-	s.reply(replySenderOK, path)
+	s.reply(reply.SMTPSenderOK, path)
 }
 
 // mailParams checks MAIL's ESMTP parameters and answers when one is wrong.
@@ -275,22 +252,22 @@ func (s *smtpSession) mailParams(params []string) bool {
 		case "SIZE":
 			n, err := strconv.ParseInt(value, 10, 64)
 			if err != nil || n < 0 {
-				s.fail(replyBadArgs, "SIZE=<octets>")
+				s.fail(reply.SMTPBadArgs, "SIZE=<octets>")
 				return false
 			}
 			if n > s.sb.cfg.MaxMessageSize {
-				s.fail(replyTooBig, s.sb.cfg.MaxMessageSize)
+				s.fail(reply.SMTPTooBig, s.sb.cfg.MaxMessageSize)
 				return false
 			}
 		case "BODY":
 			if v := strings.ToUpper(value); v != "7BIT" && v != "8BITMIME" {
-				s.fail(replyBadParam, printable(p, 40))
+				s.fail(reply.SMTPBadParam, printable(p, 40))
 				return false
 			}
 		case "AUTH":
 			// RFC 4954 section 5: accepted and not trusted.
 		default:
-			s.fail(replyBadParam, printable(p, 40))
+			s.fail(reply.SMTPBadParam, printable(p, 40))
 			return false
 		}
 	}
@@ -337,25 +314,25 @@ func stripSourceRoute(path string) string {
 // other sandbox domains only after AUTH, the rest of the world never.
 func (s *smtpSession) rcpt(arg string) {
 	if s.state < smtpMail {
-		s.fail(replyBadSequence, "need MAIL FROM before RCPT TO")
+		s.fail(reply.SMTPNeedMail)
 		return
 	}
 	path, params, ok := cutPath(arg, "TO:")
 	if !ok || path == "" {
-		s.fail(replyBadArgs, "RCPT TO:<address>")
+		s.fail(reply.SMTPBadArgs, "RCPT TO:<address>")
 		return
 	}
 	if len(params) > 0 {
-		s.fail(replyBadParam, printable(params[0], 40))
+		s.fail(reply.SMTPBadParam, printable(params[0], 40))
 		return
 	}
 	addr, err := ParseAddress(path)
 	if err != nil {
-		s.fail(replyBadRecipient, printable(path, 64))
+		s.fail(reply.SMTPBadRecipient, printable(path, 64))
 		return
 	}
 	if len(s.rcpts) >= s.sb.cfg.MaxRecipients {
-		s.reply(replyTooManyRcpts, s.sb.cfg.MaxRecipients)
+		s.reply(reply.SMTPTooManyRcpts, s.sb.cfg.MaxRecipients)
 		return
 	}
 	r, args, ok := s.checkRecipient(addr)
@@ -368,20 +345,20 @@ func (s *smtpSession) rcpt(arg string) {
 }
 
 // checkRecipient decides on one recipient and returns the reply to send.
-func (s *smtpSession) checkRecipient(addr Address) (SMTPReply, []any, bool) {
+func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
 	owner, ok := s.sb.world.Provider(addr.Domain)
 	switch {
 	case !ok:
-		return replyNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
+		return reply.SMTPNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
 	case owner == s.p:
 		if _, _, known := s.sb.world.Account(addr); !known {
-			return replyNoSuchUser, []any{addr.String()}, false
+			return reply.SMTPNoSuchUser, []any{addr.String()}, false
 		}
-		return replyRecipientOK, []any{addr.String()}, true
+		return reply.SMTPRecipientOK, []any{addr.String()}, true
 	case s.user == nil:
-		return replyRelayDenied, []any{addr.String(), addr.Domain}, false
+		return reply.SMTPRelayDenied, []any{addr.String(), addr.Domain}, false
 	default:
-		return replyRelayOK, []any{addr.String(), owner.SMTPHost}, true
+		return reply.SMTPRelayOK, []any{addr.String(), owner.SMTPHost()}, true
 	}
 }
 
@@ -401,16 +378,16 @@ func (w *World) domainList() string {
 func (s *smtpSession) data(arg string) {
 	switch {
 	case arg != "":
-		s.fail(replyBadArgs, "DATA takes no argument")
+		s.fail(reply.SMTPBadArgs, "DATA takes no argument")
 		return
 	case s.state < smtpMail:
-		s.fail(replyBadSequence, "need MAIL FROM and RCPT TO before DATA")
+		s.fail(reply.SMTPNeedMailData)
 		return
 	case s.state < smtpRecipient:
-		s.fail(replyBadSequence, "need RCPT TO before DATA")
+		s.fail(reply.SMTPNeedRcpt)
 		return
 	}
-	s.reply(replyStartData)
+	s.reply(reply.SMTPStartData)
 	content, failure, err := s.readContent()
 	if err != nil {
 		s.lineError(err)
@@ -428,7 +405,7 @@ func (s *smtpSession) data(arg string) {
 
 // refusal is why a message read to its end is not accepted.
 type refusal struct {
-	reply SMTPReply
+	reply reply.SMTP
 	arg   any
 }
 
@@ -442,7 +419,7 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 		line, err := s.in.readLine(maxDataLine)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			failure = &refusal{replyDataLine, maxDataLine}
+			failure = &refusal{reply.SMTPDataLine, maxDataLine}
 			continue
 		case err != nil:
 			return nil, nil, err
@@ -457,7 +434,7 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 			continue
 		}
 		if int64(len(buf)+len(line)+2) > limit {
-			failure, buf = &refusal{replyTooBig, limit}, nil
+			failure, buf = &refusal{reply.SMTPTooBig, limit}, nil
 			continue
 		}
 		buf = append(buf, line...)
@@ -479,16 +456,16 @@ func (s *smtpSession) accept(content []byte) {
 		}
 	}
 	if err := s.sb.deliverLocal(s.p, id, msg, local); err != nil {
-		s.reply(replyStoreFailed, err.Error())
+		s.reply(reply.SMTPStoreFailed, err.Error())
 		return
 	}
 	if len(remote) > 0 {
 		if err := s.sb.enqueue(s.p, &envelope{ID: id, From: s.from, To: remote, Data: msg, Received: time.Now()}); err != nil {
-			s.reply(replyStoreFailed, err.Error())
+			s.reply(reply.SMTPStoreFailed, err.Error())
 			return
 		}
 	}
-	s.reply(replyQueued, id)
+	s.reply(reply.SMTPQueued, id)
 }
 
 // stamp prepends this hop's Received: header and adds Date: and
@@ -504,10 +481,16 @@ func (s *smtpSession) stamp(id string, content []byte) []byte {
 	now := time.Now()
 	host, _, _ := net.SplitHostPort(s.conn.RemoteAddr().String())
 	received := fmt.Sprintf("Received: from %s (%s [%s])\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
-		formatReply("%s", s.helo), host, host, s.p.SMTPHost, with, id, s.rcpts[0], now.Format(time.RFC1123Z))
-	extra := missingHeaders(content, now, id, s.p.SMTPHost)
+		reply.Fill("%s", s.helo), host, host, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+	extra := missingHeaders(content, now, id, s.p.SMTPHost())
 	out := make([]byte, 0, len(received)+len(extra)+len(content))
 	out = append(out, received...)
 	out = append(out, extra...)
 	return append(out, content...)
+}
+
+// smtpHelpText is the HELP reply: one line per command.
+var smtpHelpText = []string{
+	"commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+	"send mail: EHLO me, AUTH LOGIN, MAIL FROM:<you@sohu.com>, RCPT TO:<them@sina.com>, DATA, QUIT",
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+
+	"maillab/sandbox/reply"
 )
 
 // The AUTH LOGIN challenges (RFC 4954 leaves them to the server; these are
@@ -24,13 +26,13 @@ var errBadBase64 = errors.New("bad base64")
 func (s *smtpSession) auth(arg string) {
 	switch {
 	case s.state == smtpGreeted || !s.esmtp:
-		s.fail(replyBadSequence, "say EHLO first (AUTH is an ESMTP extension)")
+		s.fail(reply.SMTPNeedEhlo)
 		return
 	case s.user != nil:
-		s.fail(replyBadSequence, "already authenticated")
+		s.fail(reply.SMTPAlreadyAuth)
 		return
 	case s.state >= smtpMail:
-		s.fail(replyBadSequence, "AUTH is not allowed during a mail transaction")
+		s.fail(reply.SMTPAuthInMail)
 		return
 	}
 	mechanism, initial, _ := strings.Cut(arg, " ")
@@ -42,10 +44,10 @@ func (s *smtpSession) auth(arg string) {
 	case "PLAIN":
 		name, password, err = s.authPlain(strings.TrimSpace(initial))
 	case "":
-		s.fail(replyBadArgs, "AUTH LOGIN or AUTH PLAIN")
+		s.fail(reply.SMTPBadArgs, "AUTH LOGIN or AUTH PLAIN")
 		return
 	default:
-		s.fail(replyBadMechanism, printable(mechanism, 20))
+		s.fail(reply.SMTPBadMechanism, printable(mechanism, 20))
 		return
 	}
 	if errors.Is(err, errBadPlain) {
@@ -62,7 +64,7 @@ func (s *smtpSession) auth(arg string) {
 		return
 	}
 	s.user = &addr
-	s.reply(replyAuthOK)
+	s.reply(reply.SMTPAuthOK)
 }
 
 // authError answers a failed exchange: a cancel, bad Base64, or a dropped
@@ -70,11 +72,11 @@ func (s *smtpSession) auth(arg string) {
 func (s *smtpSession) authError(err error) {
 	switch {
 	case errors.Is(err, errAuthCancelled):
-		s.reply(replyAuthCancelled)
+		s.reply(reply.SMTPAuthCancelled)
 	case errors.Is(err, errBadBase64):
-		s.fail(replyBadBase64)
+		s.fail(reply.SMTPBadBase64)
 	case errors.Is(err, errLineTooLong):
-		s.fail(replyLineTooLong, maxAuthLine+2)
+		s.fail(reply.SMTPLineTooLong, maxAuthLine+2)
 	default:
 		s.lineError(err)
 		s.quit = true
@@ -86,12 +88,12 @@ func (s *smtpSession) authError(err error) {
 func (s *smtpSession) badAuth() {
 	s.badAuths++
 	if s.badAuths >= maxAuthFails {
-		s.reply(replyAuthFailed)
-		s.reply(replyTooManyAuth, s.p.SMTPHost)
+		s.reply(reply.SMTPAuthFailed)
+		s.reply(reply.SMTPTooManyAuth, s.p.SMTPHost())
 		s.quit = true
 		return
 	}
-	s.reply(replyAuthFailed)
+	s.reply(reply.SMTPAuthFailed)
 }
 
 // authLogin runs AUTH LOGIN: the user name, then the password, each in
@@ -134,7 +136,7 @@ var errBadPlain = errors.New("malformed AUTH PLAIN answer")
 
 // challenge sends "334 text" and returns the client's decoded answer.
 func (s *smtpSession) challenge(text string) (string, error) {
-	s.reply(replyAuthChallenge, text)
+	s.reply(reply.SMTPChallenge, text)
 	line, err := s.in.readLine(maxAuthLine)
 	if err != nil {
 		return "", err

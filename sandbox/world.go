@@ -13,21 +13,54 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"maillab/trace"
 )
 
 // DefaultPassword is the password of every default account. It matches the
 // Base64 captured in the source tutorial ("MTIzNDU2").
 const DefaultPassword = "123456"
 
+// TLSMode says how a service uses TLS.
+type TLSMode string
+
+// The TLS modes of a service.
+const (
+	PlainText   TLSMode = ""         // plaintext from the first byte
+	ImplicitTLS TLSMode = "implicit" // TLS from the first byte (SMTPS, POP3S)
+)
+
+// Service is one server of a provider: a protocol spoken under a name on a
+// default port.
+type Service struct {
+	Proto string  // "SMTP" or "POP3"
+	Host  string  // the server's name, e.g. "smtp.sohu.com"
+	Port  int     // default TCP port
+	TLS   TLSMode // how it uses TLS
+}
+
 // Provider is one mail provider: a domain, its servers and its accounts.
 type Provider struct {
 	Domain   string            // e.g. "sohu.com"
-	SMTPHost string            // the SMTP server's name, e.g. "smtp.sohu.com"
-	POP3Host string            // the POP3 server's name, e.g. "pop3.sohu.com"
-	SMTPPort int               // default TCP port of the SMTP server
-	POP3Port int               // default TCP port of the POP3 server
+	Services []Service         // every server it runs, each on its own listener
 	Accounts map[string]string // local part -> password
 }
+
+// Host returns the name of the provider's first server for proto.
+func (p *Provider) Host(proto string) string {
+	for _, s := range p.Services {
+		if s.Proto == proto {
+			return s.Host
+		}
+	}
+	return ""
+}
+
+// SMTPHost is the name of the provider's SMTP server, e.g. "smtp.sohu.com".
+func (p *Provider) SMTPHost() string { return p.Host(trace.SMTP) }
+
+// POP3Host is the name of the provider's POP3 server, e.g. "pop3.sohu.com".
+func (p *Provider) POP3Host() string { return p.Host(trace.POP3) }
 
 // Users lists the provider's local parts in order.
 func (p *Provider) Users() []string {
@@ -49,13 +82,19 @@ type World struct {
 func DefaultWorld() *World {
 	return &World{Providers: []*Provider{
 		{
-			Domain: "sohu.com", SMTPHost: "smtp.sohu.com", POP3Host: "pop3.sohu.com",
-			SMTPPort: 2525, POP3Port: 1110,
+			Domain: "sohu.com",
+			Services: []Service{
+				{Proto: trace.SMTP, Host: "smtp.sohu.com", Port: 2525},
+				{Proto: trace.POP3, Host: "pop3.sohu.com", Port: 1110},
+			},
 			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword},
 		},
 		{
-			Domain: "sina.com", SMTPHost: "smtp.sina.com", POP3Host: "pop3.sina.com",
-			SMTPPort: 2526, POP3Port: 1111,
+			Domain: "sina.com",
+			Services: []Service{
+				{Proto: trace.SMTP, Host: "smtp.sina.com", Port: 2526},
+				{Proto: trace.POP3, Host: "pop3.sina.com", Port: 1111},
+			},
 			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword},
 		},
 	}}
@@ -75,7 +114,7 @@ func (w *World) Provider(domain string) (*Provider, bool) {
 // as a relaying provider announces itself in EHLO.
 func (w *World) IsServerName(name string) bool {
 	for _, p := range w.Providers {
-		if strings.EqualFold(p.SMTPHost, name) {
+		if strings.EqualFold(p.SMTPHost(), name) {
 			return true
 		}
 	}
@@ -132,6 +171,15 @@ func (p *Provider) account(local string) (string, bool) {
 	return "", false
 }
 
+// Password returns the password of the account an address names.
+func (w *World) Password(a Address) (string, bool) {
+	p, user, ok := w.Account(a)
+	if !ok {
+		return "", false
+	}
+	return p.Accounts[user], true
+}
+
 // Login checks a user name and password against the provider's accounts.
 // The name may be the local part ("gacl") or the full address
 // ("gacl@sohu.com"). It returns the account's address.
@@ -150,17 +198,29 @@ func (p *Provider) Login(name, password string) (Address, bool) {
 	return Address{Local: user, Domain: p.Domain}, true
 }
 
-// Ports says where a provider's servers listen.
-type Ports struct {
-	SMTP string // host:port
-	POP3 string // host:port
+// DefaultAddr returns where a service listens on host when every default
+// port is moved by offset.
+func (s Service) DefaultAddr(host string, offset int) string {
+	return net.JoinHostPort(host, strconv.Itoa(s.Port+offset))
 }
 
-// DefaultPorts returns the addresses a provider's servers use on host when
-// every default port is moved by offset.
-func (p *Provider) DefaultPorts(host string, offset int) Ports {
-	return Ports{
-		SMTP: net.JoinHostPort(host, strconv.Itoa(p.SMTPPort+offset)),
-		POP3: net.JoinHostPort(host, strconv.Itoa(p.POP3Port+offset)),
+// DefaultAddr returns where the provider's first plaintext server for
+// proto listens on host when every default port is moved by offset.
+func (p *Provider) DefaultAddr(proto, host string, offset int) (string, bool) {
+	for _, svc := range p.Services {
+		if svc.Proto == proto && svc.TLS == PlainText {
+			return svc.DefaultAddr(host, offset), true
+		}
 	}
+	return "", false
+}
+
+// DefaultDomain is the provider a protocol's examples use: the sender's
+// (sohu.com) for SMTP, the recipient's (sina.com) for POP3, as in the six
+// steps.
+func DefaultDomain(proto string) string {
+	if strings.EqualFold(proto, trace.POP3) {
+		return "sina.com"
+	}
+	return "sohu.com"
 }

@@ -11,6 +11,14 @@ import (
 	"maillab/trace/decode"
 )
 
+// Limits of the Annotator's memory: a folded header's value is kept up to
+// maxHeaderValue octets, and at most maxConversations sessions are
+// followed at once (a session is forgotten when its connection closes).
+const (
+	maxHeaderValue   = 4 << 10
+	maxConversations = 4096
+)
+
 // Annotator writes a Note on each Event: what the line means, with any
 // Base64 or encoded-word in it decoded. It follows each session's
 // conversation, so it knows an AUTH answer from a command and a header from
@@ -27,22 +35,9 @@ func NewAnnotator() *Annotator {
 
 // conversation is what the Annotator remembers of one session.
 type conversation struct {
-	authAnswers  int      // Base64 answers still expected in an AUTH exchange
-	message      *message // the message being sent (DATA) or retrieved (RETR, TOP)
-	pending      []string // POP3 commands not yet answered
-	answering    string   // POP3 command whose multi-line answer is flowing
-	lastAnswered string   // POP3 verb the last status line answered
-	greeted      bool
-}
-
-// message tracks the lines of one message: headers, then the body.
-type message struct {
-	inHeaders bool
-	header    string // the field being read, for folded lines
-	value     string // its value so far
-	encoding  string // Content-Transfer-Encoding of the body
-	charset   string // charset of the body
-	boundary  string // multipart boundary, if any
+	authAnswers int      // Base64 answers still expected in an AUTH exchange
+	message     *message // the message being sent (DATA) or retrieved (RETR, TOP)
+	loggedIn    bool     // POP3: PASS was answered +OK
 }
 
 // Annotate sets e.Note (when not already set).
@@ -50,62 +45,66 @@ func (a *Annotator) Annotate(e *Event) {
 	if e.Note != "" {
 		return
 	}
-	if e.Kind == Internal {
-		e.Note = internalNote(e.Line)
+	if e.Kind == Internal && e.Proto == "" {
+		e.Note = actionNote(e)
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	c, key := a.conversation(e)
-	switch e.Proto {
-	case "SMTP":
-		e.Note = c.smtp(e)
-	case "POP3":
-		e.Note = c.pop3(e)
+	key := e.Session + "|" + e.Proto + "|" + e.Client() + "|" + e.Server()
+	if e.Kind == Internal {
+		e.Note = actionNote(e)
+		if e.Action == Closed {
+			delete(a.sessions, key)
+		}
+		return
 	}
-	if ends(e, c) {
-		delete(a.sessions, key)
-	}
-}
-
-// conversation finds (or starts) the conversation an Event belongs to.
-func (a *Annotator) conversation(e *Event) (*conversation, string) {
-	client, server := e.From, e.To
-	if e.Kind == Reply || e.Kind == Data && e.Proto == "POP3" {
-		client, server = e.To, e.From
-	}
-	key := e.Session + "|" + e.Proto + "|" + client + "|" + server
 	c := a.sessions[key]
 	if c == nil {
-		c = &conversation{}
-		a.sessions[key] = c
+		c = a.start(key)
 	}
-	return c, key
+	switch e.Proto {
+	case SMTP:
+		e.Note = c.smtp(e)
+	case POP3:
+		e.Note = c.pop3(e)
+	}
 }
 
-// ends reports whether a server line closes the conversation (221, 421,
-// or POP3's answer to QUIT), after which the Annotator forgets it, so a
-// long-running wiretap does not grow.
-func ends(e *Event, c *conversation) bool {
-	if e.Kind != Reply {
-		return false
+// start begins following a session, forgetting an arbitrary one when too
+// many are open (their connections never reported closing).
+func (a *Annotator) start(key string) *conversation {
+	if len(a.sessions) >= maxConversations {
+		for k := range a.sessions {
+			delete(a.sessions, k)
+			break
+		}
 	}
-	if e.Proto == "SMTP" {
-		return strings.HasPrefix(e.Line, "221") || strings.HasPrefix(e.Line, "421")
-	}
-	return c.lastAnswered == "QUIT" || strings.Contains(e.Line, "closing connection")
+	c := &conversation{}
+	a.sessions[key] = c
+	return c
+}
+
+// Sessions returns how many conversations the Annotator follows now.
+func (a *Annotator) Sessions() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.sessions)
 }
 
 func (c *conversation) smtp(e *Event) string {
 	switch e.Kind {
 	case Reply:
-		if code, _, _ := splitReply(e.Line); code != "334" {
+		if e.Status != "334" {
 			c.authAnswers = 0 // the exchange is over
 		}
-		note, _ := SMTPReplyNote(e.Line)
-		return note
+		return smtpReplyNote(e)
 	case Data:
-		return c.dataLine(e.Line, "the end of the message: the server answers for the whole of it")
+		if e.Line == "." {
+			c.message = nil
+			return "the end of the message: the server answers for the whole of it"
+		}
+		return c.dataLine(e.Line, "RFC 5321 4.5.2")
 	}
 	if c.authAnswers > 0 {
 		c.authAnswers--
@@ -133,182 +132,117 @@ func (c *conversation) startAuth(line string) {
 	}
 }
 
-// authAnswerNote decodes a client's answer to a 334 challenge.
-func authAnswerNote(line string) string {
-	s := strings.TrimSpace(line)
-	switch {
-	case s == "*":
-		return "'*' cancels the login"
-	case strings.Contains(s, " "):
-		return "an answer to a challenge must be Base64 alone"
-	}
-	b, err := decode.Base64(s)
-	if err != nil {
-		return "not valid Base64: " + err.Error()
-	}
-	if strings.Contains(string(b), "\x00") {
-		return plainNote(s)
-	}
-	if text, ok := printableText(b); ok {
-		return "Base64 of '" + text + "'"
-	}
-	return "Base64 of bytes that are not text (was its letter case changed?)"
-}
-
-// base64Text decodes s and returns it when it is printable text.
-func base64Text(s string) (string, bool) {
-	if strings.TrimSpace(s) == "" {
-		return "", false
-	}
-	b, err := decode.Base64(s)
-	if err != nil {
-		return "", false
-	}
-	return printableText(b)
-}
-
-func printableText(b []byte) (string, bool) {
-	if !utf8.Valid(b) {
-		return "", false
-	}
-	for _, r := range string(b) {
-		if r < ' ' && r != '\t' && r != 0 {
-			return "", false
-		}
-	}
-	return string(b), true
-}
-
 func (c *conversation) pop3(e *Event) string {
 	switch e.Kind {
 	case Command:
-		c.pending = append(c.pending, e.Line)
-		return pop3CommandNote(e.Line)
+		return pop3CommandNote(e.Line, c.loggedIn)
 	case Data:
-		return c.pop3Data(e.Line)
+		return c.pop3Data(e)
 	}
-	if !c.greeted {
-		c.greeted = true
-		return pop3ReplyNote(e.Line, "")
+	verb := strings.ToUpper(Verb(e.Answers))
+	ok := e.Status == "+OK"
+	if verb == "PASS" && ok {
+		c.loggedIn = true
 	}
-	cmd := "?" // an answer to no command we saw
-	if len(c.pending) > 0 {
-		cmd, c.pending = c.pending[0], c.pending[1:]
+	if ok && (verb == "RETR" || verb == "TOP") {
+		c.message = &message{inHeaders: true}
 	}
-	c.lastAnswered = strings.ToUpper(firstWord(cmd))
-	if strings.HasPrefix(e.Line, "+OK") && POP3MultiLine(cmd) {
-		c.answering = cmd
-		if verb := strings.ToUpper(strings.Fields(cmd)[0]); verb == "RETR" || verb == "TOP" {
-			c.message = &message{inHeaders: true}
-		}
-	}
-	return pop3ReplyNote(e.Line, cmd)
+	return pop3ReplyNote(e)
 }
 
-func (c *conversation) pop3Data(line string) string {
-	verb := strings.ToUpper(firstWord(c.answering))
-	if line == "." {
+func (c *conversation) pop3Data(e *Event) string {
+	if e.Line == "." {
 		c.message = nil
 		return "a line with only '.': the end of the answer"
 	}
-	if verb == "RETR" || verb == "TOP" {
-		return c.dataLine(strings.TrimPrefix(line, "."), "")
+	switch strings.ToUpper(Verb(e.Answers)) {
+	case "RETR", "TOP":
+		return c.dataLine(e.Line, "RFC 1939 section 3")
 	}
-	return pop3DataNote(line, c.answering)
+	return pop3DataNote(e.Line, e.Answers)
 }
 
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
-	return w
-}
-
-// dataLine explains a line of a message (after DATA, or in RETR). end is
-// the note for the "." line, or "" when the caller handles it.
-func (c *conversation) dataLine(line, end string) string {
-	if line == "." && end != "" {
-		c.message = nil
-		return end
-	}
+// dataLine explains a line of a message as it crossed the wire (after
+// DATA, or in an answer to RETR): dot-stuffing undone and explained.
+func (c *conversation) dataLine(wire, rfc string) string {
+	line, stuffed := strings.CutPrefix(wire, ".")
 	m := c.message
 	if m == nil {
 		m = &message{inHeaders: true}
 		c.message = m
 	}
+	var note string
 	if m.inHeaders {
-		return m.headerLine(line)
+		note = m.headerLine(line)
+	} else {
+		note = m.bodyLine(line)
 	}
-	return m.bodyLine(line)
+	if stuffed {
+		note += "; the leading '.' is doubled on the wire (dot-stuffing, " + rfc + ") so the line is not taken for the end, and the receiver removes it"
+	}
+	return note
+}
+
+// message tracks the lines of one message: headers, then the body, part by
+// part. A header's value is kept (up to maxHeaderValue) until the field
+// ends, and read once.
+type message struct {
+	inHeaders bool
+	header    string          // the field being read, lower case
+	value     strings.Builder // its value so far, unfolded
+	mediaType string          // of the current part
+	encoding  string          // Content-Transfer-Encoding of the current part
+	charset   string          // charset of the current part
+	boundary  string          // the multipart boundary, if any
 }
 
 // headerLine explains one line of the header section.
 func (m *message) headerLine(line string) string {
 	if line == "" {
+		m.endField()
 		m.inHeaders = false
 		return "blank line: the headers end here, the body follows"
 	}
 	if line[0] == ' ' || line[0] == '\t' {
-		m.value += " " + strings.TrimSpace(line)
-		m.remember(m.header, m.value)
+		if m.value.Len() < maxHeaderValue {
+			m.value.WriteString(" " + strings.TrimSpace(line))
+		}
 		return "…continued: a long header folded onto the next line" + wordsNote(line)
 	}
 	name, value, ok := strings.Cut(line, ":")
-	if !ok || strings.ContainsAny(name, " \t") {
+	if !ok || strings.ContainsAny(name, " \t") || name == "" {
+		m.endField()
 		m.inHeaders = false
 		return "body (no blank line came first, so the headers ended here)"
 	}
+	m.endField()
 	m.header = strings.ToLower(name)
 	value = strings.TrimSpace(value)
-	m.value = value
-	m.remember(m.header, value)
+	m.value.WriteString(value[:min(len(value), maxHeaderValue)])
 	return headerNote(m.header, value) + wordsNote(value)
 }
 
-// remember keeps the MIME facts needed to decode the body.
-func (m *message) remember(field, value string) {
-	switch field {
+// endField reads the MIME facts the finished field gives, if any.
+func (m *message) endField() {
+	value := m.value.String()
+	m.value.Reset()
+	switch m.header {
 	case "content-transfer-encoding":
-		m.encoding = strings.ToLower(value)
+		m.encoding = strings.ToLower(strings.TrimSpace(value))
 	case "content-type":
-		if _, params, err := mime.ParseMediaType(value); err == nil {
-			if cs := params["charset"]; cs != "" {
-				m.charset = cs
-			}
-			if b := params["boundary"]; b != "" {
-				m.boundary = b
-			}
+		mediaType, params, err := mime.ParseMediaType(value)
+		if err != nil {
+			return
+		}
+		m.mediaType = mediaType
+		if cs := params["charset"]; cs != "" {
+			m.charset = cs
+		}
+		if b := params["boundary"]; b != "" {
+			m.boundary = b
 		}
 	}
-}
-
-// headerNote explains a header field.
-func headerNote(field, value string) string {
-	switch field {
-	case "from":
-		return "header From: who wrote it, as mail programs show it (MAIL FROM in the envelope may differ)"
-	case "to":
-		return "header To: who it is for, as shown (RCPT TO in the envelope decides delivery)"
-	case "cc":
-		return "header Cc: copies, as shown"
-	case "subject":
-		return "header Subject: the subject line"
-	case "date":
-		return "header Date: when it was written"
-	case "message-id":
-		return "header Message-ID: a unique name for this message"
-	case "received":
-		return "header Received: added by each server on the way (the newest is on top)"
-	case "return-path":
-		return "header Return-Path: the envelope sender, recorded at delivery"
-	case "mime-version":
-		return "header MIME-Version: the body follows MIME (RFC 2045)"
-	case "content-type":
-		return "header Content-Type: what the body is, and its charset"
-	case "content-transfer-encoding":
-		return "header Content-Transfer-Encoding: how the body is encoded for the trip (" + value + ")"
-	case "reply-to":
-		return "header Reply-To: where replies should go"
-	}
-	return "header " + field
+	m.header = ""
 }
 
 // wordsNote decodes RFC 2047 words in a header value, if any.
@@ -323,15 +257,22 @@ func wordsNote(value string) string {
 	return "; decodes to '" + text + "'"
 }
 
-// bodyLine explains one body line, decoding Base64 or quoted-printable
-// when the headers said so.
+// bodyLine explains one body line: MIME boundaries, the fields of a
+// delivery report, and Base64 or quoted-printable decoded when the headers
+// said so.
 func (m *message) bodyLine(line string) string {
 	if m.boundary != "" && strings.HasPrefix(line, "--"+m.boundary) {
 		if strings.HasPrefix(line, "--"+m.boundary+"--") {
 			return "the end of the last MIME part"
 		}
-		m.inHeaders, m.encoding, m.charset = true, "", ""
+		m.inHeaders, m.encoding, m.charset, m.mediaType = true, "", "", ""
 		return "boundary: a new MIME part starts, with its own headers"
+	}
+	switch m.mediaType {
+	case "message/delivery-status":
+		return dsnFieldNote(line)
+	case "text/rfc822-headers":
+		return "a header of the message that failed, sent back so its sender can tell which one it was"
 	}
 	switch m.encoding {
 	case "base64":
@@ -358,29 +299,26 @@ func (m *message) text(b []byte) string {
 	return strings.TrimRight(strings.ToValidUTF8(string(b), "�"), "\r\n")
 }
 
-// internalNote explains a sandbox action.
-func internalNote(line string) string {
-	switch {
-	case strings.HasPrefix(line, "MX look-up"):
-		return "on the internet this is a DNS query for the domain's MX record"
-	case strings.HasPrefix(line, "relayed"):
-		return "the next server said 250: the message is its responsibility now"
-	case strings.Contains(line, "queued"):
-		return "the server has taken responsibility for the message: it must deliver it or send a bounce"
-	case strings.HasPrefix(line, "stored"):
-		return "the message waits in the mailbox until its owner fetches it"
-	case strings.Contains(line, "deferred"):
-		return "a temporary failure: the message stays queued and is tried again"
-	case strings.Contains(line, "undeliverable"):
-		return "a permanent failure: the sender gets a bounce (a delivery status notification)"
-	case strings.HasPrefix(line, "opened"):
-		return "the POP3 server reads the mailbox's list of messages and locks it"
-	case strings.HasPrefix(line, "read message"):
-		return "the POP3 server reads the message out of the mailbox"
-	case strings.Contains(line, "without QUIT"):
-		return "RFC 1939: messages are deleted only after QUIT; a dropped connection deletes nothing"
-	case strings.HasPrefix(line, "deleted"):
-		return "messages marked with DELE are removed at QUIT"
+// base64Text decodes s and returns it when it is printable text.
+func base64Text(s string) (string, bool) {
+	if strings.TrimSpace(s) == "" {
+		return "", false
 	}
-	return ""
+	b, err := decode.Base64(s)
+	if err != nil {
+		return "", false
+	}
+	return printableText(b)
+}
+
+func printableText(b []byte) (string, bool) {
+	if !utf8.Valid(b) {
+		return "", false
+	}
+	for _, r := range string(b) {
+		if r < ' ' && r != '\t' && r != 0 {
+			return "", false
+		}
+	}
+	return string(b), true
 }

@@ -1,60 +1,15 @@
-package trace_test
+package trace
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 
-	"maillab/sandbox"
-	"maillab/trace"
+	"maillab/sandbox/reply"
 )
 
-// fill renders a reply text with placeholder arguments for its verbs.
-func fill(format string) string {
-	return fmt.Sprintf(format, placeholders(format)...)
-}
-
-// TestEverySMTPReplyHasANote: a reply the server can send without a
-// specific note in the annotator fails here.
-func TestEverySMTPReplyHasANote(t *testing.T) {
-	for _, r := range sandbox.SMTPReplies {
-		line := fmt.Sprintf("%d %s", r.Code, fill(r.Text))
-		if r.Enhanced != "" {
-			line = fmt.Sprintf("%d %s %s", r.Code, r.Enhanced, fill(r.Text))
-		}
-		note, known := trace.SMTPReplyNote(line)
-		if !known || note == "" {
-			t.Errorf("no note for %q (got %q)", line, note)
-		}
-	}
-}
-
-// TestEveryPOP3ReplyHasANote does the same for POP3 status lines, each
-// annotated as the answer to the command it answers (the greeting as the
-// first line of a session); a generic note fails.
-func TestEveryPOP3ReplyHasANote(t *testing.T) {
-	generic := map[string]bool{"success": true, "the command failed: the text says why": true}
-	for _, r := range sandbox.POP3Replies {
-		line := r.Line(placeholders(r.Text)...)
-		ann := trace.NewAnnotator()
-		events := []trace.Event{{Proto: "POP3", Kind: trace.Reply, From: "srv", To: "cli", Line: "+OK ready"}}
-		if r.Answers == "" && r.OK {
-			events = events[:0] // the greeting itself
-		}
-		if r.Answers != "" {
-			events = append(events, trace.Event{Proto: "POP3", Kind: trace.Command, From: "cli", To: "srv", Line: r.Answers})
-		}
-		for i := range events {
-			ann.Annotate(&events[i])
-		}
-		e := trace.Event{Proto: "POP3", Kind: trace.Reply, From: "srv", To: "cli", Line: line}
-		ann.Annotate(&e)
-		if e.Note == "" || generic[e.Note] {
-			t.Errorf("no specific note for %q answering %q (got %q)", line, r.Answers, e.Note)
-		}
-	}
-}
-
+// placeholders returns an argument for every fmt verb in format.
 func placeholders(format string) []any {
 	var args []any
 	for i := 0; i < len(format)-1; i++ {
@@ -70,11 +25,85 @@ func placeholders(format string) []any {
 	return args
 }
 
-func TestSMTPReplyNoteUnknown(t *testing.T) {
-	if _, known := trace.SMTPReplyNote("599 9.9.9 odd"); known {
-		t.Error("an unknown reply should be explained by its class only")
+// renderOne annotates e and renders it as text, returning the note and
+// the output.
+func renderOne(t *testing.T, e Event) (string, string) {
+	t.Helper()
+	NewAnnotator().Annotate(&e)
+	var out bytes.Buffer
+	r, _ := NewRenderer(&out, "text", RenderOptions{})
+	if err := r.Render(e); err != nil {
+		t.Fatal(err)
 	}
-	if note, _ := trace.SMTPReplyNote("hello"); !strings.Contains(note, "not a valid SMTP reply") {
-		t.Errorf("garbage reply note = %q", note)
+	return e.Note, out.String()
+}
+
+// TestEveryReplyIsExplained renders every reply of the servers' catalogue,
+// identified as the Tap identifies it: a reply without a note of its own
+// (one that falls back to its code or class) fails.
+func TestEveryReplyIsExplained(t *testing.T) {
+	for _, r := range reply.AllSMTP {
+		line := r.Line(placeholders(r.Text)...)
+		e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Reply: reply.IdentifySMTP(line)}
+		note, out := renderOne(t, e)
+		if _, keyed := smtpReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {
+			t.Errorf("%s (%q): note %q", r.Key, line, note)
+		}
 	}
+	for _, r := range reply.AllPOP3 {
+		line := r.Line(placeholders(r.Text)...)
+		e := Event{Proto: POP3, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Answers: r.Example, Reply: reply.IdentifyPOP3(line, r.Example)}
+		note, out := renderOne(t, e)
+		if _, keyed := pop3ReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {
+			t.Errorf("%s (%q): note %q", r.Key, line, note)
+		}
+	}
+}
+
+// TestNotesFollowKeysNotWording: a reply reworded (or translated) keeps
+// its note, because the note is found by the reply's key.
+func TestNotesFollowKeysNotWording(t *testing.T) {
+	e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, Line: "250 2.0.0 Nachricht angenommen, Nummer 4711", Reply: reply.SMTPQueued.Key}
+	NewAnnotator().Annotate(&e)
+	if e.Note != smtpReplyNotes[reply.SMTPQueued.Key] {
+		t.Errorf("note %q", e.Note)
+	}
+}
+
+// TestEveryActionIsExplained renders every action with facts: each has a
+// sentence of its own and a note.
+func TestEveryActionIsExplained(t *testing.T) {
+	f := &Facts{QueueID: "Q1", Mailbox: "bbb@sina.com", StoreID: "m1", Number: 1, Domain: "sina.com", Peer: "smtp.sina.com",
+		Addr: "127.0.0.1:2526", Size: 519, Count: 2, Total: 2, Attempt: 1, Reason: "550 5.1.1 no", Recipients: []string{"x@sina.com"}, Viewer: "the wiretap"}
+	for _, a := range Actions {
+		e := Event{Kind: Internal, Action: a, From: "smtp.sohu.com", Facts: f}
+		note, out := renderOne(t, e)
+		sentence := Describe(e)
+		if note == "" || sentence == string(a) || sentence == "" {
+			t.Errorf("%s: sentence %q, note %q", a, sentence, note)
+		}
+		if a != Closed && !strings.Contains(out, sentence) {
+			t.Errorf("%s is not rendered: %q", a, out)
+		}
+	}
+}
+
+func TestSMTPReplyNoteForeign(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{"599 9.9.9 odd", "permanent failure"},
+		{"hello", "not a valid SMTP reply"},
+		{"530 5.7.0 Must issue a STARTTLS command first", "log in (or start TLS) first"},
+	} {
+		e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, Line: tt.line}
+		NewAnnotator().Annotate(&e)
+		if !strings.Contains(e.Note, tt.want) {
+			t.Errorf("%q: note %q, want %q", tt.line, e.Note, tt.want)
+		}
+	}
+}
+
+func ExampleDescribe() {
+	e := Event{Kind: Internal, Action: Stored, Facts: &Facts{QueueID: "Q1", Mailbox: "bbb@sina.com", StoreID: "m1", Size: 519}}
+	fmt.Println(Describe(e))
+	// Output: stored Q1 in bbb@sina.com's mailbox as message m1 (519 octets)
 }

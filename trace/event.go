@@ -2,15 +2,28 @@
 // explains each line (the annotator) and renders the stream for people and
 // programs (colour terminal, plain text, JSON lines, Markdown).
 //
-// Data flows one way: a Tap on a net.Conn (or an internal action of the
-// sandbox) produces Events, the Annotator adds a Note to each, and a Renderer
-// writes them out. Nothing in a transcript is made up: every Event is a line
-// that really crossed a socket, or a real action of the sandbox.
+// Data flows one way: a Tap on a net.Conn (or an action of the sandbox)
+// produces Events, the Annotator adds a Note to each, and a Renderer writes
+// them out. Nothing in a transcript is made up: every Event is a line that
+// really crossed a socket, or a real action of the sandbox.
+//
+// Events carry what happened as data: which way a line went (Dir), which
+// reply of the servers' catalogue it is (Reply), which command it answers
+// (Answers), and for the sandbox's own actions an Action with its Facts.
+// Consumers switch on those; nobody parses Line to learn what happened.
+// StepOf alone numbers the six steps.
 package trace
 
 import (
-	"sync"
 	"time"
+
+	"maillab/sandbox/reply"
+)
+
+// The protocols a Tap follows.
+const (
+	SMTP = "SMTP"
+	POP3 = "POP3"
 )
 
 // Kind says what sort of line an Event carries.
@@ -27,66 +40,68 @@ const (
 	// Data is a line of message content: what a client sends after DATA, or
 	// what a POP3 server sends after "+OK" to RETR, TOP, LIST, UIDL or CAPA.
 	Data Kind = "data"
-	// Internal is something the sandbox did that no socket shows: an MX
-	// look-up, a message queued, stored in a mailbox or read from it.
+	// Internal is something no line shows: an action of the sandbox (an MX
+	// look-up, a message queued, stored, read), or of a tap (a connection
+	// closed, lines left out).
 	Internal Kind = "internal"
 )
 
-// Event is one line of a transcript.
+// Dir says which way a line crossed the connection.
+type Dir string
+
+// The directions of a line.
+const (
+	FromClient Dir = "client" // the client sent it
+	FromServer Dir = "server" // the server sent it
+)
+
+// Hop says which leg of the journey an SMTP session is.
+type Hop string
+
+// The SMTP hops. A server-side tap learns the hop from HELO/EHLO; lines
+// before it have no hop.
+const (
+	Submission Hop = "submission" // a mail program hands a message to its provider (step 1)
+	Relay      Hop = "relay"      // one provider passes a message to another (step 2)
+)
+
+// Event is one line of a transcript, or one action of the sandbox.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Step    int       `json:"step"`  // 1..6 in the six-step flow; 0 outside it
-	Proto   string    `json:"proto"` // "SMTP", "POP3", or "" for internal events
-	From    string    `json:"from"`  // who speaks, e.g. "smtp.sohu.com"
-	To      string    `json:"to"`    // who listens
-	Kind    Kind      `json:"kind"`
-	Line    string    `json:"line"` // the raw line, without its line ending
-	Note    string    `json:"note"` // what the line means
-	Session string    `json:"-"`    // a short session label, e.g. "s3 127.0.0.1:53412"
-	Ref     string    `json:"-"`    // what an internal event is about, e.g. a queue id
+	Time  time.Time `json:"time"`
+	Proto string    `json:"proto,omitempty"` // SMTP, POP3, or "" for the sandbox's own actions
+	From  string    `json:"from,omitempty"`  // who speaks or acts, e.g. "smtp.sohu.com"
+	To    string    `json:"to,omitempty"`    // who listens, or what is acted on
+	Kind  Kind      `json:"kind"`
+	Line  string    `json:"line,omitempty"` // the raw line, without its line ending; "" for actions
+	Note  string    `json:"note,omitempty"` // what it means (the Annotator writes it)
+
+	Dir     Dir       `json:"dir,omitempty"`     // which way a line went
+	Hop     Hop       `json:"hop,omitempty"`     // SMTP: submission or relay
+	Session string    `json:"session,omitempty"` // a short session label, e.g. "s3 127.0.0.1:53412"
+	Status  string    `json:"status,omitempty"`  // server replies: the SMTP code ("250") or POP3 status ("+OK", "-ERR")
+	Reply   reply.Key `json:"reply,omitempty"`   // server lines: which reply of the catalogue
+	Answers string    `json:"answers,omitempty"` // server lines: the command they answer
+	Action  Action    `json:"action,omitempty"`  // Internal events: what was done
+	Facts   *Facts    `json:"facts,omitempty"`   // Internal events: the details
+	Ref     string    `json:"ref,omitempty"`     // the Message-ID a message event is about
+}
+
+// Client returns the name of the session's client, whichever way the
+// line went.
+func (e Event) Client() string {
+	if e.Dir == FromServer {
+		return e.To
+	}
+	return e.From
+}
+
+// Server returns the name of the session's server.
+func (e Event) Server() string {
+	if e.Dir == FromServer {
+		return e.From
+	}
+	return e.To
 }
 
 // Sink receives Events. A Sink must be safe to call from many goroutines.
 type Sink func(Event)
-
-// Hub fans Events out to any number of subscribers. Its zero value is ready
-// to use; publishing with no subscriber costs one mutex.
-type Hub struct {
-	mu   sync.Mutex
-	subs map[int]Sink
-	next int
-}
-
-// Subscribe adds a Sink and returns a function that removes it.
-func (h *Hub) Subscribe(s Sink) (cancel func()) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.subs == nil {
-		h.subs = make(map[int]Sink)
-	}
-	id := h.next
-	h.next++
-	h.subs[id] = s
-	return func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		delete(h.subs, id)
-	}
-}
-
-// Publish sends e to every subscriber, in the caller's goroutine. Events
-// are delivered one at a time, in the order Publish was called.
-func (h *Hub) Publish(e Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, s := range h.subs {
-		s(e)
-	}
-}
-
-// Active reports whether anyone is listening, so producers can skip work.
-func (h *Hub) Active() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs) > 0
-}

@@ -2,17 +2,118 @@ package trace
 
 import (
 	"strings"
+
+	"maillab/sandbox/reply"
 )
 
-// pop3CommandNote explains a POP3 command (RFC 1939, RFC 2449).
-func pop3CommandNote(line string) string {
+// pop3ReplyNotes explains each status line of maillab's POP3 server, by
+// its key; pop3ReplyNote fills in the numbers some of them carry.
+var pop3ReplyNotes = map[reply.Key]string{
+	reply.POP3Greeting.Key:     "greeting: the POP3 server is ready; log in with USER and PASS",
+	reply.POP3Capa.Key:         "the capabilities follow, one per line, ending with '.'",
+	reply.POP3UserOK.Key:       "user name noted: now send PASS",
+	reply.POP3LoggedIn.Key:     "logged in: the mailbox is locked for this session",
+	reply.POP3Stat.Key:         "message count and size of the mailbox",
+	reply.POP3ListAll.Key:      "the list follows, one line per message, ending with '.'",
+	reply.POP3ListOne.Key:      "the message's number and size",
+	reply.POP3Retr.Key:         "the message follows, as stored, ending with a line holding only '.'",
+	reply.POP3Top.Key:          "the headers and the first body lines follow, ending with '.'",
+	reply.POP3UidlAll.Key:      "the unique ids follow, ending with '.'",
+	reply.POP3UidlOne.Key:      "the message's number and unique id",
+	reply.POP3Deleted.Key:      "marked: the message is deleted when you QUIT (RSET undoes it)",
+	reply.POP3Reset.Key:        "deletion marks removed",
+	reply.POP3Noop.Key:         "still connected",
+	reply.POP3Bye.Key:          "goodbye: nothing was deleted (the session never logged in)",
+	reply.POP3ByeUpdate.Key:    "goodbye: messages marked with DELE are deleted now (the UPDATE state)",
+	reply.POP3AuthFailed.Key:   "login failed: wrong user name or password; start again with USER",
+	reply.POP3InUse.Key:        "another session has this mailbox open (RFC 1939 locks it); QUIT that one first",
+	reply.POP3NeedUser.Key:     "wrong order: USER name comes before PASS",
+	reply.POP3NeedLogin.Key:    "log in with USER and PASS before using the mailbox",
+	reply.POP3LoggedInAlr.Key:  "you are logged in already",
+	reply.POP3NoSuchMsg.Key:    "there is no message with that number: STAT or LIST shows how many there are",
+	reply.POP3MsgDeleted.Key:   "that message is marked for deletion; RSET unmarks it",
+	reply.POP3BadArgs.Key:      "wrong arguments: the answer shows the right form",
+	reply.POP3Unknown.Key:      "not a POP3 command: try USER, PASS, STAT, LIST, RETR, DELE, QUIT",
+	reply.POP3NotSupported.Key: "this server logs in with USER and PASS only",
+	reply.POP3LineTooLong.Key:  "a POP3 command line is at most 255 octets",
+	reply.POP3TooManyErrs.Key:  "too many bad commands: the server closes the connection",
+	reply.POP3Idle.Key:         "closed for being idle too long; nothing was deleted",
+	reply.POP3Shutdown.Key:     "the server is shutting down: nothing was deleted; try again later",
+	reply.POP3Busy.Key:         "the server has too many sessions open; try again in a moment",
+	reply.POP3SysError.Key:     "a temporary problem on the server: try again later",
+}
+
+// respCodeNotes explains -ERR response codes of any server (RFC 2449
+// section 8, RFC 3206).
+var respCodeNotes = map[string]string{
+	"AUTH":        "login failed: wrong user name or password",
+	"IN-USE":      "another session has this mailbox open; QUIT that one first",
+	"SYS/TEMP":    "a temporary problem on the server: try again later",
+	"SYS/PERM":    "a lasting problem on the server",
+	"LOGIN-DELAY": "logged in too recently: wait before logging in again",
+}
+
+// pop3ReplyNote explains a status line: maillab's by key, with the numbers
+// it carries; other servers' by their response code or the command.
+func pop3ReplyNote(e *Event) string {
+	if e.Status == "" {
+		return "not a valid POP3 answer: it should start with +OK or -ERR"
+	}
+	fields := strings.Fields(strings.TrimPrefix(e.Line, e.Status))
+	switch e.Reply {
+	case reply.POP3Stat.Key:
+		if len(fields) >= 2 {
+			return countWord(fields[0], "message") + ", " + fields[1] + " octets in all"
+		}
+	case reply.POP3ListOne.Key:
+		if len(fields) >= 2 {
+			return "message " + fields[0] + " is " + fields[1] + " octets"
+		}
+	case reply.POP3UidlOne.Key:
+		if len(fields) >= 2 {
+			return "message " + fields[0] + " has unique id " + fields[1]
+		}
+	}
+	if n, ok := pop3ReplyNotes[e.Reply]; ok {
+		return n
+	}
+	return foreignPOP3Note(e.Line, e.Answers)
+}
+
+// foreignPOP3Note explains another server's status line.
+func foreignPOP3Note(line, command string) string {
+	if rest, ok := strings.CutPrefix(line, "-ERR ["); ok {
+		code, _, _ := strings.Cut(rest, "]")
+		if n, ok := respCodeNotes[strings.ToUpper(code)]; ok {
+			return n
+		}
+	}
+	if strings.HasPrefix(line, "-ERR") {
+		return "the command failed: the text says why"
+	}
+	switch strings.ToUpper(Verb(command)) {
+	case "":
+		return "greeting: the POP3 server is ready"
+	case "USER":
+		return "user name noted: now send PASS"
+	case "PASS":
+		return "logged in"
+	case "QUIT":
+		return "goodbye"
+	}
+	return "success"
+}
+
+// pop3CommandNote explains a POP3 command (RFC 1939, RFC 2449); what QUIT
+// does depends on whether the session logged in.
+func pop3CommandNote(line string, loggedIn bool) string {
 	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	switch strings.ToUpper(verb) {
 	case "USER":
-		return "log in, step 1: the user name (plain text, no Base64 in POP3)"
+		return "log in, step 1: the user name, in plain text (USER and PASS carry no Base64; POP3's AUTH command, RFC 5034, does, as SMTP's)"
 	case "PASS":
-		return "log in, step 2: the password, in plain text"
+		return "log in, step 2: the password, in plain text: anyone on the wire can read it"
 	case "STAT":
 		return "how many messages, and how many octets in all?"
 	case "LIST":
@@ -34,111 +135,26 @@ func pop3CommandNote(line string) string {
 	case "NOOP":
 		return "do nothing: checks the connection is alive"
 	case "QUIT":
-		return "goodbye: marked messages are deleted now"
+		if !loggedIn {
+			return "goodbye (not logged in: there is nothing to delete)"
+		}
+		return "goodbye: messages marked with DELE are deleted now"
 	case "CAPA":
 		return "which capabilities does the server have?"
-	case "APOP", "AUTH":
-		return "another way to log in"
+	case "APOP":
+		return "log in with a digest of the password instead of PASS (RFC 1939 section 7)"
+	case "AUTH":
+		return "log in with a SASL mechanism (RFC 5034): the answers are Base64, as in SMTP's AUTH"
+	case "STLS":
+		return "asks to encrypt the connection (RFC 2595)"
 	}
 	return "not a POP3 command"
 }
 
-// pop3ReplyNote explains a status line, given the command it answers.
-func pop3ReplyNote(line, cmd string) string {
-	verb, arg, _ := strings.Cut(strings.TrimSpace(cmd), " ")
-	verb = strings.ToUpper(verb)
-	if strings.HasPrefix(line, "-ERR") {
-		return pop3ErrorNote(strings.TrimSpace(strings.TrimPrefix(line, "-ERR")))
-	}
-	if !strings.HasPrefix(line, "+OK") {
-		return "not a valid POP3 answer: it should start with +OK or -ERR"
-	}
-	text := strings.TrimSpace(strings.TrimPrefix(line, "+OK"))
-	fields := strings.Fields(text)
-	switch verb {
-	case "":
-		return "greeting: the POP3 server is ready; log in with USER and PASS"
-	case "USER":
-		return "user name noted: now send PASS"
-	case "PASS":
-		return "logged in: the mailbox is locked for this session"
-	case "STAT":
-		if len(fields) >= 2 {
-			return plural(fields[0], "message") + ", " + fields[1] + " octets in all"
-		}
-	case "LIST":
-		if arg != "" && len(fields) >= 2 {
-			return "message " + fields[0] + " is " + fields[1] + " octets"
-		}
-		return "the list follows, one line per message, ending with '.'"
-	case "RETR":
-		return "the message follows, as stored, ending with a line holding only '.'"
-	case "TOP":
-		return "the headers and the first body lines follow, ending with '.'"
-	case "UIDL":
-		if arg != "" && len(fields) >= 2 {
-			return "message " + fields[0] + " has unique id " + fields[1]
-		}
-		return "the unique ids follow, ending with '.'"
-	case "DELE":
-		return "marked: the message is deleted when you QUIT (RSET undoes it)"
-	case "RSET":
-		return "deletion marks removed"
-	case "CAPA":
-		return "the capabilities follow, one per line, ending with '.'"
-	case "QUIT":
-		return "goodbye: marked messages are now deleted"
-	case "NOOP":
-		return "still connected"
-	}
-	return "success"
-}
-
-// pop3ErrorNote explains an -ERR by its response code or reason.
-func pop3ErrorNote(text string) string {
-	lower := strings.ToLower(text)
-	switch {
-	case strings.HasPrefix(text, "[AUTH]"):
-		return "login failed: wrong user name or password; start again with USER"
-	case strings.HasPrefix(text, "[IN-USE]"):
-		return "another session has this mailbox open (RFC 1939 locks it); QUIT that one first"
-	case strings.HasPrefix(text, "[SYS/TEMP]"):
-		return "a temporary problem on the server: try again later"
-	case strings.HasPrefix(text, "[SYS/PERM]"):
-		return "a lasting problem on the server"
-	case strings.HasPrefix(text, "[LOGIN-DELAY]"):
-		return "logged in too recently: wait before logging in again"
-	case strings.Contains(lower, "send user first"):
-		return "wrong order: USER name comes before PASS"
-	case strings.Contains(lower, "log in first"):
-		return "log in with USER and PASS before using the mailbox"
-	case strings.Contains(lower, "already logged in"):
-		return "you are logged in already"
-	case strings.Contains(lower, "already deleted"):
-		return "that message is marked for deletion; RSET unmarks it"
-	case strings.Contains(lower, "no such message"):
-		return "there is no message with that number: STAT or LIST shows how many there are"
-	case strings.Contains(lower, "syntax"):
-		return "wrong arguments: the answer shows the right form"
-	case strings.Contains(lower, "unknown command"):
-		return "not a POP3 command: try USER, PASS, STAT, LIST, RETR, DELE, QUIT"
-	case strings.Contains(lower, "not supported"):
-		return "this server logs in with USER and PASS only"
-	case strings.Contains(lower, "too long"):
-		return "a POP3 command line is at most 255 octets"
-	case strings.Contains(lower, "too many errors"):
-		return "too many bad commands: the server closes the connection"
-	case strings.Contains(lower, "idle"):
-		return "closed for being idle too long; nothing was deleted"
-	}
-	return "the command failed: the text says why"
-}
-
 // pop3DataNote explains one line of a multi-line answer to cmd.
 func pop3DataNote(line, cmd string) string {
-	verb, _, _ := strings.Cut(strings.TrimSpace(cmd), " ")
 	fields := strings.Fields(line)
-	switch strings.ToUpper(verb) {
+	switch strings.ToUpper(Verb(cmd)) {
 	case "LIST":
 		if len(fields) == 2 {
 			return "message " + fields[0] + ": " + fields[1] + " octets"
@@ -179,8 +195,8 @@ func capaNote(line string) string {
 	return "capability " + name
 }
 
-// plural writes "1 message" or "2 messages".
-func plural(n, word string) string {
+// countWord writes "1 message" or "2 messages" for a number as text.
+func countWord(n, word string) string {
 	if n == "1" {
 		return n + " " + word
 	}

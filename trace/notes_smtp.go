@@ -3,48 +3,97 @@ package trace
 import (
 	"strconv"
 	"strings"
+
+	"maillab/sandbox/reply"
+	"maillab/trace/decode"
 )
 
-// smtpReplyNotes explains each reply by its code and enhanced status code
-// (RFC 5321 section 4.2, RFC 3463): what it means and, for errors, what to
-// do next.
-var smtpReplyNotes = map[string]string{
-	"220":       "greeting: the server is ready; ESMTP means it understands EHLO",
-	"221 2.0.0": "goodbye: the server closes the connection",
-	"214 2.0.0": "help text",
-	"235 2.7.0": "logged in: this session may now send mail to other providers",
-	"250":       "OK",
-	"250 2.0.0": "OK",
-	"250 2.1.0": "sender accepted: bounces would go back to this address",
-	"250 2.1.5": "recipient accepted",
-	"252 2.5.0": "the server will not say whether the user exists, but would accept mail for it",
-	"334":       "the server asks for the next part of the login, in Base64",
-	"354":       "go ahead: send the headers, a blank line, the body, then a line with only '.'",
-	"421 4.4.2": "closed for being idle too long; connect again and type faster",
-	"421 4.7.0": "the server is closing this connection (too many connections, errors or failed logins); connect again",
-	"421 4.3.2": "the server is shutting down; try again when it is back",
-	"421 4.3.0": "the server hit an internal error and closed the connection; try again",
-	"451 4.3.0": "temporary failure: nothing was stored, send the message again later",
-	"452 4.5.3": "too many recipients for one message: send DATA now and the rest in a second message",
-	"500 5.5.1": "not an SMTP command: try HELP for the list",
-	"500 5.5.2": "the line is too long: commands must fit in 512 octets",
-	"501 5.5.4": "the command's arguments are wrong: the reply shows the right syntax",
-	"501 5.1.7": "the sender address is malformed: write it as MAIL FROM:<user@domain>",
-	"501 5.1.3": "the recipient address is malformed: write it as RCPT TO:<user@domain>",
-	"501 5.5.2": "that answer is not valid Base64: encode it first (maillab encode TEXT)",
-	"501 5.7.0": "login cancelled with '*': start again with AUTH LOGIN",
-	"502 5.5.1": "this server does not implement that command",
-	"503 5.5.1": "wrong order: the usual order is EHLO, AUTH, MAIL FROM, RCPT TO, DATA",
-	"504 5.5.4": "unknown login mechanism: use AUTH LOGIN or AUTH PLAIN",
-	"535 5.7.8": "wrong user name or password (check the Base64: its letter case matters)",
-	"550 5.1.1": "no such user at this provider: check the address",
-	"550 5.7.1": "relaying denied: a provider delivers to other domains only for its logged-in users (AUTH first), and never outside the sandbox",
-	"552 5.3.4": "the message is bigger than the server accepts (see SIZE in the EHLO reply)",
-	"554 5.6.0": "the message has a line that is far too long: wrap long lines",
-	"555 5.5.4": "unknown MAIL FROM parameter: only SIZE, BODY and AUTH are understood",
+// smtpReplyNotes explains each reply of maillab's SMTP server, by its key.
+// A few depend on the command answered; smtpReplyNote handles those.
+var smtpReplyNotes = map[reply.Key]string{
+	reply.SMTPGreeting.Key:       "greeting: the server is ready (the word ESMTP is a custom; clients send EHLO anyway and fall back to HELO if it is refused)",
+	reply.SMTPBye.Key:            "goodbye: the server closes the connection",
+	reply.SMTPHello.Key:          "hello accepted; the lines that follow list the server's extensions, one per line",
+	reply.SMTPOK.Key:             "OK: the connection is alive",
+	reply.SMTPReset.Key:          "transaction reset: sender and recipients forgotten",
+	reply.SMTPSenderOK.Key:       "sender accepted: if the message cannot be delivered, the report goes to this address",
+	reply.SMTPRecipientOK.Key:    "recipient accepted: a user of this provider",
+	reply.SMTPPostmasterOK.Key:   "postmaster accepted: every mail server must take mail for its postmaster, so problems can always be reported (RFC 5321 4.5.1)",
+	reply.SMTPRelayOK.Key:        "recipient accepted: it lives at another provider, so this server will relay the message",
+	reply.SMTPDuplicateRcpt.Key:  "this recipient was given already: it still gets only one copy",
+	reply.SMTPQueued.Key:         "message accepted: the server is now responsible for delivering it",
+	reply.SMTPVrfy.Key:           "252: the server neither confirms nor denies that the user exists (RFC 5321 3.5.3); only RCPT TO tells",
+	reply.SMTPHelp.Key:           "help text",
+	reply.SMTPAuthOK.Key:         "logged in: this session may now send mail to other providers",
+	reply.SMTPChallenge.Key:      "the server asks for the next part of the login, in Base64",
+	reply.SMTPStartData.Key:      "go ahead: send the headers, a blank line, the body, then a line with only '.'",
+	reply.SMTPIdle.Key:           "closed for being idle too long; connect again and type faster",
+	reply.SMTPTooManyConns.Key:   "the server has too many sessions open; connect again in a moment",
+	reply.SMTPTooManyErrors.Key:  "too many bad commands: the server closes the connection; connect again",
+	reply.SMTPTooManyAuth.Key:    "too many failed logins: the server closes the connection (reconnecting does not help a guesser: each failure is answered later than the last)",
+	reply.SMTPShutdown.Key:       "the server is shutting down; try again when it is back",
+	reply.SMTPInternal.Key:       "the server hit an internal error and closed the connection; try again",
+	reply.SMTPStoreFailed.Key:    "temporary failure: nothing was stored, send the message again later",
+	reply.SMTPTooManyRcpts.Key:   "too many recipients for one message: send DATA now and the rest in a second message",
+	reply.SMTPUnknownCmd.Key:     "not an SMTP command: try HELP for the list",
+	reply.SMTPLineTooLong.Key:    "the line is too long: commands must fit in 512 octets",
+	reply.SMTPBadArgs.Key:        "the command's arguments are wrong: the reply shows the right syntax",
+	reply.SMTPBadSender.Key:      "the sender address is malformed: write it as MAIL FROM:<user@domain>",
+	reply.SMTPBadRecipient.Key:   "the recipient address is malformed: write it as RCPT TO:<user@domain>",
+	reply.SMTPBadBase64.Key:      "that answer is not valid Base64: encode it first (maillab encode TEXT)",
+	reply.SMTPAuthCancelled.Key:  "login cancelled with '*': start again with AUTH LOGIN",
+	reply.SMTPNotImpl.Key:        "a real SMTP command that this server does not offer",
+	reply.SMTPNeedHelo.Key:       "wrong order: say EHLO (or HELO) first",
+	reply.SMTPNeedEhlo.Key:       "AUTH is an ESMTP extension: say EHLO (not HELO) first",
+	reply.SMTPSenderGiven.Key:    "a sender is given already: RSET starts the transaction over",
+	reply.SMTPNeedMail.Key:       "wrong order: give the sender with MAIL FROM:<...> first",
+	reply.SMTPNeedMailData.Key:   "wrong order: MAIL FROM and RCPT TO come before DATA",
+	reply.SMTPNeedRcpt.Key:       "wrong order: give at least one recipient with RCPT TO:<...> before DATA",
+	reply.SMTPAlreadyAuth.Key:    "you are logged in already",
+	reply.SMTPAuthInMail.Key:     "log in before MAIL FROM (or RSET first): AUTH is not allowed inside a transaction",
+	reply.SMTPBadMechanism.Key:   "unknown login mechanism: use AUTH LOGIN or AUTH PLAIN",
+	reply.SMTPAuthFailed.Key:     "wrong user name or password (check the Base64: its letter case matters)",
+	reply.SMTPNoSuchUser.Key:     "no such user at this provider: check the address",
+	reply.SMTPRelayDenied.Key:    "relaying denied: log in with AUTH LOGIN first; without it a provider only accepts mail for its own users",
+	reply.SMTPNotOurWorld.Key:    "relaying denied: this sandbox never sends mail outside its own domains, logged in or not",
+	reply.SMTPTooBig.Key:         "the message is bigger than the server accepts (see SIZE in the EHLO reply)",
+	reply.SMTPSenderNotOwned.Key: "you may send only as yourself: providers refuse a MAIL FROM that is not the logged-in user, so nobody sends in another's name through them",
+	reply.SMTPDataLine.Key:       "the message has a line that is far too long: wrap long lines",
+	reply.SMTPBadParam.Key:       "unknown MAIL FROM parameter: only SIZE, BODY and AUTH are understood",
 }
 
-// classNotes explains a reply no table entry knows, by its first digit.
+// codeNotes explains replies of other servers by code and enhanced status
+// code (RFC 5321 section 4.2, RFC 3463).
+var codeNotes = map[string]string{
+	"220":       "greeting: the server is ready",
+	"221 2.0.0": "goodbye: the server closes the connection",
+	"235 2.7.0": "logged in",
+	"250 2.1.0": "sender accepted",
+	"250 2.1.5": "recipient accepted",
+	"250 2.0.0": "OK",
+	"252 2.5.0": "the server neither confirms nor denies that the user exists",
+	"354":       "go ahead: send the message, then a line with only '.'",
+	"421":       "the server is closing the connection",
+	"450 4.2.0": "the mailbox is busy or unavailable for now: try again later",
+	"451 4.3.0": "temporary failure: try again later",
+	"452 4.5.3": "too many recipients: send the rest in another message",
+	"454 4.7.0": "temporary login or TLS failure: try again later",
+	"500 5.5.1": "command not recognized",
+	"500 5.5.2": "syntax error: the line is not a command",
+	"501 5.5.4": "the command's arguments are wrong",
+	"502 5.5.1": "command not implemented",
+	"503 5.5.1": "wrong order of commands",
+	"504 5.5.4": "parameter not implemented",
+	"530 5.7.0": "you must log in (or start TLS) first",
+	"535 5.7.8": "wrong user name or password",
+	"550 5.1.1": "no such user",
+	"550 5.7.1": "refused by policy (relaying denied, say)",
+	"552 5.3.4": "the message is too big",
+	"553 5.7.1": "the sender address is not allowed",
+	"554 5.7.1": "refused by policy",
+}
+
+// classNotes explains a reply no table knows, by its first digit.
 var classNotes = map[byte]string{
 	'2': "success",
 	'3': "the server waits for more input",
@@ -52,57 +101,54 @@ var classNotes = map[byte]string{
 	'5': "permanent failure: change the command before trying again",
 }
 
-// SMTPReplyNote explains one SMTP reply line ("250 2.1.5 ..." or
-// "250-SIZE 10485760"). known is false when only the reply's class is
-// known, not its particular meaning.
-func SMTPReplyNote(line string) (note string, known bool) {
-	code, enhanced, text := splitReply(line)
+// smtpReplyNote explains a server line: an EHLO extension line by its
+// keyword, a 334 challenge by decoding it, maillab's replies by key, and
+// other servers' replies by their codes.
+func smtpReplyNote(e *Event) string {
+	code, enhanced, text := splitReply(e.Line)
 	if code == "" {
-		return "not a valid SMTP reply: it should start with a three-digit code", false
+		return "not a valid SMTP reply: it should start with a three-digit code"
 	}
-	if code == "250" && len(line) > 3 && line[3] == '-' || code == "250" && enhanced == "" && text != "" {
+	verb := strings.ToUpper(Verb(e.Answers))
+	if verb == "EHLO" && code == "250" {
 		if n := ehloNote(text); n != "" {
-			return n, true
+			return n // an extension line, whoever the server
 		}
 	}
 	if code == "334" {
-		return challengeNote(text), true
+		return challengeNote(text)
 	}
-	if n, ok := smtpReplyNotes[code+" "+enhanced]; ok && enhanced != "" {
-		return refine(code, enhanced, text, n), true
+	if n, ok := keyedSMTPNote(e.Reply, verb, e.Answers); ok {
+		return n
 	}
-	if n, ok := smtpReplyNotes[code]; ok {
-		return n, true
+	if code == "250" && (verb == "EHLO" || verb == "HELO") {
+		n, _ := keyedSMTPNote(reply.SMTPHello.Key, verb, e.Answers)
+		return n
 	}
-	return classNotes[code[0]], false
+	if n, ok := codeNotes[code+" "+enhanced]; ok && enhanced != "" {
+		return n
+	}
+	if n, ok := codeNotes[code]; ok {
+		return n
+	}
+	return classNotes[code[0]]
 }
 
-// refine adds what only the reply text tells apart.
-func refine(code, enhanced, text, note string) string {
-	lower := strings.ToLower(text)
+// keyedSMTPNote is the note of one of maillab's replies, for the replies
+// whose meaning depends on the command they answer.
+func keyedSMTPNote(key reply.Key, verb, command string) (string, bool) {
 	switch {
-	case code == "250" && strings.Contains(lower, "queued as"):
-		return "message accepted: the server is now responsible for delivering it"
-	case code == "250" && strings.Contains(lower, "will relay"):
-		return "recipient accepted: it lives at another provider, so this server will relay the message"
-	case code == "250" && strings.Contains(lower, "reset"):
-		return "transaction reset: sender and recipients forgotten"
-	case code == "503" && strings.Contains(lower, "helo or ehlo"):
-		return "wrong order: say EHLO (or HELO) first"
-	case code == "503" && strings.Contains(lower, "need mail from"):
-		return "wrong order: give the sender with MAIL FROM:<...> first"
-	case code == "503" && strings.Contains(lower, "need rcpt to"):
-		return "wrong order: give at least one recipient with RCPT TO:<...> before DATA"
-	case code == "503" && strings.Contains(lower, "already authenticated"):
-		return "you are already logged in"
-	case code == "503" && strings.Contains(lower, "ehlo first"):
-		return "AUTH is an ESMTP extension: say EHLO (not HELO) first"
-	case code == "550" && strings.Contains(lower, "delivers only to"):
-		return "relaying denied: this sandbox never sends mail outside its own domains, logged in or not"
-	case code == "550" && strings.Contains(lower, "log in first"):
-		return "relaying denied: log in with AUTH LOGIN first; without it a provider only accepts mail for its own users"
+	case key == reply.SMTPHello.Key && verb == "HELO":
+		return "hello accepted: plain SMTP, so no extensions are listed (and no AUTH)", true
+	case key == reply.SMTPSenderOK.Key && strings.Contains(command, "<>"):
+		return "null sender accepted: a bounce (or mail that must never cause one)", true
+	case key == reply.SMTPTooBig.Key && verb == "MAIL":
+		return "the size announced with SIZE= is over the limit: the server refuses before the message is even sent (RFC 1870)", true
+	case key == reply.SMTPBadParam.Key && verb == "RCPT":
+		return "RCPT TO takes no parameters here: give only the address", true
 	}
-	return note
+	n, ok := smtpReplyNotes[key]
+	return n, ok
 }
 
 // splitReply cuts "250-2.1.5 text" into code, enhanced code and text.
@@ -137,7 +183,7 @@ func isEnhanced(s string, class byte) bool {
 	return true
 }
 
-// ehloNote explains one line of an EHLO reply.
+// ehloNote explains one line of an EHLO reply by its keyword.
 func ehloNote(text string) string {
 	keyword, arg, _ := strings.Cut(text, " ")
 	switch strings.ToUpper(keyword) {
@@ -155,7 +201,7 @@ func ehloNote(text string) string {
 	case "HELP":
 		return "extension HELP: the server answers HELP"
 	case "PIPELINING":
-		return "extension PIPELINING: several commands may be sent without waiting"
+		return "extension PIPELINING: the client may send several commands without waiting, and read the replies after"
 	case "STARTTLS":
 		return "extension STARTTLS: the connection can be encrypted"
 	case "SMTPUTF8":
@@ -164,9 +210,6 @@ func ehloNote(text string) string {
 		return "extension DSN: delivery status notifications can be requested"
 	case "CHUNKING":
 		return "extension CHUNKING: BDAT may send the message in pieces"
-	}
-	if strings.Contains(text, "greets") || strings.Contains(strings.ToLower(text), "hello") {
-		return "hello accepted; an EHLO reply then lists the server's extensions, one per line"
 	}
 	return ""
 }
@@ -180,7 +223,7 @@ func challengeNote(text string) string {
 	if s, ok := base64Text(text); ok {
 		return "Base64 of '" + s + "': the server asks for the " + strings.ToLower(strings.TrimSuffix(s, ":")) + ", in Base64"
 	}
-	return "the server asks for the next part of the login"
+	return smtpReplyNotes[reply.SMTPChallenge.Key]
 }
 
 // smtpCommandNote explains a command a client sent.
@@ -195,9 +238,9 @@ func smtpCommandNote(line string) string {
 	case "AUTH":
 		return authNote(arg)
 	case "MAIL":
-		return "envelope sender: where bounces go (the From: header is separate)"
+		return mailNote(arg)
 	case "RCPT":
-		return "envelope recipient: who the server must deliver to"
+		return rcptNote(arg)
 	case "DATA":
 		return "the message itself comes next"
 	case "RSET":
@@ -205,15 +248,54 @@ func smtpCommandNote(line string) string {
 	case "NOOP":
 		return "do nothing: checks the connection is alive"
 	case "VRFY":
-		return "asks whether a user exists"
+		return "asks whether a user exists (most servers answer 252: neither yes nor no)"
+	case "EXPN":
+		return "asks to expand a mailing list into its members (RFC 5321 3.5.2); most servers switch it off, as it gave spammers addresses"
+	case "ETRN":
+		return "asks the server to send on the mail it queued for a domain (RFC 1985), for sites that are not always online"
+	case "TURN":
+		return "asks to swap roles so the server sends its queued mail back (RFC 821); dropped, as anyone could take another's mail"
+	case "BDAT":
+		return "sends the message in chunks of a given size instead of DATA (CHUNKING, RFC 3030)"
 	case "HELP":
 		return "asks for help"
 	case "QUIT":
 		return "goodbye"
 	case "STARTTLS":
-		return "asks to encrypt the connection"
+		return "asks to encrypt the connection (RFC 3207)"
 	}
 	return "not an SMTP command"
+}
+
+// mailNote explains MAIL FROM, its null sender and its parameters.
+func mailNote(arg string) string {
+	note := "envelope sender: where bounces go (the From: header is separate)"
+	path, params, _ := strings.Cut(arg, ">")
+	if strings.HasSuffix(strings.ReplaceAll(path, " ", ""), ":<") {
+		note = "the null sender <>, used by bounces themselves: if this message fails, nobody is told (RFC 5321 4.5.5)"
+	}
+	for _, p := range strings.Fields(params) {
+		key, value, _ := strings.Cut(p, "=")
+		switch strings.ToUpper(key) {
+		case "SIZE":
+			note += "; SIZE=" + value + " announces the size, so a server can refuse it before it is sent (RFC 1870)"
+		case "BODY":
+			note += "; BODY=" + value + " says what the body holds (8BITMIME: 8-bit bytes, RFC 6152)"
+		case "AUTH":
+			note += "; AUTH= names who submitted it (RFC 4954 section 5)"
+		}
+	}
+	return note
+}
+
+// rcptNote explains RCPT TO, and the postmaster every server must accept.
+func rcptNote(arg string) string {
+	path := strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.ToUpper(arg), "TO:")), "<> ")
+	local, _, _ := strings.Cut(path, "@")
+	if local == "POSTMASTER" {
+		return "envelope recipient: the postmaster, whom every server must accept mail for (RFC 5321 4.5.1)"
+	}
+	return "envelope recipient: who the server must deliver to"
 }
 
 // authNote explains an AUTH command, decoding any initial response.
@@ -232,6 +314,33 @@ func authNote(arg string) string {
 		return "log in with AUTH PLAIN: one Base64 answer holding the user name and password"
 	}
 	return "log in with the " + mech + " mechanism"
+}
+
+// authAnswerNote decodes a client's answer to a 334 challenge.
+func authAnswerNote(line string) string {
+	s := strings.TrimSpace(line)
+	switch {
+	case s == "*":
+		return "'*' cancels the login"
+	case strings.Contains(s, " "):
+		return "an answer to a challenge must be Base64 alone"
+	}
+	b, err := decode.Base64(s)
+	if err != nil {
+		return "not valid Base64: " + err.Error()
+	}
+	if strings.Contains(string(b), "\x00") {
+		return plainNote(s)
+	}
+	if text, ok := strings.CutSuffix(string(b), "\n"); ok {
+		if t, ok := printableText([]byte(text)); ok {
+			return "Base64 of '" + t + "' plus a newline (0a), which echo added: make it with echo -n or printf, or maillab encode"
+		}
+	}
+	if text, ok := printableText(b); ok {
+		return "Base64 of '" + text + "'"
+	}
+	return "Base64 of bytes that are not text (was its letter case changed?)"
 }
 
 // plainNote decodes an AUTH PLAIN answer's NUL-separated fields.

@@ -1,7 +1,7 @@
 package trace
 
 import (
-	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -11,33 +11,62 @@ import (
 // Pacing slows a transcript down for a class: a pause before each line,
 // or a wait for Enter before each of the six steps.
 type Pacing struct {
-	Delay  time.Duration // before each line
-	Step   bool          // wait for Enter before each step's first line
-	In     io.Reader     // where Enter comes from
-	Prompt io.Writer     // where "press Enter" is written
+	Context context.Context // when done, nothing more is waited for or rendered
+	Delay   time.Duration   // before each line
+	// Enter, when set, is called before each step's first line and
+	// returns when the person pressed Enter; after an error (the end of
+	// input) it is not called again.
+	Enter  func() error
+	Prompt io.Writer // where "press Enter" is written
 }
 
-// Paced annotates each Event, paces it and hands it to r.
+// Paced annotates each Event, paces it and hands it to r. It may block
+// (that is its job), so subscribe it with Hub.SubscribeQueued, never in a
+// server's goroutine.
 func Paced(r Renderer, p Pacing) Sink {
 	ann := NewAnnotator()
-	var in *bufio.Reader
-	if p.Step && p.In != nil {
-		in = bufio.NewReader(p.In)
+	ctx := p.Context
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	var mu sync.Mutex
 	seen := map[int]bool{}
+	enter := p.Enter
 	return func(e Event) {
+		if ctx.Err() != nil {
+			return
+		}
 		ann.Annotate(&e)
 		mu.Lock()
-		if in != nil && e.Step != 0 && !seen[e.Step] {
-			seen[e.Step] = true
-			fmt.Fprintf(p.Prompt, "\n[press Enter for step %s] ", StepMark(e.Step))
-			in.ReadString('\n') // at the end of input, go on without waiting
+		defer mu.Unlock()
+		if step := StepOf(e); enter != nil && step != 0 && !seen[step] && shown(e) {
+			seen[step] = true
+			fmt.Fprintf(p.Prompt, "\n[press Enter for step %s] ", StepMark(step))
+			if err := wait(ctx, enter); err != nil {
+				enter = nil
+			}
 		}
-		mu.Unlock()
-		if p.Delay > 0 {
-			time.Sleep(p.Delay)
+		if p.Delay > 0 && shown(e) {
+			select {
+			case <-time.After(p.Delay):
+			case <-ctx.Done():
+			}
 		}
-		r.Render(e)
+		if ctx.Err() == nil {
+			r.Render(e)
+		}
+	}
+}
+
+// wait runs a blocking wait for Enter, giving up when ctx is done (the
+// read is left to finish on its own: Ctrl-C ends the program anyway).
+func wait(ctx context.Context, enter func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- enter() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -1,18 +1,26 @@
 package trace
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
+
+	"maillab/sandbox/reply"
 )
 
 // Renderer writes Events out as they come. Close ends the output (a
 // Markdown fence, say). Renderers are safe for concurrent use.
+//
+// The text and Markdown renderers show every line and note through
+// Visible, so a client's control characters never reach a terminal or a
+// page raw; the JSON renderer keeps them exact (JSON escapes them).
 type Renderer interface {
 	Render(e Event) error
 	Close() error
@@ -25,6 +33,7 @@ var Formats = []string{"text", "json", "markdown"}
 type RenderOptions struct {
 	Color   bool // ANSI colour (text format only)
 	Wiretap bool // label every line with its session instead of grouping by step
+	NoSteps bool // no step headings or marks (practice and lessons, outside the six-step flow)
 }
 
 // NewRenderer returns a Renderer for format ("text", "json" or
@@ -36,55 +45,40 @@ func NewRenderer(w io.Writer, format string, opts RenderOptions) (Renderer, erro
 	case "json":
 		return &jsonRenderer{enc: json.NewEncoder(w)}, nil
 	case "markdown", "md":
-		return &markdownRenderer{w: w, seen: map[int]bool{}}, nil
+		return &markdownRenderer{w: w, opts: opts, seen: map[int]bool{}}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (choose %s)", format, strings.Join(Formats, ", "))
 }
 
-// StepMarks are the circled numbers of the six steps.
-var StepMarks = [...]string{"", "①", "②", "③", "④", "⑤", "⑥"}
-
-// StepTitles say in a line what happens in each of the six steps.
-var StepTitles = [...]string{
-	"",
-	"the sender's mail program hands the message to its own provider (SMTP)",
-	"the provider sees the recipient lives elsewhere, looks up that domain and relays (SMTP)",
-	"the recipient's provider stores the message in the mailbox",
-	"the recipient's mail program logs in to its provider's POP3 server",
-	"the POP3 server looks into the mailbox",
-	"the POP3 server hands the message over and the client says goodbye (POP3)",
-}
-
-// StepMark returns the circled number of a step, or "" outside the flow.
-func StepMark(step int) string {
-	if step < 1 || step >= len(StepMarks) {
-		return ""
-	}
-	return StepMarks[step]
-}
-
-// speakers returns who talks to whom for a step header: the client first.
-func speakers(e Event) (string, string) {
-	if e.Kind == Reply || e.Kind == Data && e.Proto == "POP3" {
-		return e.To, e.From
-	}
-	return e.From, e.To
-}
+// shown reports whether a renderer for people shows e: a closed
+// connection is for consumers that forget sessions, not for readers.
+func shown(e Event) bool { return e.Action != Closed }
 
 // StepHeading is the heading of a step, naming who talks to whom.
 func StepHeading(e Event) string {
-	client, server := speakers(e)
-	who := client
-	if server != "" {
+	who := e.Client()
+	if server := e.Server(); server != "" {
 		who += " → " + server
 	}
-	return StepMark(e.Step) + " " + who
+	return Visible(StepMark(StepOf(e)) + " " + who)
 }
 
 // --- text ---
 
 type palette struct {
-	client, server2, server3, server4, server5, internal, note, head, data *color.Color
+	on                                                               bool
+	client, server2, server3, server4, server5, internal, note, head *color.Color
+}
+
+// write writes text in colour c (none when c is nil or colour is off).
+func (p palette) write(b *bytes.Buffer, c *color.Color, text ...string) {
+	if c == nil || !p.on {
+		for _, t := range text {
+			b.WriteString(t)
+		}
+		return
+	}
+	b.WriteString(c.Sprint(strings.Join(text, "")))
 }
 
 func newPalette(on bool) palette {
@@ -98,6 +92,7 @@ func newPalette(on bool) palette {
 		return c
 	}
 	return palette{
+		on:       on,
 		client:   mk(color.FgCyan, color.Bold),
 		server2:  mk(color.FgGreen),
 		server3:  mk(color.FgYellow),
@@ -106,18 +101,18 @@ func newPalette(on bool) palette {
 		internal: mk(color.FgBlue),
 		note:     mk(color.Faint),
 		head:     mk(color.Bold, color.Underline),
-		data:     mk(color.FgWhite),
 	}
 }
 
-// reply picks a server line's colour by its class.
-func (p palette) reply(line string) *color.Color {
+// reply picks a server line's colour by its status: success, more
+// input wanted, temporary or permanent failure.
+func (p palette) reply(status string) *color.Color {
 	switch {
-	case strings.HasPrefix(line, "+OK"), strings.HasPrefix(line, "2"):
+	case status == "+OK", strings.HasPrefix(status, "2"):
 		return p.server2
-	case strings.HasPrefix(line, "3"):
+	case strings.HasPrefix(status, "3"):
 		return p.server3
-	case strings.HasPrefix(line, "4"):
+	case strings.HasPrefix(status, "4"):
 		return p.server4
 	default:
 		return p.server5
@@ -131,89 +126,108 @@ type textRenderer struct {
 	pal  palette
 	step int          // the step of the last line
 	seen map[int]bool // steps whose heading has been written
+	buf  bytes.Buffer // reused for every line
 }
 
 // noteColumn is where notes start, when the line is short enough.
 const noteColumn = 44
 
+// spaces pads to the note column.
+var spaces = strings.Repeat(" ", noteColumn)
+
 func (r *textRenderer) Render(e Event) error {
+	if !shown(e) {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var b strings.Builder
-	if !r.opts.Wiretap && e.Step != r.step && e.Step != 0 {
-		if r.seen[e.Step] {
-			fmt.Fprintf(&b, "%s\n", r.pal.head.Sprint(StepMark(e.Step)+" continued"))
+	b := &r.buf
+	b.Reset()
+	if step := StepOf(e); !r.opts.Wiretap && !r.opts.NoSteps && step != r.step && step != 0 {
+		if r.seen[step] {
+			fmt.Fprintf(b, "%s\n", r.pal.head.Sprint(StepMark(step)+" continued"))
 		} else {
-			fmt.Fprintf(&b, "\n%s\n   %s\n", r.pal.head.Sprint(StepHeading(e)), r.pal.note.Sprint(StepTitles[e.Step]))
+			fmt.Fprintf(b, "\n%s\n   %s\n", r.pal.head.Sprint(StepHeading(e)), r.pal.note.Sprint(StepTitles[step]))
 		}
-		r.step, r.seen[e.Step] = e.Step, true
+		r.step, r.seen[step] = step, true
 	}
-	prefix, line := r.tag(e), r.colourLine(e)
-	width := len([]rune(prefix)) + len([]rune(e.Line))
-	b.WriteString(prefix + line)
+	start := b.Len()
+	r.tag(b, e)
+	text := Visible(Describe(e))
+	width := utf8.RuneCount(b.Bytes()[start:]) + utf8.RuneCountInString(text)
+	r.pal.write(b, r.colour(e), text)
 	if e.Note != "" {
 		if width < noteColumn {
-			b.WriteString(strings.Repeat(" ", noteColumn-width))
+			b.WriteString(spaces[:noteColumn-width])
 		} else {
-			b.WriteString("\n" + strings.Repeat(" ", noteColumn))
+			b.WriteString("\n")
+			b.WriteString(spaces[:noteColumn])
 		}
-		b.WriteString(r.pal.note.Sprint("# " + e.Note))
+		r.pal.write(b, r.pal.note, "# ", Visible(e.Note))
 	}
 	b.WriteString("\n")
-	_, err := io.WriteString(r.w, b.String())
+	_, err := r.w.Write(b.Bytes())
 	return err
 }
 
-// tag is what comes before a line: "C: ", "S: ", "*  ", or in wiretap
-// mode the step and session.
-func (r *textRenderer) tag(e Event) string {
-	if r.opts.Wiretap {
-		mark := StepMark(e.Step)
-		if mark == "" {
-			mark = " "
-		}
-		if e.Kind == Internal {
-			return fmt.Sprintf("%s %s * ", mark, e.From)
-		}
-		client, server := speakers(e)
-		arrow := ">"
-		if client != e.From {
-			arrow = "<"
-		}
-		session := e.Session
-		if session == "" {
-			session = client
-		}
-		return fmt.Sprintf("%s %s %s %s  ", mark, session, arrow, server)
+// tag writes what comes before a line: "C: ", "S: ", "*  ", or in
+// wiretap mode the step and session.
+func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
+	if !r.opts.Wiretap {
+		b.WriteString("  ")
+		b.WriteString(lineTag(e))
+		return
 	}
-	return "  " + lineTag(e)
+	mark := StepMark(StepOf(e))
+	if mark == "" || r.opts.NoSteps {
+		mark = " "
+	}
+	b.WriteString(mark)
+	b.WriteString(" ")
+	if e.Kind == Internal && e.Proto == "" {
+		b.WriteString(Visible(e.From))
+		b.WriteString(" * ")
+		return
+	}
+	session := e.Session
+	if session == "" {
+		session = e.Client()
+	}
+	b.WriteString(Visible(session))
+	if e.Dir == FromServer {
+		b.WriteString(" < ")
+	} else {
+		b.WriteString(" > ")
+	}
+	b.WriteString(Visible(e.Server()))
+	b.WriteString("  ")
 }
 
 // lineTag marks who a line is from: "C: " client, "S: " server, "*  " the
 // sandbox itself.
 func lineTag(e Event) string {
-	client, _ := speakers(e)
 	switch {
 	case e.Kind == Internal:
 		return "*  "
-	case e.From == client:
+	case e.Dir == FromClient:
 		return "C: "
 	default:
 		return "S: "
 	}
 }
 
-func (r *textRenderer) colourLine(e Event) string {
-	client, _ := speakers(e)
+// colour picks a line's colour; message data keeps the terminal's own, so
+// it reads on light and dark backgrounds alike.
+func (r *textRenderer) colour(e Event) *color.Color {
 	switch {
 	case e.Kind == Internal:
-		return r.pal.internal.Sprint(e.Line)
+		return r.pal.internal
 	case e.Kind == Data:
-		return r.pal.data.Sprint(e.Line)
-	case e.From == client:
-		return r.pal.client.Sprint(e.Line)
+		return nil
+	case e.Dir == FromClient:
+		return r.pal.client
 	default:
-		return r.pal.reply(e.Line).Sprint(e.Line)
+		return r.pal.reply(e.Status)
 	}
 }
 
@@ -226,10 +240,37 @@ type jsonRenderer struct {
 	enc *json.Encoder
 }
 
+// jsonEvent is one line of --format json: the eight keys every event has,
+// then those that apply to it.
+type jsonEvent struct {
+	Time    time.Time `json:"time"`
+	Step    int       `json:"step"`
+	Proto   string    `json:"proto"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Kind    Kind      `json:"kind"`
+	Line    string    `json:"line"`
+	Note    string    `json:"note"`
+	Dir     Dir       `json:"dir,omitempty"`
+	Session string    `json:"session,omitempty"`
+	Reply   reply.Key `json:"reply,omitempty"`
+	Action  Action    `json:"action,omitempty"`
+	Facts   *Facts    `json:"facts,omitempty"`
+}
+
+// JSON returns the --format json form of e.
+func JSON(e Event) any {
+	return jsonEvent{
+		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,
+		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session,
+		Reply: e.Reply, Action: e.Action, Facts: e.Facts,
+	}
+}
+
 func (r *jsonRenderer) Render(e Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enc.Encode(e)
+	return r.enc.Encode(JSON(e))
 }
 
 func (r *jsonRenderer) Close() error { return nil }
@@ -239,33 +280,37 @@ func (r *jsonRenderer) Close() error { return nil }
 type markdownRenderer struct {
 	mu      sync.Mutex
 	w       io.Writer
+	opts    RenderOptions
 	step    int
 	seen    map[int]bool // steps whose heading has been written
 	inFence bool
 }
 
 func (r *markdownRenderer) Render(e Event) error {
+	if !shown(e) {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var b strings.Builder
-	if e.Step != r.step {
+	if step := StepOf(e); step != r.step && !r.opts.NoSteps {
 		r.closeFence(&b)
 		switch {
-		case e.Step == 0:
-		case r.seen[e.Step]:
-			fmt.Fprintf(&b, "\n*%s continued*\n", StepMark(e.Step))
+		case step == 0:
+		case r.seen[step]:
+			fmt.Fprintf(&b, "\n*%s continued*\n", StepMark(step))
 		default:
-			fmt.Fprintf(&b, "\n## %s\n\n%s.\n", StepHeading(e), upperFirst(StepTitles[e.Step]))
+			fmt.Fprintf(&b, "\n## %s\n\n%s.\n", StepHeading(e), upperFirst(StepTitles[step]))
 		}
-		r.step, r.seen[e.Step] = e.Step, true
+		r.step, r.seen[step] = step, true
 	}
 	if !r.inFence {
 		b.WriteString("\n````text\n")
 		r.inFence = true
 	}
-	line := lineTag(e) + e.Line
+	line := lineTag(e) + Visible(Describe(e))
 	if e.Note != "" {
-		line += strings.Repeat(" ", max(1, noteColumn-len([]rune(line)))) + "# " + e.Note
+		line += strings.Repeat(" ", max(1, noteColumn-len([]rune(line)))) + "# " + Visible(e.Note)
 	}
 	b.WriteString(line + "\n")
 	_, err := io.WriteString(r.w, b.String())

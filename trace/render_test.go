@@ -1,13 +1,16 @@
 package trace_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +25,7 @@ const fixture = "testdata/play-events.json"
 
 // recordedEvents returns the Events of a real play run: recorded afresh
 // with -update, read from the fixture otherwise (so goldens are stable).
-func recordedEvents(t *testing.T) []trace.Event {
+func recordedEvents(t testing.TB) []trace.Event {
 	t.Helper()
 	if *update {
 		var mu sync.Mutex
@@ -39,7 +42,7 @@ func recordedEvents(t *testing.T) []trace.Event {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		for _, e := range events {
-			enc.Encode(fixtureEvent{e, e.Session, e.Ref})
+			enc.Encode(e)
 		}
 		if err := os.WriteFile(fixture, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -52,21 +55,13 @@ func recordedEvents(t *testing.T) []trace.Event {
 	var events []trace.Event
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for dec.More() {
-		var fe fixtureEvent
-		if err := dec.Decode(&fe); err != nil {
+		var e trace.Event
+		if err := dec.Decode(&e); err != nil {
 			t.Fatal(err)
 		}
-		fe.Event.Session, fe.Event.Ref = fe.Session, fe.Ref
-		events = append(events, fe.Event)
+		events = append(events, e)
 	}
 	return events
-}
-
-// fixtureEvent keeps the fields JSON output leaves out.
-type fixtureEvent struct {
-	trace.Event
-	Session string `json:"session,omitempty"`
-	Ref     string `json:"ref,omitempty"`
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -143,18 +138,30 @@ func TestJSONKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := bytes.SplitN(data, []byte("\n"), 2)[0]
-	var m map[string]any
-	if err := json.Unmarshal(first, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"time", "step", "proto", "from", "to", "kind", "line", "note"} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("JSON event lacks key %q: %s", k, first)
+	always := []string{"time", "step", "proto", "from", "to", "kind", "line", "note"}
+	optional := map[string]bool{"dir": true, "session": true, "reply": true, "action": true, "facts": true}
+	seen := map[string]bool{}
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range always {
+			if _, ok := m[k]; !ok {
+				t.Errorf("JSON event lacks key %q: %s", k, line)
+			}
+		}
+		for k := range m {
+			seen[k] = true
+			if !optional[k] && !slices.Contains(always, k) {
+				t.Errorf("JSON event has an undocumented key %q: %s", k, line)
+			}
 		}
 	}
-	if len(m) != 8 {
-		t.Errorf("JSON event has %d keys, want exactly 8: %s", len(m), first)
+	for k := range optional {
+		if !seen[k] {
+			t.Errorf("no event of a play run has the key %q", k)
+		}
 	}
 }
 
@@ -162,4 +169,20 @@ func TestUnknownFormat(t *testing.T) {
 	if _, err := trace.NewRenderer(&bytes.Buffer{}, "xml", trace.RenderOptions{}); err == nil || !strings.Contains(err.Error(), "text, json, markdown") {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// BenchmarkWiretapLine annotates and renders one recorded play run per
+// iteration, as the sandbox's wiretap does, into a buffer.
+func BenchmarkWiretapLine(b *testing.B) {
+	events := recordedEvents(b)
+	w := bufio.NewWriter(io.Discard)
+	r, _ := trace.NewRenderer(w, "text", trace.RenderOptions{Wiretap: true})
+	sink := trace.Paced(r, trace.Pacing{})
+	b.ResetTimer()
+	for b.Loop() {
+		for _, e := range events {
+			sink(e)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
 }

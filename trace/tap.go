@@ -7,11 +7,20 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"maillab/sandbox/reply"
 )
 
-// maxShownLine is how much of one line a Tap keeps for its Event; the rest of
-// an overlong line is counted, not stored, so a Tap never buffers much.
-const maxShownLine = 1000
+// Limits of what a Tap records, so that a hostile or huge session costs
+// the wiretap little: one line keeps at most maxShownLine octets, one
+// message or multi-line answer at most maxDataLines lines (the rest is
+// summed up in one Elided event), and at most maxPending commands wait
+// for their answers.
+const (
+	maxShownLine = 1000
+	maxDataLines = 500
+	maxPending   = 1000
+)
 
 // Side says which end of a connection a Tap sits on.
 type Side int
@@ -28,22 +37,25 @@ const (
 // TapConfig describes one tapped connection.
 type TapConfig struct {
 	Side    Side
-	Proto   string // "SMTP" or "POP3"
+	Proto   string // SMTP or POP3
 	Client  string // how to name the client, e.g. "127.0.0.1:53412" or "smtp.sohu.com"
 	Server  string // how to name the server, e.g. "smtp.sina.com"
 	Session string // a short label for the session, e.g. "s3 127.0.0.1:53412"
-	Step    int    // the six-step number of an SMTP session (1 or 2); POP3 steps follow the commands
 	Sink    Sink
 
-	// IsRelay, when Step is 0, decides an SMTP session's step from the
-	// name in HELO or EHLO: 2 when it names a provider relaying, 1 when
-	// not. Lines before HELO/EHLO have step 0.
+	// Hop is an SMTP session's hop when the tapping side knows it (a
+	// client that dials to submit or to relay). When it is empty, IsRelay
+	// decides at HELO/EHLO from the name given: a relay when it names a
+	// provider's server, a submission when not; lines before have no hop.
+	Hop     Hop
 	IsRelay func(heloName string) bool
 }
 
 // Tap wraps a net.Conn and turns every line read or written into an Event.
-// It classifies lines as Command, Reply or Data by following the protocol
-// (DATA ... "." in SMTP, multi-line answers in POP3).
+// It follows the protocol to record what each line is: its direction, a
+// command or a reply or message data (DATA ... "." in SMTP, multi-line
+// answers in POP3), the command each server line answers, which reply of
+// the catalogue it is, and an SMTP session's hop.
 type Tap struct {
 	net.Conn
 	cfg TapConfig
@@ -51,18 +63,28 @@ type Tap struct {
 	mu      sync.Mutex
 	client  lineSplitter // bytes the client sent
 	server  lineSplitter // bytes the server sent
-	follows follower
+	pending []string     // commands not yet answered, oldest first
+	greeted bool         // the greeting, which answers no command, was seen
+	hop     Hop
+
+	// the server's answer in progress
+	answering string    // the command it answers
+	key       reply.Key // the reply it is
+	inReply   bool      // SMTP: continuation lines ("250-...") follow
+
+	// message content
+	inData       bool // SMTP: client lines are the message, up to "."
+	awaitingData bool // SMTP: DATA sent, its reply not seen yet
+	inMulti      bool // POP3: server lines are a multi-line answer, up to "."
+	dataLines    int  // lines of the current message or answer so far
+	elided       int  // of them, lines not recorded
+	elidedOctets int64
+	closed       bool
 }
 
 // NewTap wraps conn. Every line that crosses it is passed to cfg.Sink.
 func NewTap(conn net.Conn, cfg TapConfig) *Tap {
-	t := &Tap{Conn: conn, cfg: cfg}
-	if cfg.Proto == "POP3" {
-		t.follows = &pop3Follower{}
-	} else {
-		t.follows = &smtpFollower{step: cfg.Step, isRelay: cfg.IsRelay}
-	}
-	return t
+	return &Tap{Conn: conn, cfg: cfg, hop: cfg.Hop}
 }
 
 // Read reads from the connection and records complete lines.
@@ -81,6 +103,19 @@ func (t *Tap) Write(p []byte) (int, error) {
 	return t.Conn.Write(p)
 }
 
+// Close closes the connection and records that it closed (once), so that
+// consumers can forget the session.
+func (t *Tap) Close() error {
+	t.mu.Lock()
+	if !t.closed {
+		t.closed = true
+		t.flushElided(t.inData)
+		t.emit(Event{Kind: Internal, Action: Closed, Dir: FromClient})
+	}
+	t.mu.Unlock()
+	return t.Conn.Close()
+}
+
 func (t *Tap) record(fromClient bool, p []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -88,21 +123,176 @@ func (t *Tap) record(fromClient bool, p []byte) {
 	if fromClient {
 		split = &t.client
 	}
-	split.feed(p, func(line string) { t.emit(fromClient, line) })
+	split.feed(p, func(line string, octets int) {
+		if fromClient {
+			t.clientLine(line, octets)
+		} else {
+			t.serverLine(line, octets)
+		}
+	})
 }
 
-func (t *Tap) emit(fromClient bool, line string) {
-	e := Event{Time: time.Now(), Proto: t.cfg.Proto, Line: line, Session: t.cfg.Session}
-	if fromClient {
+// emit fills in what every Event of this session shares and passes it on.
+func (t *Tap) emit(e Event) {
+	e.Time, e.Proto, e.Session, e.Hop = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop
+	if e.Dir == FromClient {
 		e.From, e.To = t.cfg.Client, t.cfg.Server
-		e.Kind, e.Step = t.follows.clientLine(line)
 	} else {
 		e.From, e.To = t.cfg.Server, t.cfg.Client
-		e.Kind, e.Step = t.follows.serverLine(line)
 	}
 	if t.cfg.Sink != nil {
 		t.cfg.Sink(e)
 	}
+}
+
+// clientLine records a line the client sent.
+func (t *Tap) clientLine(line string, octets int) {
+	if t.inData {
+		if line == "." {
+			t.inData = false
+			t.flushElided(true)
+			t.expect(".")
+		} else if !t.countData(octets) {
+			return
+		}
+		t.emit(Event{Kind: Data, Dir: FromClient, Line: line})
+		return
+	}
+	verb := strings.ToUpper(Verb(line))
+	if t.cfg.Proto == SMTP {
+		t.smtpCommand(verb, line)
+	}
+	t.expect(line)
+	t.emit(Event{Kind: Command, Dir: FromClient, Line: line})
+}
+
+// smtpCommand notes what an SMTP command changes: HELO/EHLO tells the hop,
+// DATA starts the message (clients such as nc send it without waiting).
+func (t *Tap) smtpCommand(verb, line string) {
+	switch verb {
+	case "EHLO", "HELO":
+		if t.cfg.Hop == "" && t.cfg.IsRelay != nil {
+			_, name, _ := strings.Cut(strings.TrimSpace(line), " ")
+			t.hop = Submission
+			if t.cfg.IsRelay(strings.TrimSpace(name)) {
+				t.hop = Relay
+			}
+		}
+	case "DATA":
+		if strings.EqualFold(strings.TrimSpace(line), "DATA") {
+			t.inData, t.awaitingData, t.dataLines = true, true, 0
+		}
+	}
+}
+
+// expect queues a command for the answer that will come.
+func (t *Tap) expect(cmd string) {
+	if len(t.pending) < maxPending {
+		t.pending = append(t.pending, cmd)
+	}
+}
+
+// answered takes the oldest command waiting for an answer.
+func (t *Tap) answered() string {
+	if !t.greeted {
+		t.greeted = true
+		return ""
+	}
+	if len(t.pending) == 0 {
+		return ""
+	}
+	cmd := t.pending[0]
+	t.pending = t.pending[1:]
+	if len(t.pending) == 0 {
+		t.pending = t.pending[:0:0] // let a long pipeline's array go
+	}
+	return cmd
+}
+
+// serverLine records a line the server sent.
+func (t *Tap) serverLine(line string, octets int) {
+	if t.cfg.Proto == POP3 {
+		t.pop3ServerLine(line, octets)
+		return
+	}
+	if !t.inReply {
+		t.answering = t.answered()
+		t.key = reply.IdentifySMTP(line)
+	}
+	final := len(line) < 4 || line[3] != '-'
+	t.inReply = !final
+	if t.awaitingData && final {
+		t.awaitingData = false
+		if smtpStatus(line) != "354" {
+			t.inData = false
+		}
+	}
+	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: smtpStatus(line), Reply: t.key, Answers: t.answering})
+}
+
+// smtpStatus is a reply line's three-digit code, or "" when it has none.
+func smtpStatus(line string) string {
+	if len(line) < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9' {
+		return ""
+	}
+	return line[:3]
+}
+
+// pop3Status is a status line's "+OK" or "-ERR", or "" when it has none.
+func pop3Status(line string) string {
+	for _, s := range []string{"+OK", "-ERR"} {
+		if strings.HasPrefix(line, s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// pop3ServerLine records a POP3 status line or a line of a multi-line
+// answer.
+func (t *Tap) pop3ServerLine(line string, octets int) {
+	if t.inMulti {
+		if line == "." {
+			t.inMulti = false
+			t.flushElided(false)
+		} else if !t.countData(octets) {
+			return
+		}
+		t.emit(Event{Kind: Data, Dir: FromServer, Line: line, Answers: t.answering})
+		return
+	}
+	t.answering = t.answered()
+	t.key = reply.IdentifyPOP3(line, t.answering)
+	status := pop3Status(line)
+	if status == "+OK" && POP3MultiLine(t.answering) {
+		t.inMulti, t.dataLines = true, 0
+	}
+	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: status, Reply: t.key, Answers: t.answering})
+}
+
+// countData counts a line of a message or multi-line answer and reports
+// whether to record it; past maxDataLines lines are only counted.
+func (t *Tap) countData(octets int) bool {
+	t.dataLines++
+	if t.dataLines <= maxDataLines {
+		return true
+	}
+	t.elided++
+	t.elidedOctets += int64(octets)
+	return false
+}
+
+// flushElided records how much of a long message was left out.
+func (t *Tap) flushElided(fromClient bool) {
+	if t.elided == 0 {
+		return
+	}
+	dir := FromServer
+	if fromClient {
+		dir = FromClient
+	}
+	t.emit(Event{Kind: Internal, Action: Elided, Dir: dir, Answers: t.answering, Facts: &Facts{Count: t.elided, Size: t.elidedOctets}})
+	t.elided, t.elidedOctets = 0, 0
 }
 
 // lineSplitter cuts a byte stream into lines, keeping at most maxShownLine
@@ -112,17 +302,17 @@ type lineSplitter struct {
 	dropped int
 }
 
-func (s *lineSplitter) feed(p []byte, line func(string)) {
+// feed splits p and calls line for each complete line with its text and
+// its length in octets on the wire.
+func (s *lineSplitter) feed(p []byte, line func(text string, octets int)) {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
-		chunk := p
+		chunk, ending := p, 0
 		if i >= 0 {
 			chunk = bytes.TrimSuffix(p[:i], []byte("\r"))
+			ending = i + 1 - len(chunk)
 		}
-		room := maxShownLine - len(s.buf)
-		if room > len(chunk) {
-			room = len(chunk)
-		}
+		room := min(maxShownLine-len(s.buf), len(chunk))
 		if room > 0 {
 			s.buf = append(s.buf, chunk[:room]...)
 		}
@@ -130,117 +320,15 @@ func (s *lineSplitter) feed(p []byte, line func(string)) {
 		if i < 0 {
 			return
 		}
-		text := strings.TrimSuffix(string(s.buf), "\r")
+		text := string(bytes.TrimSuffix(s.buf, []byte("\r")))
+		octets := len(s.buf) + s.dropped + ending
 		if s.dropped > 0 {
 			text += " …(" + strconv.Itoa(s.dropped) + " more octets)"
 		}
-		line(text)
+		line(text, octets)
 		s.buf, s.dropped = s.buf[:0], 0
 		p = p[i+1:]
 	}
-}
-
-// follower tracks a protocol's state well enough to tell commands, replies
-// and data apart, and which of the six steps a line belongs to.
-type follower interface {
-	clientLine(line string) (Kind, int)
-	serverLine(line string) (Kind, int)
-}
-
-// smtpFollower knows that client lines after DATA are message content up to
-// the "." line. It enters data mode when the client sends DATA (clients
-// such as nc send the content without waiting) and leaves it if the server
-// refuses DATA with anything but 354.
-type smtpFollower struct {
-	step         int
-	isRelay      func(string) bool // decides the step at HELO/EHLO, when set
-	inData       bool
-	awaitingData bool // DATA sent, its reply not seen yet
-}
-
-func (f *smtpFollower) clientLine(line string) (Kind, int) {
-	if f.inData {
-		if line == "." {
-			f.inData = false
-		}
-		return Data, f.step
-	}
-	if verb, arg, _ := strings.Cut(strings.TrimSpace(line), " "); f.isRelay != nil && (strings.EqualFold(verb, "EHLO") || strings.EqualFold(verb, "HELO")) {
-		f.step = 1
-		if f.isRelay(strings.TrimSpace(arg)) {
-			f.step = 2
-		}
-	}
-	if strings.EqualFold(strings.TrimSpace(line), "DATA") {
-		f.inData, f.awaitingData = true, true
-	}
-	return Command, f.step
-}
-
-func (f *smtpFollower) serverLine(line string) (Kind, int) {
-	if f.awaitingData && len(line) >= 4 && line[3] == ' ' {
-		f.awaitingData = false
-		if !strings.HasPrefix(line, "354") {
-			f.inData = false
-		}
-	}
-	return Reply, f.step
-}
-
-// POP3Step is the six-step number of a POP3 command: every command is the
-// client talking to the server about its mailbox (step 4); QUIT ends the
-// retrieval (step 6).
-func POP3Step(command string) int {
-	if strings.EqualFold(firstWord(command), "QUIT") {
-		return 6
-	}
-	return 4
-}
-
-// POP3ReplyStep is the step of the answer to a command: the message that
-// RETR brings back is step 6 (the server hands the message over), the
-// rest belong to their command's step.
-func POP3ReplyStep(command string) int {
-	if strings.EqualFold(firstWord(command), "RETR") {
-		return 6
-	}
-	return POP3Step(command)
-}
-
-// pop3Follower matches each answer to its command (clients may pipeline)
-// and knows which answers are multi-line.
-type pop3Follower struct {
-	greeted bool     // the server's greeting, which answers no command, was seen
-	pending []string // commands sent and not yet answered
-	inMulti bool     // inside a multi-line answer, up to its "." line
-	step    int      // the step of the command being answered
-}
-
-func (f *pop3Follower) clientLine(line string) (Kind, int) {
-	f.pending = append(f.pending, line)
-	return Command, POP3Step(line)
-}
-
-func (f *pop3Follower) serverLine(line string) (Kind, int) {
-	if f.inMulti {
-		if line == "." {
-			f.inMulti = false
-		}
-		return Data, f.step
-	}
-	if !f.greeted {
-		f.greeted, f.step = true, 4
-		return Reply, f.step
-	}
-	var cmd string
-	if len(f.pending) > 0 {
-		cmd, f.pending = f.pending[0], f.pending[1:]
-		f.step = POP3ReplyStep(cmd)
-	}
-	if strings.HasPrefix(line, "+OK") && POP3MultiLine(cmd) {
-		f.inMulti = true
-	}
-	return Reply, f.step
 }
 
 // POP3MultiLine reports whether a successful answer to cmd is multi-line

@@ -29,7 +29,7 @@ func tapped(t *testing.T, proto, input string, replies ...string) []Event {
 	t.Helper()
 	sink, events := collect()
 	clientEnd, serverEnd := net.Pipe()
-	tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: proto, Client: "cli", Server: "srv", Step: 1, Sink: sink})
+	tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: proto, Client: "cli", Server: "srv", Hop: Submission, Sink: sink})
 	go func() {
 		clientEnd.Write([]byte(input))
 		io.Copy(io.Discard, clientEnd)
@@ -55,7 +55,7 @@ func kinds(events []Event) string {
 
 func TestTapSMTPPipelinedData(t *testing.T) {
 	ev := tapped(t, "SMTP", "EHLO x\r\nDATA\nSubject: a\r\n\r\nQUIT is body here\r\n.\r\nQUIT\r\n", "354 go\r\n", "250 ok\r\n")
-	if got, want := kinds(ev), "ccddddcrr"; got != want {
+	if got, want := kinds(ev), "ccddddcrri"; got != want {
 		t.Fatalf("kinds = %s, want %s (%+v)", got, want, ev)
 	}
 	if ev[4].Line != "QUIT is body here" || ev[1].Line != "DATA" {
@@ -74,7 +74,7 @@ func TestTapSMTPRefusedData(t *testing.T) {
 	go clientEnd.Write([]byte("RSET\r\n"))
 	tap.Read(make([]byte, 6))
 	tap.Close()
-	if got := kinds(events()); got != "crc" {
+	if got := kinds(events()); got != "crci" {
 		t.Fatalf("after a refused DATA the next line is a command again: %s", got)
 	}
 }
@@ -91,21 +91,29 @@ func TestTapPOP3MultiLine(t *testing.T) {
 	tap.Write([]byte("+OK 1 5\r\n+OK 5 octets\r\nhi\r\n..x\r\n.\r\n+OK bye\r\n"))
 	tap.Close()
 	ev := events()
-	if got, want := kinds(ev), "rcccrrdddr"; got != want {
+	if got, want := kinds(ev), "rcccrrdddri"; got != want {
 		t.Fatalf("kinds = %s, want %s", got, want)
 	}
 	steps := []int{}
 	for _, e := range ev {
-		steps = append(steps, e.Step)
+		steps = append(steps, StepOf(e))
 	}
 	if got := steps; got[0] != 4 || got[4] != 4 || got[5] != 6 || got[9] != 6 {
 		t.Errorf("steps = %v: login and LIST are step 4, RETR's answer and QUIT step 6", got)
+	}
+	for i, want := range []string{"", "", "", "", "LIST 1", "RETR 1", "RETR 1", "RETR 1", "RETR 1", "QUIT"} {
+		if ev[i].Answers != want {
+			t.Errorf("event %d %q answers %q, want %q", i, ev[i].Line, ev[i].Answers, want)
+		}
+	}
+	if ev[10].Action != Closed {
+		t.Errorf("the last event is %+v, want the connection closed", ev[10])
 	}
 }
 
 func TestTapOverlongLine(t *testing.T) {
 	ev := tapped(t, "SMTP", strings.Repeat("x", 5000)+"\r\nNOOP\r\n")
-	if len(ev) != 2 || !strings.HasSuffix(ev[0].Line, "…(4000 more octets)") || len(ev[0].Line) > maxShownLine+40 {
+	if len(ev) != 3 || !strings.HasSuffix(ev[0].Line, "…(4000 more octets)") || len(ev[0].Line) > maxShownLine+40 {
 		t.Fatalf("overlong line: %d events, first %d octets", len(ev), len(ev[0].Line))
 	}
 }
@@ -114,7 +122,7 @@ func TestLineSplitterChunks(t *testing.T) {
 	var s lineSplitter
 	var lines []string
 	for _, chunk := range []string{"EH", "LO x\r", "\nNO", "OP\n", "tail"} {
-		s.feed([]byte(chunk), func(l string) { lines = append(lines, l) })
+		s.feed([]byte(chunk), func(l string, _ int) { lines = append(lines, l) })
 	}
 	if strings.Join(lines, "|") != "EHLO x|NOOP" {
 		t.Fatalf("lines = %q", lines)
@@ -137,8 +145,13 @@ func TestTapStepFromHelo(t *testing.T) {
 		tap.Write([]byte("250 ok\r\n"))
 		tap.Close()
 		ev := events()
-		if ev[0].Step != 0 || ev[1].Step != tt.want || ev[2].Step != tt.want {
-			t.Errorf("%s: steps %d %d %d, want 0 %d %d", tt.helo, ev[0].Step, ev[1].Step, ev[2].Step, tt.want, tt.want)
+		if StepOf(ev[0]) != 0 || StepOf(ev[1]) != tt.want || StepOf(ev[2]) != tt.want {
+			t.Errorf("%s: steps %d %d %d, want 0 %d %d", tt.helo, StepOf(ev[0]), StepOf(ev[1]), StepOf(ev[2]), tt.want, tt.want)
 		}
 	}
 }
+
+// nopConn is a connection that does nothing, for taps fed by hand.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error { return nil }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"strings"
 	"time"
@@ -76,11 +77,20 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if opts.Delay < 0 {
 		return fmt.Errorf("--delay %s: must not be negative", opts.Delay)
 	}
+	playOpts := play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body}
+	if err := play.Check(playOpts, sandbox.DefaultWorld()); err != nil {
+		return err
+	}
 	if opts.Format == "text" {
 		fmt.Fprint(opts.IO.Out, diagram(opts.From, opts.To))
 	}
-	sink := trace.Paced(r, trace.Pacing{Delay: opts.Delay, Step: opts.Step, In: opts.IO.In, Prompt: opts.IO.ErrOut})
-	res, err := play.Run(cmd.Context(), play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body, Sink: sink})
+	pacing := trace.Pacing{Context: cmd.Context(), Delay: opts.Delay, Prompt: opts.IO.ErrOut}
+	if opts.Step {
+		in := bufio.NewReader(opts.IO.In)
+		pacing.Enter = func() error { _, err := in.ReadString('\n'); return err }
+	}
+	playOpts.Sink = trace.Paced(r, pacing)
+	res, err := play.Run(cmd.Context(), playOpts)
 	r.Close()
 	if err != nil {
 		return err

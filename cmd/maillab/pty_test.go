@@ -77,9 +77,9 @@ func TestPracticeInteractive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
-	ports, _ := sb.Addrs("sohu.com")
+	smtpAddr, _ := sb.Addr("sohu.com", "SMTP")
 
-	cmd := exec.Command(os.Args[0], "practice", "smtp", "--addr", ports.SMTP, "--color", "never")
+	cmd := exec.Command(os.Args[0], "practice", "smtp", "--addr", smtpAddr, "--color", "never")
 	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	f, err := pty.Start(cmd)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"strings"
@@ -93,14 +94,18 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if opts.started != nil {
 		opts.started()
 	}
+	var wiretap *trace.Queue
 	if !opts.Quiet {
-		r, _ := trace.NewRenderer(opts.IO.Out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
-		stop := sb.Events.Subscribe(trace.Paced(r, trace.Pacing{}))
-		defer stop()
+		out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
+		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{}), func() { out.Flush() })
 	}
 	<-cmd.Context().Done()
 	fmt.Fprintln(opts.IO.ErrOut, "\nmaillab: stopping: ending sessions (at most 5 seconds)")
 	sb.Close()
+	if wiretap != nil && !wiretap.Close(time.Second) {
+		fmt.Fprintln(opts.IO.ErrOut, "maillab: the terminal is not reading the wiretap; stopping without it")
+	}
 	for _, p := range sb.Running() {
 		if n := sb.QueueLen(p.Domain); n > 0 {
 			fmt.Fprintf(opts.IO.ErrOut, "maillab: %d messages still queued at %s; %s\n", n, p.Domain, queueFate(opts.Maildir))
@@ -108,6 +113,10 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	}
 	return nil
 }
+
+// wiretapQueue is how many events may wait for a slow terminal before the
+// wiretap drops (and counts) them rather than slow a server.
+const wiretapQueue = 8192
 
 // queueFate says what happens to queued mail at a stop.
 func queueFate(maildir string) string {
@@ -147,15 +156,18 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	fmt.Fprintf(out, "maillab sandbox: %d mail providers on %s\n\n", len(sb.Running()), opts.Listen)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  domain\tservice\tserver\taddress\taccounts (password "+sandbox.DefaultPassword+")")
-	for _, p := range sb.Running() {
-		ports, _ := sb.Addrs(p.Domain)
-		fmt.Fprintf(tw, "  %s\tSMTP\t%s\t%s\t%s\n", p.Domain, p.SMTPHost, ports.SMTP, strings.Join(p.Users(), ", "))
-		fmt.Fprintf(tw, "  \tPOP3\t%s\t%s\t\n", p.POP3Host, ports.POP3)
+	var last *sandbox.Provider
+	for _, l := range sb.Listening() {
+		domain, accounts := "", ""
+		if l.Provider != last {
+			domain, accounts, last = l.Provider.Domain, strings.Join(l.Provider.Users(), ", "), l.Provider
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Proto, l.Service.Host, l.Addr, accounts)
 	}
 	tw.Flush()
 	first := sb.Running()[0]
-	ports, _ := sb.Addrs(first.Domain)
-	host, port, _ := net.SplitHostPort(ports.SMTP)
+	smtpAddr, _ := sb.Addr(first.Domain, trace.SMTP)
+	host, port, _ := net.SplitHostPort(smtpAddr)
 	fmt.Fprintf(out, "\ntry: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...\n", host, port, first.Domain)
 	if !opts.Quiet {
 		fmt.Fprintln(out, "every line of every session is shown below; Ctrl-C stops")

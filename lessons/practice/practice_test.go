@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"maillab/sandbox"
+	"maillab/sandbox/client"
 )
 
 func startSandbox(t *testing.T) *sandbox.Sandbox {
@@ -17,6 +18,12 @@ func startSandbox(t *testing.T) *sandbox.Sandbox {
 	}
 	t.Cleanup(func() { sb.Close() })
 	return sb
+}
+
+// addr is where a domain's server for proto listens.
+func addr(sb *sandbox.Sandbox, domain, proto string) string {
+	a, _ := sb.Addr(domain, proto)
+	return a
 }
 
 // script runs lines in script mode against addr and returns the output.
@@ -35,8 +42,7 @@ func script(t *testing.T, proto, addr string, lines ...string) string {
 
 func TestSeedSMTPSession(t *testing.T) {
 	sb := startSandbox(t)
-	ports, _ := sb.Addrs("sohu.com")
-	out := script(t, "smtp", ports.SMTP,
+	out := script(t, "smtp", addr(sb, "sohu.com", "SMTP"),
 		"EHLO gacl", "AUTH LOGIN", "Z2FjbA==", "MTIzNDU2",
 		"MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>", "DATA",
 		"From: <gacl@sohu.com>", "To: <bbb@sina.com>", "Subject: hello", "", "hello gacl", ".", "QUIT")
@@ -50,8 +56,7 @@ func TestSeedSMTPSession(t *testing.T) {
 func TestSeedPOP3Session(t *testing.T) {
 	sb := startSandbox(t)
 	sb.Store().Deliver(sandbox.Address{Local: "bbb", Domain: "sina.com"}, []byte("Subject: hi\r\n\r\n.dot\r\nbody\r\n"))
-	ports, _ := sb.Addrs("sina.com")
-	out := script(t, "pop3", ports.POP3, "USER bbb", "PASS 123456", "STAT", "LIST", "RETR 1", "UIDL", "QUIT")
+	out := script(t, "pop3", addr(sb, "sina.com", "POP3"), "USER bbb", "PASS 123456", "STAT", "LIST", "RETR 1", "UIDL", "QUIT")
 	for _, want := range []string{"+OK 1 ", "# 1 message, ", "# message 1: ", "S: ..dot", "S: body", "# goodbye"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, out)
@@ -63,30 +68,29 @@ func TestSeedPOP3Session(t *testing.T) {
 // its reason, and a hint for what to do now.
 func TestMistakesAreExplained(t *testing.T) {
 	sb := startSandbox(t)
-	sohu, _ := sb.Addrs("sohu.com")
-	sina, _ := sb.Addrs("sina.com")
+	sohuSMTP, sinaPOP3 := addr(sb, "sohu.com", "SMTP"), addr(sb, "sina.com", "POP3")
 	tests := []struct {
 		name, proto, addr string
 		lines             []string
 		want              []string
 	}{
-		{"rcpt before mail", "smtp", sohu.SMTP, []string{"EHLO me", "RCPT TO:<bbb@sina.com>"},
+		{"rcpt before mail", "smtp", sohuSMTP, []string{"EHLO me", "RCPT TO:<bbb@sina.com>"},
 			[]string{"503 5.5.1", "give the sender with MAIL FROM", "hint:"}},
-		{"mail before ehlo", "smtp", sohu.SMTP, []string{"MAIL FROM:<gacl@sohu.com>"},
+		{"mail before ehlo", "smtp", sohuSMTP, []string{"MAIL FROM:<gacl@sohu.com>"},
 			[]string{"503 5.5.1", "say EHLO", "hint: say hello first"}},
-		{"relay without auth", "smtp", sohu.SMTP, []string{"EHLO me", "MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>"},
+		{"relay without auth", "smtp", sohuSMTP, []string{"EHLO me", "MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>"},
 			[]string{"550 5.7.1", "log in with AUTH LOGIN first", "hint: give a recipient"}},
-		{"lower-cased base64", "smtp", sohu.SMTP, []string{"EHLO me", "AUTH LOGIN", "z2fjba==", "MTIzNDU2"},
+		{"lower-cased base64", "smtp", sohuSMTP, []string{"EHLO me", "AUTH LOGIN", "z2fjba==", "MTIzNDU2"},
 			[]string{"not text (was its letter case changed?)", "535 5.7.8", "letter case matters"}},
-		{"plain text password", "smtp", sohu.SMTP, []string{"EHLO me", "AUTH LOGIN", "gacl"},
+		{"plain text password", "smtp", sohuSMTP, []string{"EHLO me", "AUTH LOGIN", "gacl"},
 			[]string{"334 UGFzc3dvcmQ6"}},
-		{"unknown command", "smtp", sohu.SMTP, []string{"HELLO"},
+		{"unknown command", "smtp", sohuSMTP, []string{"HELLO"},
 			[]string{"500 5.5.1", "not an SMTP command", "hint:"}},
-		{"pop3 pass first", "pop3", sina.POP3, []string{"PASS 123456"},
+		{"pop3 pass first", "pop3", sinaPOP3, []string{"PASS 123456"},
 			[]string{"-ERR send USER first", "USER name comes before PASS", "hint: log in: the user name first"}},
-		{"pop3 wrong password", "pop3", sina.POP3, []string{"USER bbb", "PASS 654321"},
+		{"pop3 wrong password", "pop3", sinaPOP3, []string{"USER bbb", "PASS 654321"},
 			[]string{"-ERR [AUTH]", "login failed", "hint:"}},
-		{"pop3 no such message", "pop3", sina.POP3, []string{"USER bbb", "PASS 123456", "RETR 9"},
+		{"pop3 no such message", "pop3", sinaPOP3, []string{"USER bbb", "PASS 123456", "RETR 9"},
 			[]string{"-ERR no such message", "STAT or LIST shows", "hint: look into the mailbox"}},
 	}
 	for _, tt := range tests {
@@ -103,8 +107,8 @@ func TestMistakesAreExplained(t *testing.T) {
 
 func TestHelpers(t *testing.T) {
 	sb := startSandbox(t)
-	sohu, _ := sb.Addrs("sohu.com")
-	out := script(t, "smtp", sohu.SMTP, ":help", ":b64 gacl", ":unb64 MTIzNDU2", ":decode =?GBK?B?08q8/rLiytQ=?=", ":state", ":hint", ":nope", "EHLO me", ":state", ":quit", "NOOP")
+	sohuSMTP := addr(sb, "sohu.com", "SMTP")
+	out := script(t, "smtp", sohuSMTP, ":help", ":b64 gacl", ":unb64 MTIzNDU2", ":decode =?GBK?B?08q8/rLiytQ=?=", ":state", ":hint", ":nope", "EHLO me", ":state", ":quit", "NOOP")
 	for _, want := range []string{":hint", "Z2FjbA==", "123456", "邮件测试", "SMTP, greeted", "EHLO me", "unknown helper :nope", "SMTP, ready"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lacks %q:\n%s", want, out)
@@ -121,38 +125,12 @@ func TestHelpers(t *testing.T) {
 // TestHintForEveryState: :hint has an answer, with an example, in every
 // state of both protocols.
 func TestHintForEveryState(t *testing.T) {
-	for proto, states := range map[string][]string{"SMTP": SMTPStates, "POP3": POP3States} {
+	for proto, states := range map[string][]string{"SMTP": client.SMTPStates, "POP3": client.POP3States} {
 		for _, st := range states {
 			h, ok := HintFor(proto, st)
 			if !ok || h.Text == "" || h.Example == "" {
 				t.Errorf("%s state %q has no hint", proto, st)
 			}
 		}
-	}
-}
-
-// TestStateNames walks an SMTP and a POP3 conversation and checks the
-// state after each answer.
-func TestStateNames(t *testing.T) {
-	sb := startSandbox(t)
-	sohu, _ := sb.Addrs("sohu.com")
-	s, _, err := Dial(sohu.SMTP, "smtp", "test", func(traceEvent) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	steps := []struct{ line, state string }{
-		{"EHLO me", StateReady}, {"AUTH LOGIN", StateAuthUser}, {"Z2FjbA==", StateAuthPassword}, {"MTIzNDU2", StateAuthenticated},
-		{"MAIL FROM:<gacl@sohu.com>", StateSender}, {"RCPT TO:<aaa@sohu.com>", StateRecipients}, {"DATA", StateInData},
-		{"Subject: x", StateInData}, {".", StateAuthenticated}, {"AUTH PLAIN", StateAuthenticated}, {"QUIT", StateClosed},
-	}
-	for _, st := range steps {
-		s.Send(st.line)
-		if got := s.State().Name(); got != st.state {
-			t.Fatalf("after %q state is %q, want %q", st.line, got, st.state)
-		}
-	}
-	if _, err := s.Send("NOOP"); err != ErrClosed {
-		t.Errorf("sending after QUIT: %v", err)
 	}
 }

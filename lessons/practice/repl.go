@@ -16,6 +16,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"maillab/sandbox"
+	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
 )
@@ -43,10 +44,10 @@ func Run(ctx context.Context, opts Options) error {
 	if embedded != nil {
 		defer embedded.Close()
 	}
-	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color})
+	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true})
 	ann := trace.NewAnnotator()
-	sink := func(e trace.Event) { ann.Annotate(&e); e.Step = 0; r.Render(e) }
-	s, _, err := Dial(addr, proto, "you", sink)
+	sink := func(e trace.Event) { ann.Annotate(&e); r.Render(e) }
+	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: addr, Client: "you", Session: "practice", Sink: sink})
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", addr, err)
 	}
@@ -64,17 +65,13 @@ func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
 	world := sandbox.DefaultWorld()
 	domain := opts.Domain
 	if domain == "" {
-		domain = map[string]string{"SMTP": "sohu.com", "POP3": "sina.com"}[proto]
+		domain = sandbox.DefaultDomain(proto)
 	}
 	p, ok := world.Provider(domain)
 	if !ok {
 		return "", nil, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
 	}
-	ports := p.DefaultPorts("127.0.0.1", opts.PortOffset)
-	addr := ports.SMTP
-	if proto == "POP3" {
-		addr = ports.POP3
-	}
+	addr, _ := p.DefaultAddr(proto, "127.0.0.1", opts.PortOffset)
 	if reachable(addr) {
 		return addr, nil, nil
 	}
@@ -98,7 +95,7 @@ func reachable(addr string) bool {
 
 // prompt reads the learner's lines and runs them.
 type prompt struct {
-	s    *Session
+	s    *client.Session
 	opts Options
 }
 
@@ -182,7 +179,7 @@ func (p *prompt) run(line string) bool {
 		return false
 	}
 	answer, err := p.s.Send(line)
-	if errors.Is(err, ErrClosed) {
+	if errors.Is(err, client.ErrClosed) {
 		fmt.Fprintln(p.opts.ErrOut, "maillab: the server closed the connection")
 		return !p.opts.Interactive
 	}
@@ -190,20 +187,11 @@ func (p *prompt) run(line string) bool {
 		fmt.Fprintf(p.opts.ErrOut, "maillab: %v\n", err)
 		return false
 	}
-	if isError(answer) {
-		h := p.s.State().Hint()
+	if client.IsError(answer) {
+		h := HintNow(p.s.State())
 		fmt.Fprintf(p.opts.Out, "  hint: %s, e.g. %s\n", h.Text, h.Example)
 	}
 	return p.s.Closed() && !p.opts.Interactive
-}
-
-// isError reports whether an answer is a 4xx or 5xx reply or -ERR.
-func isError(answer []string) bool {
-	if len(answer) == 0 {
-		return false
-	}
-	first := answer[0]
-	return strings.HasPrefix(first, "-ERR") || strings.HasPrefix(first, "4") || strings.HasPrefix(first, "5")
 }
 
 // helper runs a ":" command, which is never sent. It reports whether to leave.
@@ -216,7 +204,7 @@ func (p *prompt) helper(line string) bool {
 	case ":help":
 		fmt.Fprint(out, helpText)
 	case ":hint":
-		h := p.s.State().Hint()
+		h := HintNow(p.s.State())
 		fmt.Fprintf(out, "  %s\n  e.g. %s\n", h.Text, h.Example)
 	case ":state":
 		fmt.Fprintf(out, "  %s\n", p.s.State().Describe())

@@ -11,13 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"net"
-	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"maillab/sandbox"
+	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
 )
@@ -28,8 +28,12 @@ type Options struct {
 	To      string        // any address; default bbb@sina.com
 	Subject string        // default "hello"
 	Body    string        // default "hello gacl"
-	Sink    trace.Sink    // receives every Event, in order
-	Timeout time.Duration // for the whole journey; default 15s
+	Timeout time.Duration // for the journey (not for showing it); default 15s
+
+	// Sink receives every Event, in order, in a goroutine of its own: it
+	// may take its time (pace a class, wait for Enter). Run returns once
+	// it has had them all, or when ctx is done.
+	Sink trace.Sink
 }
 
 func (o *Options) setDefaults() {
@@ -55,36 +59,72 @@ type Result struct {
 	Delivered bool          // the message reached the recipient's mailbox
 	Bounced   bool          // it could not be delivered; the sender got a report
 	Refused   string        // the reply that refused it during submission, if any
+	Mailbox   string        // the mailbox the message (or the report) was fetched from
 	Hops      int           // SMTP servers it passed (Received: headers)
 	Octets    int           // size of the retrieved message
 	Retrieved []byte        // the retrieved message (the bounce, when Bounced)
 	Elapsed   time.Duration // from the first connection to the last QUIT
 }
 
+// Check validates the options before anything starts: the sender must be
+// an account of the world, the recipient an address, and nothing may hold
+// a line break (which would add header lines to the message).
+func Check(opts Options, w *sandbox.World) error {
+	opts.setDefaults()
+	for _, f := range []struct{ flag, value string }{{"--from", opts.From}, {"--to", opts.To}, {"--subject", opts.Subject}} {
+		if strings.ContainsAny(f.value, "\r\n") {
+			return fmt.Errorf("%s: must be one line (a line break would add header lines to the message)", f.flag)
+		}
+	}
+	from, err := sandbox.ParseAddress(opts.From)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	if _, err := sandbox.ParseAddress(opts.To); err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	if _, _, ok := w.Account(from); !ok {
+		return fmt.Errorf("--from %s: not a sandbox account (try %s)", from, accountList(w))
+	}
+	return nil
+}
+
 // Run starts a sandbox on free loopback ports, sends one message through
 // it and retrieves it, and stops the sandbox.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	opts.setDefaults()
-	from, err := sandbox.ParseAddress(opts.From)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
-	to, err := sandbox.ParseAddress(opts.To)
-	if err != nil {
-		return nil, fmt.Errorf("--to: %w", err)
-	}
 	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, TapRelay: true})
 	if err != nil {
 		return nil, err
 	}
 	defer sb.Close()
-	if _, _, ok := sb.World().Account(from); !ok {
-		return nil, fmt.Errorf("--from %s: not a sandbox account (try %s)", from, accountList(sb.World()))
+	return On(ctx, sb, opts)
+}
+
+// On runs the six steps on a running sandbox (which must serve both
+// providers of the journey).
+func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error) {
+	if err := Check(opts, sb.World()); err != nil {
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	opts.setDefaults()
+	from, _ := sandbox.ParseAddress(opts.From)
+	to, _ := sandbox.ParseAddress(opts.To)
+	j := &journey{sb: sb, opts: opts, from: from, to: to, msgID: newMessageID(from), outcome: make(chan outcome, 2)}
+	if opts.Sink != nil {
+		j.shown = trace.NewQueue("play", 1<<16, opts.Sink, nil)
+		defer func() {
+			if ctx.Err() == nil {
+				j.shown.Close(-1) // the reader has every line before the summary
+			} else {
+				j.shown.Close(0)
+			}
+		}()
+	}
+	stop := sb.Events.Subscribe(j.watch)
+	defer stop()
+	journeyCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	j := &journey{sb: sb, opts: opts, from: from, to: to, msgID: newMessageID(from)}
-	return j.run(ctx)
+	return j.run(journeyCtx)
 }
 
 // accountList names every account of the world, e.g. "gacl@sohu.com, aaa@sohu.com".
@@ -105,11 +145,12 @@ type journey struct {
 	from, to sandbox.Address
 	msgID    string
 	outcome  chan outcome
+	shown    *trace.Queue // the caller's Sink, behind its own queue
 
 	// What the sandbox's events said so far (only watch touches these).
 	stored    *sandbox.Address // the mailbox the message reached
 	bounced   bool             // reported undeliverable; its report is stored next
-	submitted bool             // the step-1 session has ended
+	submitted bool             // the step-1 session has closed
 	held      []trace.Event    // events of later steps that came during step 1
 }
 
@@ -120,9 +161,6 @@ type outcome struct {
 }
 
 func (j *journey) run(ctx context.Context) (*Result, error) {
-	j.outcome = make(chan outcome, 2)
-	stop := j.sb.Events.Subscribe(j.watch)
-	defer stop()
 	start := time.Now()
 	res := &Result{}
 	refused, err := j.submit(ctx)
@@ -143,172 +181,157 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("step 4, retrieving from %s: %w", out.mailbox.Domain, err)
 	}
-	res.Delivered, res.Bounced = !out.bounced, out.bounced
+	res.Delivered, res.Bounced, res.Mailbox = !out.bounced, out.bounced, out.mailbox.String()
 	res.Retrieved, res.Octets = msg, len(msg)
 	res.Hops = strings.Count("\r\n"+string(msg), "\r\nReceived: ") // each hop prepended one
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
-// watch passes every Event on and notices when the message was stored or
-// bounced. A bounce is followed by the report stored in the sender's
-// mailbox, which is what the client then fetches.
-//
-// The relay starts while the sender's client is still saying goodbye; the
-// events of later steps that come meanwhile are held back until step 1's
-// session has ended, so that the transcript reads one step after another.
+// watch passes every Event on and follows the message by the sandbox's
+// actions: stored, relayed, bounced. A bounce is followed by the report
+// stored in the sender's mailbox, which is what the client then fetches.
 func (j *journey) watch(e trace.Event) {
 	j.show(e)
-	if e.Kind != trace.Internal {
+	if e.Kind != trace.Internal || e.Facts == nil {
 		return
 	}
-	local := j.from.Domain == j.to.Domain
+	ours := e.Ref == j.msgID
 	switch {
-	case e.Step == 3 && e.Ref == j.msgID:
-		owner := j.mailboxOf(e.To, j.to)
+	case e.Action == trace.Stored && ours:
+		owner, _ := sandbox.ParseAddress(e.Facts.Mailbox)
 		j.stored = &owner
-		if local {
+		if j.from.Domain == j.to.Domain {
 			j.outcome <- outcome{mailbox: owner}
 		}
-	case e.Ref == j.msgID && strings.HasPrefix(e.Line, "relayed") && j.stored != nil:
+	case e.Action == trace.Relayed && ours && j.stored != nil:
 		j.outcome <- outcome{mailbox: *j.stored}
-	case e.Ref == j.msgID && strings.Contains(e.Line, "undeliverable"):
+	case e.Action == trace.Bounced && ours:
 		j.bounced = true
-	case e.Step == 3 && j.bounced && e.To == j.from.String()+"'s mailbox":
+	case e.Action == trace.Stored && j.bounced && strings.EqualFold(e.Facts.Mailbox, j.from.String()):
 		j.bounced = false
 		j.outcome <- outcome{bounced: true, mailbox: j.from}
 	}
 }
 
-// show passes e to the caller's Sink, holding back later steps until the
-// step-1 session is over.
+// show passes e to the caller's Sink. The relay starts while the sender's
+// client is still saying goodbye; events of later steps that come
+// meanwhile are held back until step 1's connection has closed, so that
+// the transcript reads one step after another.
 func (j *journey) show(e trace.Event) {
-	if j.opts.Sink == nil {
+	if j.shown == nil {
 		return
 	}
-	if !j.submitted && e.Step > 1 {
+	step := trace.StepOf(e)
+	if !j.submitted && step > 1 {
 		j.held = append(j.held, e)
 		return
 	}
-	j.opts.Sink(e)
-	if e.Step == 1 && e.Kind == trace.Reply && strings.HasPrefix(e.Line, "221") {
-		j.release()
+	j.shown.Offer(e)
+	if step == 1 && e.Action == trace.Closed {
+		j.submitted = true
+		for _, h := range j.held {
+			j.shown.Offer(h)
+		}
+		j.held = nil
 	}
 }
 
-// release ends the hold: step 1 is over (or never will be).
-func (j *journey) release() {
-	j.submitted = true
-	for _, h := range j.held {
-		j.opts.Sink(h)
+// dial opens a client session whose lines go to the sandbox's events.
+func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, owner sandbox.Address) (*client.Session, error) {
+	addr, ok := j.sb.Addr(p.Domain, proto)
+	if !ok {
+		return nil, fmt.Errorf("%s is not served here", p.Host(proto))
 	}
-	j.held = nil
-}
-
-// mailboxOf reads the owner out of "bbb@sina.com's mailbox".
-func (j *journey) mailboxOf(about string, fallback sandbox.Address) sandbox.Address {
-	if a, err := sandbox.ParseAddress(strings.TrimSuffix(about, "'s mailbox")); err == nil {
-		return a
-	}
-	return fallback
-}
-
-// session is a tapped client connection speaking a line protocol.
-type session struct {
-	conn *textproto.Conn
-}
-
-// dial connects to addr with a client-side tap publishing into the sandbox.
-func (j *journey) dial(ctx context.Context, addr, proto, client, server string, step int) (*session, error) {
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	name := owner.String() + "'s client"
+	s, _, err := client.Dial(ctx, client.Config{
+		Proto: proto, Addr: addr, Client: name, Server: p.Host(proto), Session: name,
+		Sink: j.sb.Events.Publish, Timeout: j.opts.Timeout,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if deadline, ok := ctx.Deadline(); ok {
-		raw.SetDeadline(deadline)
-	}
-	tap := trace.NewTap(raw, trace.TapConfig{
-		Side: trace.ClientSide, Proto: proto, Step: step,
-		Client: client, Server: server, Sink: j.sb.Events.Publish,
-	})
-	return &session{conn: textproto.NewConn(tap)}, nil
+	context.AfterFunc(ctx, func() { s.Close() })
+	return s, nil
 }
 
-// smtp sends a command (unless empty) and reads the whole reply.
-func (s *session) smtp(expect int, format string, args ...any) (int, string, error) {
-	if format != "" {
-		if err := s.conn.PrintfLine(format, args...); err != nil {
-			return 0, "", err
-		}
+// expect sends a line and checks the answer's code; any other answer is
+// the refusal it returns.
+func expect(s *client.Session, line, code string) (refusal string, err error) {
+	answer, err := s.Send(line)
+	if err != nil {
+		return "", err
 	}
-	code, msg, err := s.conn.ReadResponse(expect)
-	var perr *textproto.Error
-	if errors.As(err, &perr) {
-		return code, fmt.Sprintf("%d %s", code, msg), nil // a refusal, not a failure of ours
+	if last := answer[len(answer)-1]; !strings.HasPrefix(last, code) {
+		return last, nil
 	}
-	return code, "", err
+	return "", nil
 }
 
 // submit runs step 1: the sender's client gives the message to its
 // provider. It returns the refusing reply if the server said no.
 func (j *journey) submit(ctx context.Context) (refused string, err error) {
 	p, _ := j.sb.World().Provider(j.from.Domain)
-	ports, _ := j.sb.Addrs(p.Domain)
-	s, err := j.dial(ctx, ports.SMTP, "SMTP", j.from.String()+"'s client", p.SMTPHost, 1)
+	s, err := j.dial(ctx, trace.SMTP, p, j.from)
 	if err != nil {
 		return "", err
 	}
-	defer s.conn.Close()
-	steps := []struct {
-		expect int
-		format string
-		args   []any
-	}{
-		{220, "", nil},
-		{250, "EHLO %s", []any{j.from.Local}},
-		{334, "AUTH LOGIN", nil},
-		{334, "%s", []any{b64(j.from.Local)}},
-		{235, "%s", []any{b64(sandbox.DefaultPassword)}},
-		{250, "MAIL FROM:<%s>", []any{j.from}},
-		{250, "RCPT TO:<%s>", []any{j.to}},
-		{354, "DATA", nil},
+	defer s.Close()
+	password, _ := j.sb.World().Password(j.from)
+	steps := []struct{ line, code string }{
+		{"EHLO " + j.from.Local, "250"},
+		{"AUTH LOGIN", "334"},
+		{b64(j.from.Local), "334"},
+		{b64(password), "235"},
+		{"MAIL FROM:<" + j.from.String() + ">", "250"},
+		{"RCPT TO:<" + j.to.String() + ">", "250"},
+		{"DATA", "354"},
 	}
 	for _, st := range steps {
-		_, refusal, err := s.smtp(st.expect, st.format, st.args...)
-		if err != nil {
-			return "", err
-		}
-		if refusal != "" {
-			s.smtp(221, "QUIT")
-			return refusal, nil
+		if refused, err = expect(s, st.line, st.code); refused != "" || err != nil {
+			break
 		}
 	}
-	if err := j.writeMessage(s); err != nil {
+	if refused == "" && err == nil {
+		refused, err = j.writeMessage(s)
+	}
+	if err != nil {
 		return "", err
 	}
-	if _, refusal, err := s.smtp(250, ""); err != nil || refusal != "" {
-		s.smtp(221, "QUIT")
-		return refusal, err
+	if _, err := s.Send("QUIT"); err != nil && !errors.Is(err, client.ErrClosed) {
+		return "", err
 	}
-	_, _, err = s.smtp(221, "QUIT")
-	return "", err
+	return refused, nil
 }
 
-// writeMessage sends the headers, the blank line, the body and ".".
-func (j *journey) writeMessage(s *session) error {
-	w := s.conn.DotWriter()
-	fmt.Fprintf(w, "From: <%s>\r\nTo: <%s>\r\n", j.from, j.to)
-	fmt.Fprintf(w, "Subject: %s\r\n", headerText(j.opts.Subject))
-	fmt.Fprintf(w, "Date: %s\r\nMessage-ID: %s\r\n", time.Now().Format(time.RFC1123Z), j.msgID)
-	body := j.opts.Body
-	if isASCII(body) {
-		fmt.Fprintf(w, "\r\n%s\r\n", body)
-	} else {
-		fmt.Fprintf(w, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-		fmt.Fprintf(w, "%s\r\n", wrap(b64(body), 76))
+// writeMessage sends the headers, the blank line, the body (dot-stuffed)
+// and "."; it returns the refusal if the server did not say 250.
+func (j *journey) writeMessage(s *client.Session) (string, error) {
+	lines := []string{
+		"From: <" + j.from.String() + ">",
+		"To: <" + j.to.String() + ">",
+		"Subject: " + headerText(j.opts.Subject),
+		"Date: " + time.Now().Format(time.RFC1123Z),
+		"Message-ID: " + j.msgID,
 	}
-	return w.Close()
+	body := strings.Split(strings.ReplaceAll(j.opts.Body, "\r\n", "\n"), "\n")
+	if !isASCII(j.opts.Body) {
+		lines = append(lines, "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: base64")
+		body = wrap(b64(j.opts.Body), 76)
+	}
+	lines = append(lines, "")
+	for _, l := range body {
+		if strings.HasPrefix(l, ".") {
+			l = "." + l // dot-stuffing (RFC 5321 section 4.5.2)
+		}
+		lines = append(lines, l)
+	}
+	for _, l := range lines {
+		if _, err := s.Send(l); err != nil {
+			return "", err
+		}
+	}
+	return expect(s, ".", "250")
 }
 
 // headerText is text for a header: as it is when ASCII, else RFC 2047
@@ -323,70 +346,39 @@ func headerText(s string) string {
 	return mime.BEncoding.Encode("UTF-8", s)
 }
 
-// retrieve runs steps 4 to 6 for the mailbox of owner.
+// retrieve runs steps 4 to 6 for the mailbox of owner: log in, look, fetch
+// the newest message, say goodbye.
 func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, error) {
 	p, _ := j.sb.World().Provider(owner.Domain)
-	ports, _ := j.sb.Addrs(p.Domain)
-	s, err := j.dial(ctx, ports.POP3, "POP3", owner.String()+"'s client", p.POP3Host, 4)
+	s, err := j.dial(ctx, trace.POP3, p, owner)
 	if err != nil {
 		return nil, err
 	}
-	defer s.conn.Close()
-	if _, err := s.pop3(""); err != nil {
-		return nil, err
-	}
-	if _, err := s.pop3("USER %s", owner.Local); err != nil {
-		return nil, err
-	}
-	if _, err := s.pop3("PASS %s", sandbox.DefaultPassword); err != nil {
-		return nil, err
-	}
-	stat, err := s.pop3("STAT")
-	if err != nil {
-		return nil, err
-	}
-	var count, size int
-	fmt.Sscanf(stat, "%d %d", &count, &size)
-	if _, err := s.pop3("LIST"); err != nil {
-		return nil, err
-	}
-	if _, err := s.conn.ReadDotLines(); err != nil {
-		return nil, err
-	}
-	if _, err := s.pop3("RETR %d", count); err != nil {
-		return nil, err
-	}
-	msg, err := s.conn.ReadDotBytes()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.pop3("QUIT"); err != nil {
-		return nil, err
-	}
-	return toCRLF(msg), nil
-}
-
-// pop3 sends a command (unless empty) and reads its status line; -ERR is
-// an error.
-func (s *session) pop3(format string, args ...any) (string, error) {
-	if format != "" {
-		if err := s.conn.PrintfLine(format, args...); err != nil {
-			return "", err
+	defer s.Close()
+	password, _ := j.sb.World().Password(owner)
+	var answers [][]string
+	for _, line := range []string{"USER " + owner.Local, "PASS " + password, "STAT", "LIST"} {
+		answer, err := s.Send(line)
+		if err != nil {
+			return nil, err
 		}
+		if client.IsError(answer) {
+			return nil, fmt.Errorf("%s: the server answered %q", trace.Verb(line), answer[0])
+		}
+		answers = append(answers, answer)
 	}
-	line, err := s.conn.ReadLine()
+	count, _ := strconv.Atoi(strings.Fields(answers[2][0] + " 0 0")[1])
+	msg, err := s.Send("RETR " + strconv.Itoa(count))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if !strings.HasPrefix(line, "+OK") {
-		return "", fmt.Errorf("server answered %q", line)
+	if client.IsError(msg) {
+		return nil, fmt.Errorf("RETR: the server answered %q", msg[0])
 	}
-	return strings.TrimSpace(strings.TrimPrefix(line, "+OK")), nil
-}
-
-// toCRLF restores the CRLF line ends textproto's dot reader turned into LF.
-func toCRLF(b []byte) []byte {
-	return []byte(strings.ReplaceAll(string(b), "\n", "\r\n"))
+	if _, err := s.Send("QUIT"); err != nil && !errors.Is(err, client.ErrClosed) {
+		return nil, err
+	}
+	return client.Content(msg), nil
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -401,14 +393,13 @@ func isASCII(s string) bool {
 }
 
 // wrap cuts s into lines of n characters.
-func wrap(s string, n int) string {
-	var b strings.Builder
+func wrap(s string, n int) []string {
+	var lines []string
 	for len(s) > n {
-		b.WriteString(s[:n] + "\r\n")
+		lines = append(lines, s[:n])
 		s = s[n:]
 	}
-	b.WriteString(s)
-	return b.String()
+	return append(lines, s)
 }
 
 // newMessageID makes a Message-ID as a mail program would.

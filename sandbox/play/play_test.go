@@ -29,7 +29,7 @@ func runPlay(t testing.TB, opts Options) (*Result, []trace.Event) {
 func steps(events []trace.Event) map[int]int {
 	m := map[int]int{}
 	for _, e := range events {
-		m[e.Step]++
+		m[trace.StepOf(e)]++
 	}
 	return m
 }
@@ -37,7 +37,7 @@ func steps(events []trace.Event) map[int]int {
 func transcript(events []trace.Event) string {
 	var b strings.Builder
 	for _, e := range events {
-		b.WriteString(e.Line + "\n")
+		b.WriteString(trace.Describe(e) + "\n")
 	}
 	return b.String()
 }
@@ -74,10 +74,11 @@ func TestPlayStepsInOrder(t *testing.T) {
 	_, events := runPlay(t, Options{})
 	last := 0
 	for _, e := range events {
-		if e.Step < last && !(e.Step == 2 && last == 3) {
-			t.Fatalf("step %d after step %d: %q", e.Step, last, e.Line)
+		step := trace.StepOf(e)
+		if step < last && !(step == 2 && last == 3) {
+			t.Fatalf("step %d after step %d: %q", step, last, trace.Describe(e))
 		}
-		last = max(last, e.Step)
+		last = max(last, step)
 	}
 }
 

@@ -1,11 +1,13 @@
-// Package practice is the learner's raw-command prompt: it sends what the
-// learner types to a real SMTP or POP3 server, line by line, waits for each
-// whole answer, and follows the conversation's state so that it can say
-// what is valid next. Lessons drive it too.
-package practice
+// Package client speaks SMTP and POP3 the way a learner does: one line at
+// a time, waiting for each whole answer, while following the
+// conversation's state so that it can say what is valid next. The practice
+// prompt, the lessons and play's six steps all talk to servers through it,
+// and every line it sends or reads is a trace.Event.
+package client
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +21,18 @@ import (
 // ErrClosed means the server has closed the connection.
 var ErrClosed = errors.New("the server closed the connection")
 
+// Config says where to connect and how transcripts name the session.
+type Config struct {
+	Proto   string        // "smtp" or "pop3", any case
+	Addr    string        // host:port
+	Client  string        // how transcripts name this client, e.g. "you"
+	Server  string        // how they name the server; "": the address
+	Session string        // the session's label; "": the client's name
+	Hop     trace.Hop     // SMTP: which leg this is; "": a submission
+	Sink    trace.Sink    // receives every line as an Event
+	Timeout time.Duration // for connecting and for each answer; 0: 30 seconds
+}
+
 // Session is one connection to a server, speaking SMTP or POP3.
 type Session struct {
 	Proto  string // "SMTP" or "POP3"
@@ -31,27 +45,26 @@ type Session struct {
 	closed  bool
 }
 
-// Dial connects to addr and reads the greeting. Every line that crosses
-// the connection is passed to sink as an Event.
-func Dial(addr, proto, client string, sink trace.Sink) (*Session, []string, error) {
-	proto = strings.ToUpper(proto)
-	if proto != "SMTP" && proto != "POP3" {
-		return nil, nil, fmt.Errorf("protocol %q: choose smtp or pop3", proto)
+// Dial connects and reads the greeting, which it returns.
+func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
+	proto := strings.ToUpper(cfg.Proto)
+	if proto != trace.SMTP && proto != trace.POP3 {
+		return nil, nil, fmt.Errorf("protocol %q: choose smtp or pop3", cfg.Proto)
 	}
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	d := net.Dialer{Timeout: cfg.Timeout}
+	raw, err := d.DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &Session{Proto: proto, Server: addr, timeout: 30 * time.Second, state: newState(proto)}
-	s.conn = trace.NewTap(raw, trace.TapConfig{
-		Side: trace.ClientSide, Proto: proto, Client: client, Server: addr,
-		Session: "practice", Sink: sink,
-		IsRelay: func(string) bool { return false },
-	})
+	s := &Session{Proto: proto, Server: cfg.Addr, timeout: cfg.Timeout, state: newState(proto)}
+	s.conn = trace.NewTap(raw, tapConfig(cfg, proto))
 	s.r = bufio.NewReader(s.conn)
 	greeting, err := s.readAnswer("")
 	if err != nil {
-		raw.Close()
+		s.conn.Close()
 		return nil, nil, fmt.Errorf("reading the greeting: %w", err)
 	}
 	if f := strings.Fields(greeting[0]); len(f) > 1 {
@@ -59,6 +72,26 @@ func Dial(addr, proto, client string, sink trace.Sink) (*Session, []string, erro
 	}
 	s.state.answered("", greeting)
 	return s, greeting, nil
+}
+
+func tapConfig(cfg Config, proto string) trace.TapConfig {
+	tc := trace.TapConfig{
+		Side: trace.ClientSide, Proto: proto, Client: cfg.Client, Server: cfg.Server,
+		Session: cfg.Session, Sink: cfg.Sink,
+	}
+	if tc.Server == "" {
+		tc.Server = cfg.Addr
+	}
+	if tc.Session == "" {
+		tc.Session = cfg.Client
+	}
+	if proto == trace.SMTP {
+		tc.Hop = cfg.Hop
+		if tc.Hop == "" {
+			tc.Hop = trace.Submission
+		}
+	}
+	return tc
 }
 
 // State returns where the conversation is.
@@ -129,11 +162,36 @@ func (s *Session) readAnswer(line string) ([]string, error) {
 // answerComplete reports whether the lines read so far are the whole answer.
 func (s *Session) answerComplete(cmd string, lines []string) bool {
 	last := lines[len(lines)-1]
-	if s.Proto == "SMTP" {
+	if s.Proto == trace.SMTP {
 		return len(last) < 4 || last[3] != '-'
 	}
 	if len(lines) == 1 {
 		return !strings.HasPrefix(last, "+OK") || !trace.POP3MultiLine(cmd)
 	}
 	return last == "."
+}
+
+// IsError reports whether an answer is a failure: a 4xx or 5xx reply, or
+// -ERR.
+func IsError(answer []string) bool {
+	if len(answer) == 0 {
+		return false
+	}
+	first := answer[0]
+	return strings.HasPrefix(first, "-ERR") || strings.HasPrefix(first, "4") || strings.HasPrefix(first, "5")
+}
+
+// Content returns the lines of a multi-line POP3 answer (after its status
+// line, up to the "."), dot-stuffing undone, joined with CRLF: a message
+// exactly as it was stored.
+func Content(answer []string) []byte {
+	var b strings.Builder
+	for _, l := range answer[1:] {
+		if l == "." {
+			break
+		}
+		b.WriteString(strings.TrimPrefix(l, "."))
+		b.WriteString("\r\n")
+	}
+	return []byte(b.String())
 }

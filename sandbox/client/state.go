@@ -1,9 +1,11 @@
-package practice
+package client
 
 import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"maillab/trace"
 )
 
 // State is where a conversation is, as the server's answers show it.
@@ -70,7 +72,7 @@ func (st *State) smtp(cmd, reply string) {
 		return
 	}
 	ok := strings.HasPrefix(code, "2")
-	verb := strings.ToUpper(firstWord(cmd))
+	verb := strings.ToUpper(trace.Verb(cmd))
 	switch {
 	case cmd == "":
 		st.Greeted = code == "220"
@@ -122,7 +124,7 @@ func (st *State) authAnswer(code, reply string) {
 
 func (st *State) pop3(cmd, status string) {
 	ok := strings.HasPrefix(status, "+OK")
-	switch strings.ToUpper(firstWord(cmd)) {
+	switch strings.ToUpper(trace.Verb(cmd)) {
 	case "USER":
 		st.UserGiven = ok
 	case "PASS":
@@ -130,11 +132,6 @@ func (st *State) pop3(cmd, status string) {
 	case "QUIT":
 		st.Closed = ok
 	}
-}
-
-func firstWord(s string) string {
-	w, _, _ := strings.Cut(strings.TrimSpace(s), " ")
-	return w
 }
 
 // The states a conversation can be in, by name; Name returns one of these.
@@ -207,46 +204,6 @@ func (st *State) Label() string {
 	return name
 }
 
-// Hint says what is valid now, with an example.
-type Hint struct {
-	Text    string
-	Example string
-}
-
-// hints answers :hint for every state.
-var hints = map[string]map[string]Hint{
-	"SMTP": {
-		StateConnected:     {"wait for the server's 220 greeting, then say hello", "EHLO me"},
-		StateGreeted:       {"say hello first; EHLO (not HELO) also lists the extensions, AUTH among them", "EHLO me"},
-		StateAuthUser:      {"answer with the user name in Base64 (:b64 gacl makes it), or * to cancel", "Z2FjbA=="},
-		StateAuthPassword:  {"answer with the password in Base64 (:b64 123456 makes it), or * to cancel", "MTIzNDU2"},
-		StateAuthPlain:     {"answer with Base64 of NUL user NUL password (maillab encode --auth-plain gacl 123456)", "AGdhY2wAMTIzNDU2"},
-		StateReady:         {"log in to send to other providers, or give a sender to send to this provider's own users", "AUTH LOGIN"},
-		StateAuthenticated: {"give the envelope sender", "MAIL FROM:<gacl@sohu.com>"},
-		StateSender:        {"give a recipient", "RCPT TO:<bbb@sina.com>"},
-		StateRecipients:    {"send the message (or add another recipient)", "DATA"},
-		StateInData:        {"type header lines (From:, To:, Subject:), a blank line, the body, then a line with only a dot", "Subject: hello"},
-		StateClosed:        {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
-	},
-	"POP3": {
-		StatePOP3Auth:        {"log in: the user name first, in plain text", "USER bbb"},
-		StatePOP3User:        {"now the password, in plain text", "PASS 123456"},
-		StatePOP3Transaction: {"look into the mailbox: STAT, LIST, RETR n, TOP n 5, UIDL, DELE n; QUIT to end (deletions happen then)", "STAT"},
-		StateClosed:          {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
-	},
-}
-
-// Hint returns what is valid now.
-func (st *State) Hint() Hint {
-	return hints[st.Proto][st.Name()]
-}
-
-// HintFor returns the hint of a named state of proto.
-func HintFor(proto, state string) (Hint, bool) {
-	h, ok := hints[proto][state]
-	return h, ok
-}
-
 // Describe says in a line what the state means.
 func (st *State) Describe() string {
 	if st.Proto == "POP3" {
@@ -257,18 +214,10 @@ func (st *State) Describe() string {
 		parts = append(parts, "logged in")
 	}
 	if st.Sender {
-		parts = append(parts, count(st.Recipients, "recipient")+" accepted")
+		parts = append(parts, trace.Count(st.Recipients, "recipient")+" accepted")
 	}
 	if st.Sent > 0 {
-		parts = append(parts, count(st.Sent, "message")+" sent")
+		parts = append(parts, trace.Count(st.Sent, "message")+" sent")
 	}
 	return strings.Join(parts, "; ")
-}
-
-// count writes "1 message" or "2 messages".
-func count(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -1,5 +1,0 @@
-package practice
-
-import "maillab/trace"
-
-type traceEvent = trace.Event

@@ -1,0 +1,55 @@
+package sandbox
+
+import (
+	"strconv"
+	"testing"
+
+	"maillab/trace"
+)
+
+// TestBlockedSinkNeverSlowsServers: a consumer that never returns (a
+// paused terminal) is left behind. Mail is still submitted, relayed,
+// stored and fetched, and the consumer is told how many events it missed.
+func TestBlockedSinkNeverSlowsServers(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true })
+	release := make(chan struct{})
+	got := make(chan trace.Event, 1000)
+	stuck := sb.Events.SubscribeQueued("a stuck viewer", 8, func(e trace.Event) {
+		<-release
+		got <- e
+	}, nil)
+	stored, stop := waitStored(sb)
+	defer stop()
+
+	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	for i := range 20 {
+		c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+		c.cmd("RCPT TO:<bbb@sina.com>", "250")
+		c.cmd("DATA", "354")
+		c.send("Subject: message " + strconv.Itoa(i) + "\r\n\r\nbody\r\n.")
+		c.expect("250 2.0.0")
+	}
+	c.cmd("QUIT", "221")
+	for range 20 {
+		<-stored
+	}
+	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
+	p.cmd("STAT", "+OK 20 ")
+	p.cmd("QUIT", "+OK")
+
+	if stuck.Dropped() == 0 {
+		t.Fatal("the stuck viewer dropped nothing, so something waited for it")
+	}
+	close(release)
+	smtpSessionGreeted(t, sb, "sina.com").cmd("QUIT", "221") // events after the gap
+	for {
+		e := <-got
+		if e.Action == trace.Dropped {
+			if e.Facts.Count == 0 || e.Facts.Viewer != "a stuck viewer" {
+				t.Errorf("drop notice %+v", e.Facts)
+			}
+			break
+		}
+	}
+	stuck.Close(-1)
+}

@@ -1,0 +1,82 @@
+package reply
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// placeholders returns an argument for every fmt verb in format.
+func placeholders(format string) []any {
+	var args []any
+	for i := 0; i < len(format)-1; i++ {
+		if format[i] != '%' {
+			continue
+		}
+		switch format[i+1] {
+		case 'd':
+			args = append(args, 7)
+		case 's':
+			args = append(args, "x@sina.com")
+		}
+		i++
+	}
+	return args
+}
+
+func TestEverySMTPReplyIsIdentified(t *testing.T) {
+	seen := map[Key]bool{}
+	for _, r := range AllSMTP {
+		if seen[r.Key] {
+			t.Errorf("key %s is used twice", r.Key)
+		}
+		seen[r.Key] = true
+		for _, sep := range []string{" ", "-"} {
+			line := r.Prefix(sep) + Fill(r.Text, placeholders(r.Text)...)
+			if got := IdentifySMTP(line); got != r.Key {
+				t.Errorf("%q identified as %q, want %q", line, got, r.Key)
+			}
+		}
+	}
+}
+
+func TestEveryPOP3ReplyIsIdentified(t *testing.T) {
+	seen := map[Key]bool{}
+	for _, r := range AllPOP3 {
+		if seen[r.Key] {
+			t.Errorf("key %s is used twice", r.Key)
+		}
+		seen[r.Key] = true
+		line := r.Line(placeholders(r.Text)...)
+		if got := IdentifyPOP3(line, r.Example); got != r.Key {
+			t.Errorf("%q answering %q identified as %q, want %q", line, r.Example, got, r.Key)
+		}
+	}
+}
+
+func TestIdentifyForeignLines(t *testing.T) {
+	for _, line := range []string{"250 2.0.0 Ok: queued as 4Bx", "220 mx.example.org ESMTP Postfix", "hello", "", "25"} {
+		if k := IdentifySMTP(line); k != "" {
+			t.Errorf("%q identified as %q", line, k)
+		}
+	}
+	if k := IdentifyPOP3("+OK Dovecot ready.", ""); k != "" {
+		t.Errorf("Dovecot's greeting identified as %q", k)
+	}
+}
+
+func TestFillRemovesControls(t *testing.T) {
+	got := SMTPUnknownCmd.Line("A\r\nRSET\x1b")
+	if strings.ContainsAny(got, "\r\n\x1b") || got != "500 5.5.1 command not recognized: A??RSET?" {
+		t.Errorf("line = %q", got)
+	}
+}
+
+func BenchmarkIdentifySMTP(b *testing.B) {
+	line := fmt.Sprintf("250 2.0.0 OK, message accepted, queued as %s", "5819FD4B0B6A000001")
+	for b.Loop() {
+		if IdentifySMTP(line) != SMTPQueued.Key {
+			b.Fatal("not identified")
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package trace
+
+import "strings"
+
+// headerNotes explains header fields (RFC 5322, RFC 2045, RFC 3834).
+var headerNotes = map[string]string{
+	"from":           "header From: who wrote it, as mail programs show it (MAIL FROM in the envelope may differ)",
+	"to":             "header To: who it is for, as shown (RCPT TO in the envelope decides delivery)",
+	"cc":             "header Cc: copies, as shown",
+	"subject":        "header Subject: the subject line",
+	"date":           "header Date: when it was written (RFC 5322 requires it, with From)",
+	"message-id":     "header Message-ID: a unique name for this message",
+	"received":       "header Received: added by each server on the way (the newest is on top)",
+	"return-path":    "header Return-Path: the envelope sender (MAIL FROM), written by the server that delivered it (RFC 5321 4.4); <> marks a bounce",
+	"mime-version":   "header MIME-Version: the body follows MIME (RFC 2045)",
+	"reply-to":       "header Reply-To: where replies should go",
+	"auto-submitted": "header Auto-Submitted: a machine wrote this, not a person, so auto-responders must not answer it (RFC 3834)",
+}
+
+// headerNote explains a header field.
+func headerNote(field, value string) string {
+	switch field {
+	case "content-type":
+		mediaType, _, _ := strings.Cut(strings.ToLower(value), ";")
+		switch strings.TrimSpace(mediaType) {
+		case "multipart/report":
+			return "header Content-Type: a delivery report in parts: a note for people, the status for programs, the failed message's headers (RFC 3462)"
+		case "message/delivery-status":
+			return "header Content-Type: the machine-readable delivery status, one group of fields per recipient (RFC 3464)"
+		case "text/rfc822-headers":
+			return "header Content-Type: the headers of the message that failed"
+		}
+		return "header Content-Type: what the body is, and its charset"
+	case "content-transfer-encoding":
+		return "header Content-Transfer-Encoding: how the body is encoded for the trip (" + value + ")"
+	}
+	if n, ok := headerNotes[field]; ok {
+		return n
+	}
+	return "header " + field
+}
+
+// dsnFields explains the fields of a delivery status (RFC 3464 section 2).
+var dsnFields = map[string]string{
+	"reporting-mta":     "delivery status: the server that writes this report",
+	"arrival-date":      "delivery status: when that server accepted the message",
+	"final-recipient":   "delivery status: the recipient this group of fields is about",
+	"action":            "delivery status: what happened to it (failed, delayed, delivered, relayed, expanded)",
+	"status":            "delivery status: the enhanced status code (RFC 3463): 5.x.x for good, 4.x.x for now",
+	"diagnostic-code":   "delivery status: the reply the next server gave, word for word",
+	"remote-mta":        "delivery status: the server that refused it",
+	"last-attempt-date": "delivery status: when delivery was last tried",
+}
+
+// dsnFieldNote explains a line of a message/delivery-status part.
+func dsnFieldNote(line string) string {
+	if strings.TrimSpace(line) == "" {
+		return "blank line: the fields of the next recipient (or of the report) follow"
+	}
+	name, _, ok := strings.Cut(line, ":")
+	if !ok {
+		return "delivery status"
+	}
+	if n, ok := dsnFields[strings.ToLower(strings.TrimSpace(name))]; ok {
+		return n
+	}
+	return "delivery status field " + name
+}
+
+// actionNotes explains each action of the sandbox.
+var actionNotes = map[Action]string{
+	Queued:        "the server has taken responsibility for the message: it must deliver it or send a bounce",
+	MXLookup:      "on the internet this is a DNS query for the domain's MX record",
+	Relayed:       "the next server said 250: the message is its responsibility now",
+	Deferred:      "a temporary failure: the message stays queued and is tried again",
+	Bounced:       "a permanent failure: the sender gets a bounce (a delivery status notification)",
+	Stored:        "the message waits in the mailbox until its owner fetches it",
+	Refused:       "the whole message was read and refused: nothing was stored, nothing will be delivered",
+	MailboxOpened: "the POP3 server reads the mailbox's list of messages and locks it",
+	MessageRead:   "the POP3 server reads the message out of the mailbox",
+	Deleted:       "messages marked with DELE are removed at QUIT",
+	Abandoned:     "RFC 1939: messages are deleted only after QUIT; a dropped connection deletes nothing",
+	LoginDelayed:  "each failed login for an account is answered later than the last, so guessing its password takes years; other accounts are not slowed",
+	QueueError:    "the queue on disk could not be updated: after a restart this message may be tried again",
+	Elided:        "a long message: the transcript keeps the first 500 lines of each; the servers got every line",
+	Closed:        "the connection is closed",
+	Dropped:       "this view fell behind (a paused terminal, a slow browser); the servers went on without waiting for it",
+}
+
+// actionNote explains an Internal event.
+func actionNote(e *Event) string {
+	return actionNotes[e.Action]
+}
