@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"maillab/trace"
 	"maillab/trace/decode"
 )
 
@@ -111,11 +112,7 @@ func (r *Runner) helper(line string, a *attempt, tries int) (bool, error) {
 	case ":b64":
 		fmt.Fprintf(r.Out, "  %s\n", decode.EncodeBase64(arg))
 	case ":unb64", ":decode":
-		if res, err := decode.Auto(arg, ""); err != nil {
-			fmt.Fprintf(r.Out, "  %v\n", err)
-		} else {
-			fmt.Fprintf(r.Out, "  %s\n", res.Text)
-		}
+		trace.ShowDecoded(r.Out, arg)
 	case ":state":
 		if a.sess != nil {
 			fmt.Fprintf(r.Out, "  %s\n", a.sess.State().Describe())

@@ -13,7 +13,6 @@ import (
 	"maillab/sandbox/client"
 	"maillab/sandbox/play"
 	"maillab/trace"
-	"maillab/trace/decode"
 )
 
 // Runner plays lessons for a learner.
@@ -161,17 +160,8 @@ func (env *environment) demo(s Step) error {
 // decodeDemo decodes each payload and shows the layers.
 func (env *environment) decodeDemo(s Step) {
 	for _, payload := range s.Lines {
-		fmt.Fprintf(env.out, "\n--- decoding %s (as maillab decode does) ---\n", payload)
-		res, err := decode.Auto(payload, "")
-		if err != nil {
-			fmt.Fprintf(env.out, "maillab: error: %v\n", err)
-			continue
-		}
-		res.WriteText(env.out)
-		res.WriteLayers(env.out)
-		for _, w := range res.Warnings {
-			fmt.Fprintf(env.out, "warning: %s\n", w)
-		}
+		fmt.Fprintf(env.out, "\n--- decoding %s (as maillab decode does) ---\n", trace.Visible(payload))
+		trace.ShowDecoded(env.out, payload)
 	}
 }
 

@@ -2,9 +2,10 @@ package sandbox
 
 import (
 	"bufio"
-	"maillab/trace"
 	"os"
 	"path/filepath"
+
+	"maillab/trace"
 
 	"net"
 	"strings"

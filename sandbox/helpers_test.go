@@ -3,11 +3,12 @@ package sandbox
 import (
 	"bufio"
 
-	"maillab/trace"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"maillab/trace"
 )
 
 // startTestSandbox runs the default world on free loopback ports.

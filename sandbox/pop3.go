@@ -113,12 +113,27 @@ func (s *pop3Session) fail(r reply.POP3, args ...any) {
 	}
 }
 
-// multiLine sends a +OK line and then body, dot-stuffed, ending with ".".
+// multiLine sends a +OK line, then body (CRLF lines) dot-stuffed, then
+// ".": one line per item and nothing else, so an empty list is the status
+// line and "." alone (RFC 1939 section 3).
 func (s *pop3Session) multiLine(r reply.POP3, args []any, body []byte) {
-	s.out.W.WriteString(r.Line(args...) + "\r\n")
-	dw := s.out.DotWriter()
-	dw.Write(body)
-	dw.Close()
+	w := s.out.W
+	w.WriteString(r.Line(args...) + "\r\n")
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line = body[:i+1]
+		}
+		body = body[len(line):]
+		if line[0] == '.' {
+			w.WriteByte('.')
+		}
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		w.Write(line) // a bare LF (a file another program wrote) goes out as CRLF
+		w.WriteString("\r\n")
+	}
+	w.WriteString(".\r\n")
+	w.Flush()
 }
 
 func (s *pop3Session) handle(line string) {
@@ -172,7 +187,11 @@ func (s *pop3Session) pass(password string) {
 		s.fail(reply.POP3NeedUser)
 		return
 	}
-	addr, ok := s.p.Login(s.user, password)
+	var addr Address
+	ok, _ := s.sb.attempt(s.conn.RemoteAddr(), s.p, s.user, func() (ok bool) {
+		addr, ok = s.p.Login(s.user, password)
+		return ok
+	})
 	s.user = ""
 	if !ok {
 		s.fail(reply.POP3AuthFailed)

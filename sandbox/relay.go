@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -117,13 +118,23 @@ func (q *relayQueue) startDue() time.Time {
 func (q *relayQueue) attempt(e *envelope) {
 	defer q.busy.Done()
 	e.Attempts++
-	results, err := q.sb.relayOnce(q.p, e)
+	recorded := false
+	record := func(results map[Address]rcptResult) {
+		_, _, retry := classify(e.To, results)
+		q.record(e, retry, len(retry) > 0 && time.Since(e.Received) >= q.sb.cfg.MaxQueueAge)
+		recorded = true
+	}
+	// The spool learns the outcome the moment the next hop answers the
+	// message, before QUIT: a crash after its 250 never delivers twice.
+	results, err := q.sb.relayOnce(q.p, e, record)
 	if err != nil {
 		e.LastErr = err.Error()
 	}
 	delivered, failed, retry := classify(e.To, results)
 	expired := len(retry) > 0 && time.Since(e.Received) >= q.sb.cfg.MaxQueueAge
-	q.record(e, retry, expired)
+	if !recorded {
+		q.record(e, retry, expired)
+	}
 	whole := e.To
 	if len(retry) > 0 && !expired {
 		waiting := *e
@@ -222,7 +233,7 @@ func expiredFailures(e *envelope) []failure {
 
 // relayOnce looks up the next hop for e's domain and speaks SMTP to it with
 // go-smtp's client. It returns the answer for each recipient it got one for.
-func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResult, error) {
+func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Address]rcptResult)) (map[Address]rcptResult, error) {
 	domain := e.To[0].Domain
 	peer, addr, ok := sb.route(domain)
 	if !ok {
@@ -230,10 +241,13 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResul
 	}
 	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Ref: messageRef(e.Data),
 		Facts: &trace.Facts{QueueID: e.ID, Domain: domain, Peer: peer.SMTPHost(), Addr: addr}})
-	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	d := net.Dialer{Timeout: 10 * time.Second}
+	conn, err := d.DialContext(sb.ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
 	}
+	stop := context.AfterFunc(sb.ctx, func() { conn.Close() }) // shutdown never waits for a stalled peer
+	defer stop()
 	if sb.cfg.TapRelay && sb.Events.Active() {
 		conn = trace.NewTap(conn, trace.TapConfig{
 			Side: trace.ClientSide, Proto: trace.SMTP, Hop: trace.Relay,
@@ -244,8 +258,19 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope) (map[Address]rcptResul
 	conn.SetDeadline(time.Now().Add(5 * time.Minute))
 	c := smtp.NewClient(conn)
 	defer c.Close()
-	return sendEnvelope(c, from.SMTPHost(), e)
+	results, err := sendEnvelope(c, from.SMTPHost(), e)
+	if err == nil || results != nil {
+		answered(results)
+	}
+	if err == nil {
+		conn.SetDeadline(time.Now().Add(quitWait))
+		c.Quit() // the message is delivered; a peer slow to say goodbye changes nothing
+	}
+	return results, err
 }
+
+// quitWait is how long the relay waits for the next hop's answer to QUIT.
+const quitWait = 5 * time.Second
 
 // sendEnvelope runs one SMTP transaction for e on a connected client.
 func sendEnvelope(c *smtp.Client, helo string, e *envelope) (map[Address]rcptResult, error) {
@@ -265,14 +290,12 @@ func sendEnvelope(c *smtp.Client, helo string, e *envelope) (map[Address]rcptRes
 		accepted = append(accepted, r)
 	}
 	if len(accepted) == 0 {
-		c.Quit()
 		return results, nil
 	}
 	res, err := writeData(c, e.Data)
 	for _, r := range accepted {
 		results[r] = res
 	}
-	c.Quit()
 	return results, err
 }
 
@@ -340,7 +363,7 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	case !ok:
 		return // never send outside the world
 	case owner == p:
-		sb.deliverLocal(p, id, dsn, []Address{sender})
+		sb.deliverLocal(p, id, "", dsn, []Address{sender})
 	default:
 		sb.enqueue(p, &envelope{ID: id, From: "", To: []Address{sender}, Data: dsn, Received: time.Now()})
 	}

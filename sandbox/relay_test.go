@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"bufio"
+	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,9 +17,9 @@ import (
 // freeOffset finds a port offset at which the world's four ports are free.
 func freeOffset(t *testing.T) int {
 	t.Helper()
-	for offset := 31000; offset < 60000; offset += 211 {
+	for offset := 17003; offset < 24000; offset += 211 { // every port stays below the ephemeral range (32768)
 		free := true
-		for _, port := range []int{2525, 2526, 1110, 1111} {
+		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
 			if err != nil {
 				free = false
@@ -228,5 +231,88 @@ func TestMaildirPOP3(t *testing.T) {
 	p.cmd("QUIT", "+OK")
 	if infos, _ := sb.Store().List(Address{"bbb", "sina.com"}); len(infos) != 0 {
 		t.Fatal("DELE+QUIT left the message on disk")
+	}
+}
+
+// stallingPeer is an SMTP server that accepts one message and then never
+// answers QUIT. accepted is closed when it has said 250 to the message.
+func stallingPeer(t *testing.T, addr string) (accepted chan struct{}) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted = make(chan struct{})
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		say := func(s string) { conn.Write([]byte(s + "\r\n")) }
+		say("220 peer ESMTP")
+		inData := false
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimRight(line, "\r\n")
+			switch {
+			case inData && line == ".":
+				inData = false
+				say("250 2.0.0 OK")
+				close(accepted)
+			case inData:
+			case strings.HasPrefix(line, "EHLO"):
+				say("250 peer")
+			case line == "DATA":
+				inData = true
+				say("354 go on")
+			case line == "QUIT":
+				io.Copy(io.Discard, r) // stall until the client gives up
+				return
+			default:
+				say("250 2.0.0 OK")
+			}
+		}
+	}()
+	return accepted
+}
+
+// TestRelayRecordsDeliveryAtTheAnswer: the spool forgets a message the
+// moment the next hop says 250 to it, not after QUIT, and a peer that
+// never answers QUIT delays neither delivery nor shutdown.
+func TestRelayRecordsDeliveryAtTheAnswer(t *testing.T) {
+	offset := freeOffset(t)
+	dir := t.TempDir()
+	accepted := stallingPeer(t, "127.0.0.1:"+strconv.Itoa(2526+offset))
+	sb, err := Start(onlyConfig("sohu.com", offset, func(c *Config) { c.Maildir = dir }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, sb, 1)
+	select {
+	case <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the peer never got the message")
+	}
+	spool := filepath.Join(dir, ".queue", "sohu.com")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left, _ := filepath.Glob(filepath.Join(spool, "*.json"))
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the peer's 250 the spool still holds %v", left)
+		}
+		time.Sleep(10 * time.Millisecond) // the relay goroutine records it on its own time
+	}
+	start := time.Now()
+	sb.Close()
+	if took := time.Since(start); took > 6*time.Second {
+		t.Errorf("shutdown took %s waiting for a peer that never answers QUIT", took)
 	}
 }

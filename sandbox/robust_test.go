@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"crypto/rand"
+	"fmt"
 	"net"
 	"runtime"
 	"strconv"
@@ -139,11 +140,12 @@ func TestLimits(t *testing.T) {
 	})
 	t.Run("100 recipients", func(t *testing.T) {
 		c := ehlo(t)
-		c.cmd("MAIL FROM:<x@y.z>", "250")
+		c.cmd("AUTH PLAIN "+b64("\x00gacl\x00"+DefaultPassword), "235")
+		c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
 		for i := 0; i < 100; i++ {
-			c.cmd("RCPT TO:<gacl@sohu.com>", "250")
+			c.cmd(fmt.Sprintf("RCPT TO:<user%d@sina.com>", i), "250")
 		}
-		c.cmd("RCPT TO:<gacl@sohu.com>", "452 4.5.3")
+		c.cmd("RCPT TO:<one.more@sina.com>", "452 4.5.3")
 	})
 	t.Run("max connections", func(t *testing.T) {
 		sb := startTestSandbox(t, func(c *Config) { c.MaxConns = 3 })

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -36,6 +37,7 @@ type Config struct {
 	Maildir        string        // keep mailboxes and relay queues on disk here; "": in memory
 	TapServers     bool          // publish every server-side line as an Event
 	TapRelay       bool          // publish the relay client's lines as Events (step 2)
+	AllowSpoofing  bool          // let a logged-in user send as any address (a lesson on forged senders); off: 553 5.7.1
 }
 
 func (c *Config) setDefaults() error {
@@ -93,9 +95,13 @@ type Sandbox struct {
 	sessions  sync.WaitGroup
 	workers   sync.WaitGroup
 	done      chan struct{}
+	ctx       context.Context // cancelled when the sandbox closes: relay connections end with it
+	cancel    context.CancelFunc
 	closing   atomic.Bool
 	closeOnce sync.Once
 
+	dirLocks []*dirLock // of cfg.Maildir, one per provider served
+	throttle loginThrottle
 	idPrefix string
 	idSeq    atomic.Uint64
 	sessSeq  atomic.Uint64
@@ -112,8 +118,12 @@ func Start(cfg Config) (*Sandbox, error) {
 		queues: make(map[*Provider]*relayQueue),
 		done:   make(chan struct{}), idPrefix: newIDPrefix(),
 	}
+	sb.ctx, sb.cancel = context.WithCancel(context.Background())
 	providers, err := sb.selected()
 	if err != nil {
+		return nil, err
+	}
+	if err := sb.lockMaildir(providers); err != nil {
 		return nil, err
 	}
 	// Open every listener and fill the maps before serving anything, so
@@ -139,6 +149,29 @@ func Start(cfg Config) (*Sandbox, error) {
 		start()
 	}
 	return sb, nil
+}
+
+// lockMaildir locks the --maildir directory for each provider served.
+func (sb *Sandbox) lockMaildir(providers []*Provider) error {
+	if sb.cfg.Maildir == "" {
+		return nil
+	}
+	for _, p := range providers {
+		l, err := lockDir(sb.cfg.Maildir, p.Domain)
+		if err != nil {
+			sb.unlockMaildir()
+			return err
+		}
+		sb.dirLocks = append(sb.dirLocks, l)
+	}
+	return nil
+}
+
+func (sb *Sandbox) unlockMaildir() {
+	for _, l := range sb.dirLocks {
+		l.release()
+	}
+	sb.dirLocks = nil
 }
 
 // newQueue makes p's relay queue and, with a Maildir, loads what a
@@ -290,9 +323,18 @@ func (sb *Sandbox) Close() error {
 			<-finished
 		}
 		close(sb.done)
+		sb.cancel()
 		sb.workers.Wait()
+		sb.unlockMaildir()
 	})
 	return nil
+}
+
+// sessionCount is how many sessions are open (for tests).
+func (sb *Sandbox) sessionCount() int {
+	n := 0
+	sb.conns.Range(func(_, _ any) bool { n++; return true })
+	return n
 }
 
 // Addr returns where domain's first server for proto listens in this
@@ -354,8 +396,11 @@ func (sb *Sandbox) route(domain string) (*Provider, string, bool) {
 	return p, addr, ok
 }
 
-// deliverLocal stores msg in the mailbox of each local recipient.
-func (sb *Sandbox) deliverLocal(p *Provider, queueID string, msg []byte, rcpts []Address) error {
+// deliverLocal stores msg in the mailbox of each local recipient. This is
+// the final delivery, so the envelope sender goes on top as Return-Path:
+// (RFC 5321 section 4.4), "<>" for a bounce.
+func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, rcpts []Address) error {
+	msg = append([]byte("Return-Path: <"+from+">\r\n"), msg...)
 	for _, r := range rcpts {
 		_, user, _ := sb.world.Account(r)
 		owner := Address{Local: user, Domain: p.Domain}

@@ -154,6 +154,10 @@ func (s *smtpSession) handle(line string) {
 	case "NOOP":
 		s.reply(reply.SMTPOK)
 	case "VRFY":
+		if arg == "" {
+			s.fail(reply.SMTPBadArgs, "VRFY user")
+			return
+		}
 		s.reply(reply.SMTPVrfy)
 	case "EXPN", "TURN", "ETRN", "STARTTLS", "BDAT":
 		s.reply(reply.SMTPNotImpl, strings.ToUpper(verb))
@@ -232,8 +236,13 @@ func (s *smtpSession) mail(arg string) {
 		return
 	}
 	if path != "" {
-		if _, err := ParseAddress(path); err != nil {
+		sender, err := ParseAddress(path)
+		if err != nil {
 			s.fail(reply.SMTPBadSender, printable(path, 64))
+			return
+		}
+		if s.user != nil && !s.sb.cfg.AllowSpoofing && s.sb.world.canonical(sender) != s.sb.world.canonical(*s.user) {
+			s.fail(reply.SMTPSenderNotOwned, sender.String(), s.user.String())
 			return
 		}
 	}
@@ -255,8 +264,8 @@ func (s *smtpSession) mailParams(params []string) bool {
 				s.fail(reply.SMTPBadArgs, "SIZE=<octets>")
 				return false
 			}
-			if n > s.sb.cfg.MaxMessageSize {
-				s.fail(reply.SMTPTooBig, s.sb.cfg.MaxMessageSize)
+			if n > s.sizeLimit() {
+				s.fail(reply.SMTPTooBig, s.sizeLimit())
 				return false
 			}
 		case "BODY":
@@ -326,9 +335,16 @@ func (s *smtpSession) rcpt(arg string) {
 		s.fail(reply.SMTPBadParam, printable(params[0], 40))
 		return
 	}
+	if strings.EqualFold(path, postmaster) {
+		path = postmaster + "@" + s.p.Domain // RFC 5321 4.5.1: <Postmaster> alone is this server's
+	}
 	addr, err := ParseAddress(path)
 	if err != nil {
 		s.fail(reply.SMTPBadRecipient, printable(path, 64))
+		return
+	}
+	if s.given(addr) {
+		s.reply(reply.SMTPDuplicateRcpt, addr.String())
 		return
 	}
 	if len(s.rcpts) >= s.sb.cfg.MaxRecipients {
@@ -344,6 +360,20 @@ func (s *smtpSession) rcpt(arg string) {
 	s.reply(r, args...)
 }
 
+// given reports whether a recipient is already in the transaction: the
+// same account (matched as logins are), or for other mailboxes the same
+// local part at the same domain. Each gets one copy, however often it is
+// named.
+func (s *smtpSession) given(addr Address) bool {
+	key := s.sb.world.canonical(addr)
+	for _, r := range s.rcpts {
+		if s.sb.world.canonical(r) == key {
+			return true
+		}
+	}
+	return false
+}
+
 // checkRecipient decides on one recipient and returns the reply to send.
 func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
 	owner, ok := s.sb.world.Provider(addr.Domain)
@@ -351,8 +381,12 @@ func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
 	case !ok:
 		return reply.SMTPNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
 	case owner == s.p:
-		if _, _, known := s.sb.world.Account(addr); !known {
+		_, user, known := s.sb.world.Account(addr)
+		switch {
+		case !known:
 			return reply.SMTPNoSuchUser, []any{addr.String()}, false
+		case user == postmaster:
+			return reply.SMTPPostmasterOK, []any{addr.String()}, true
 		}
 		return reply.SMTPRecipientOK, []any{addr.String()}, true
 	case s.user == nil:
@@ -403,6 +437,20 @@ func (s *smtpSession) data(arg string) {
 	s.reset()
 }
 
+// relayHeadroom is what a relay hop may add to a message: the Received:
+// headers of the hops before. A provider accepts that much over its limit
+// from another provider, so that what one leg accepted, the next does too.
+const relayHeadroom = 64 << 10
+
+// sizeLimit is the largest message this session may send: the limit, and
+// for a provider relaying (by its HELO name), the limit plus the headroom.
+func (s *smtpSession) sizeLimit() int64 {
+	if s.sb.world.IsServerName(s.helo) {
+		return s.sb.cfg.MaxMessageSize + relayHeadroom
+	}
+	return s.sb.cfg.MaxMessageSize
+}
+
 // refusal is why a message read to its end is not accepted.
 type refusal struct {
 	reply reply.SMTP
@@ -414,7 +462,7 @@ type refusal struct {
 // overlong line is read to its end and refused (failure is set).
 func (s *smtpSession) readContent() (content []byte, failure *refusal, err error) {
 	var buf []byte
-	limit := s.sb.cfg.MaxMessageSize
+	limit := s.sizeLimit()
 	for {
 		line, err := s.in.readLine(maxDataLine)
 		switch {
@@ -455,7 +503,7 @@ func (s *smtpSession) accept(content []byte) {
 			remote = append(remote, r)
 		}
 	}
-	if err := s.sb.deliverLocal(s.p, id, msg, local); err != nil {
+	if err := s.sb.deliverLocal(s.p, id, s.from, msg, local); err != nil {
 		s.reply(reply.SMTPStoreFailed, err.Error())
 		return
 	}
@@ -480,8 +528,12 @@ func (s *smtpSession) stamp(id string, content []byte) []byte {
 	}
 	now := time.Now()
 	host, _, _ := net.SplitHostPort(s.conn.RemoteAddr().String())
-	received := fmt.Sprintf("Received: from %s (%s [%s])\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
-		reply.Fill("%s", s.helo), host, host, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+	auth := ""
+	if s.user != nil {
+		auth = " (authenticated as " + s.user.String() + ")" // as real servers record it
+	}
+	received := fmt.Sprintf("Received: from %s (%s [%s])%s\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
+		reply.Fill("%s", s.helo), host, host, auth, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
 	extra := missingHeaders(content, now, id, s.p.SMTPHost())
 	out := make([]byte, 0, len(received)+len(extra)+len(content))
 	out = append(out, received...)

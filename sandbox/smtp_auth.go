@@ -58,7 +58,11 @@ func (s *smtpSession) auth(arg string) {
 		s.authError(err)
 		return
 	}
-	addr, ok := s.p.Login(name, password)
+	var addr Address
+	ok, _ := s.sb.attempt(s.conn.RemoteAddr(), s.p, name, func() (ok bool) {
+		addr, ok = s.p.Login(name, password)
+		return ok
+	})
 	if !ok {
 		s.badAuth()
 		return

@@ -69,8 +69,11 @@ func (sp *spool) remove(e *envelope) error {
 	return syncDir(sp.dir)
 }
 
-// load reads every complete envelope.
+// load reads every complete envelope, after removing what a crash left
+// half-written: temporary files, and message files whose metadata was
+// already removed (delivered) or never written (not accepted).
 func (sp *spool) load() ([]*envelope, error) {
+	sp.sweep()
 	names, err := filepath.Glob(filepath.Join(sp.dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -135,4 +138,18 @@ func writeSynced(name string, data []byte) error {
 		return err
 	}
 	return syncDir(filepath.Dir(name))
+}
+
+// sweep removes the leftovers of a crash.
+func (sp *spool) sweep() {
+	tmps, _ := filepath.Glob(filepath.Join(sp.dir, "*.tmp"))
+	for _, t := range tmps {
+		os.Remove(t)
+	}
+	msgs, _ := filepath.Glob(filepath.Join(sp.dir, "*.msg"))
+	for _, m := range msgs {
+		if _, err := os.Stat(strings.TrimSuffix(m, ".msg") + ".json"); os.IsNotExist(err) {
+			os.Remove(m)
+		}
+	}
 }

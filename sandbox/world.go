@@ -17,6 +17,11 @@ import (
 	"maillab/trace"
 )
 
+// postmaster is the account every provider has: RFC 5321 section 4.5.1
+// says every server must accept mail for it, so that problems can always
+// be reported. The teacher reads its mailbox by POP3.
+const postmaster = "postmaster"
+
 // DefaultPassword is the password of every default account. It matches the
 // Base64 captured in the source tutorial ("MTIzNDU2").
 const DefaultPassword = "123456"
@@ -87,7 +92,7 @@ func DefaultWorld() *World {
 				{Proto: trace.SMTP, Host: "smtp.sohu.com", Port: 2525},
 				{Proto: trace.POP3, Host: "pop3.sohu.com", Port: 1110},
 			},
-			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword},
+			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword, postmaster: DefaultPassword},
 		},
 		{
 			Domain: "sina.com",
@@ -95,7 +100,7 @@ func DefaultWorld() *World {
 				{Proto: trace.SMTP, Host: "smtp.sina.com", Port: 2526},
 				{Proto: trace.POP3, Host: "pop3.sina.com", Port: 1111},
 			},
-			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword},
+			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword, postmaster: DefaultPassword},
 		},
 	}}
 }
@@ -131,15 +136,16 @@ type Address struct {
 // String returns local@domain.
 func (a Address) String() string { return a.Local + "@" + a.Domain }
 
-// ParseAddress splits "local@domain". It refuses empty parts, spaces and
-// control characters.
+// ParseAddress splits "local@domain". It refuses empty parts, spaces,
+// control characters and anything but ASCII (the servers do not offer
+// SMTPUTF8, RFC 6531), so an address is always safe to print.
 func ParseAddress(s string) (Address, error) {
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 {
 		return Address{}, fmt.Errorf("%q is not an address of the form user@domain", s)
 	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f || r == '<' || r == '>' {
+		if r <= ' ' || r >= 0x7f || r == '<' || r == '>' {
 			return Address{}, fmt.Errorf("%q contains a character not allowed in an address", s)
 		}
 	}
@@ -169,6 +175,16 @@ func (p *Provider) account(local string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// canonical is how an address is compared: an account's stored spelling
+// when it is one, the local part as given and the domain in lower case
+// when not.
+func (w *World) canonical(a Address) string {
+	if p, user, ok := w.Account(a); ok {
+		return user + "@" + p.Domain
+	}
+	return a.String()
 }
 
 // Password returns the password of the account an address names.

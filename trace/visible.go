@@ -1,9 +1,13 @@
 package trace
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
+
+	"maillab/trace/decode"
 )
 
 // Visible returns s with everything a terminal or a page could take as an
@@ -28,7 +32,7 @@ func Visible(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r >= 0x80 && r <= 0x9f:
 			fmt.Fprintf(&b, `\u%04x`, r)
-		case isBidiControl(r):
+		case decode.IsBidiControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -48,16 +52,98 @@ func isPlain(s string) bool {
 	return true
 }
 
-// isBidiControl reports whether r changes the direction of the text
-// around it (Unicode's bidirectional formatting characters).
-func isBidiControl(r rune) bool {
-	switch {
-	case r == 0x061c, r == 0x200e, r == 0x200f:
-		return true
-	case r >= 0x202a && r <= 0x202e:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
-		return true
+// Escaper is a writer that passes text on line by line through Visible:
+// newlines stay, everything else a terminal could obey is escaped. Close
+// writes out an unfinished last line.
+type Escaper struct {
+	w   io.Writer
+	buf []byte
+}
+
+// maxEscaperLine is how much of one line an Escaper holds before it
+// writes it out (at a UTF-8 boundary), so a huge line costs no memory.
+const maxEscaperLine = 64 << 10
+
+// NewEscaper returns an Escaper writing to w.
+func NewEscaper(w io.Writer) *Escaper { return &Escaper{w: w} }
+
+// Write escapes the complete lines in p and keeps the rest for later.
+func (e *Escaper) Write(p []byte) (int, error) {
+	e.buf = append(e.buf, p...)
+	for {
+		i := bytes.IndexByte(e.buf, '\n')
+		if i < 0 {
+			break
+		}
+		if _, err := io.WriteString(e.w, Visible(string(e.buf[:i]))+"\n"); err != nil {
+			return 0, err
+		}
+		e.buf = e.buf[i+1:]
 	}
-	return false
+	if len(e.buf) > maxEscaperLine {
+		cut := len(e.buf) - utf8.UTFMax
+		for cut > 0 && !utf8.RuneStart(e.buf[cut]) {
+			cut--
+		}
+		if _, err := io.WriteString(e.w, Visible(string(e.buf[:cut]))); err != nil {
+			return 0, err
+		}
+		e.buf = append(e.buf[:0], e.buf[cut:]...)
+	}
+	if len(e.buf) == 0 {
+		e.buf = nil
+	}
+	return len(p), nil
+}
+
+// Close writes out what is left.
+func (e *Escaper) Close() error {
+	if len(e.buf) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(e.w, Visible(string(e.buf)))
+	e.buf = nil
+	return err
+}
+
+// CheckVisible returns an error naming the first character of rendered
+// output that a terminal could obey: a control character other than
+// newline and tab, an invalid UTF-8 byte, a C1 control, a bidirectional
+// override, or an escape sequence that is not one of maillab's own colour
+// codes (ESC [ digits m). Tests hold every renderer for people to it.
+func CheckVisible(out []byte) error {
+	for i := 0; i < len(out); {
+		r, size := utf8.DecodeRune(out[i:])
+		switch {
+		case r == 0x1b:
+			if n := colourCode(out[i:]); n > 0 {
+				i += n
+				continue
+			}
+			return fmt.Errorf("escape sequence at %d: %q", i, out[i:min(i+20, len(out))])
+		case r == utf8.RuneError && size == 1:
+			return fmt.Errorf("invalid UTF-8 at %d", i)
+		case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f, decode.IsBidiControl(r):
+			return fmt.Errorf("%U at %d", r, i)
+		}
+		i += size
+	}
+	return nil
+}
+
+// colourCode returns the length of an SGR colour code at the start of b
+// (ESC [ digits and semicolons m), or 0.
+func colourCode(b []byte) int {
+	if len(b) < 3 || b[1] != '[' {
+		return 0
+	}
+	for j := 2; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == 'm':
+			return j + 1
+		case c != ';' && (c < '0' || c > '9'):
+			return 0
+		}
+	}
+	return 0
 }

@@ -95,14 +95,20 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"play", "--color", "pink"}, "choose auto, always or never"},
 		{[]string{"play", "--from", "nobody@sohu.com"}, "not a sandbox account"},
 		{[]string{"play", "--delay", "-1s"}, "must not be negative"},
+		{[]string{"play", "--subject", "hi\r\nBcc: x@evil.com"}, "--subject: must be one line"},
+		{[]string{"play", "--to", "bbb@sina.com\nBcc: x@evil.com"}, "--to: must be one line"},
+		{[]string{"play", "--to", "bbb\u202e@sina.com"}, "not allowed in an address"},
 		{[]string{"sandbox", "--only", "gmail.com"}, "no such provider"},
 		{[]string{"sandbox", "--listen", "not-an-ip"}, "give an IP address"},
 		{[]string{"sandbox", "--port-offset", "-5"}, "between 0 and 60000"},
 	}
 	for _, tt := range tests {
-		_, _, err := execute(t, context.Background(), "", tt.args...)
+		out, _, err := execute(t, context.Background(), "", tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
+		}
+		if out != "" {
+			t.Errorf("%v drew before it failed:\n%s", tt.args, out)
 		}
 	}
 }
@@ -122,9 +128,9 @@ func TestVersionAndHelp(t *testing.T) {
 
 // freeOffset finds a port offset at which the four default ports are free.
 func freeOffset(t *testing.T) int {
-	for offset := 20000; offset < 40000; offset += 137 {
+	for offset := 10000; offset < 17000; offset += 137 { // every port stays below the ephemeral range (32768)
 		ok := true
-		for _, port := range []int{2525, 2526, 1110, 1111} {
+		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
 			if err != nil {
 				ok = false
@@ -228,9 +234,12 @@ func TestDecodeErrors(t *testing.T) {
 		{[]string{"decode", "--save", "x", "Z2FjbA=="}, "not a message"},
 	}
 	for _, tt := range tests {
-		_, _, err := execute(t, context.Background(), "", tt.args...)
+		out, _, err := execute(t, context.Background(), "", tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.args, err, tt.want)
+		}
+		if out != "" {
+			t.Errorf("%v drew before it failed:\n%s", tt.args, out)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"maillab/trace"
 	"maillab/trace/decode"
 )
 
@@ -102,21 +103,38 @@ func decodeSmall(r io.Reader, charset string) (*decode.Result, error) {
 // maxSmallInput bounds inputs decoded in memory.
 const maxSmallInput = 16 << 20
 
-// report writes the decoded text, the layers, the warnings and what was saved.
+// report writes the decoded text, the layers, the warnings and what was
+// saved. What a message says reaches the terminal escaped (trace.Visible):
+// a control sequence in a captured payload is shown, never obeyed.
 func report(opts *decodeOptions, res *decode.Result) {
-	res.WriteText(opts.IO.Out)
+	out := opts.output()
+	defer out.Close()
+	res.WriteText(out)
 	if !opts.Quiet {
-		res.WriteLayers(opts.IO.Out)
+		res.WriteLayers(out)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: warning: %s\n", w)
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: warning: %s\n", trace.Visible(w))
 	}
 	if res.Message != nil {
 		for _, s := range res.Message.SavedFiles() {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", s)
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", trace.Visible(s))
 		}
 	}
 }
+
+// output is where decoded text goes: escaped, except the bare text of -q
+// written to a file or a pipe, which stays exact for scripts.
+func (opts *decodeOptions) output() io.WriteCloser {
+	if opts.Quiet && !opts.IO.OutIsTerminal() {
+		return nopCloser{opts.IO.Out}
+	}
+	return trace.NewEscaper(opts.IO.Out)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // open returns the input: the argument, standard input or --file.
 func (opts *decodeOptions) open() (io.ReadCloser, error) {
@@ -154,10 +172,14 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 		charset = "UTF-8"
 		fmt.Fprintln(opts.IO.ErrOut, "maillab: large Base64 input read as UTF-8 text (give --charset for another)")
 	}
-	w := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	out := opts.output()
+	w := bufio.NewWriterSize(out, 64<<10)
 	n, err := decode.StreamBase64(w, r, charset)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return err

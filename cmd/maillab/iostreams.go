@@ -38,6 +38,9 @@ func System() *IOStreams {
 // InIsTerminal reports whether input comes from a person at a terminal.
 func (s *IOStreams) InIsTerminal() bool { return s.inTTY }
 
+// OutIsTerminal reports whether output goes to a terminal.
+func (s *IOStreams) OutIsTerminal() bool { return s.outTTY }
+
 // Color decides whether to colour output for a --color mode.
 func (s *IOStreams) Color(mode string) (bool, error) {
 	switch mode {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"os"
@@ -136,5 +137,95 @@ func TestTwoProcessesRelayAndStop(t *testing.T) {
 		if took > 6*time.Second {
 			t.Errorf("%s took %s to stop", name, took)
 		}
+	}
+}
+
+// dialWhenUp connects to addr, waiting for a process that is starting.
+func dialWhenUp(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond) // another process: no event to wait on
+	}
+}
+
+// TestStalledTerminalSlowsNothing: `maillab sandbox | sleep 60`. Nobody
+// reads the wiretap; after far more than a pipe holds, the servers still
+// answer at once, and SIGTERM still stops the process within 6 seconds.
+func TestStalledTerminalSlowsNothing(t *testing.T) {
+	offset := freeOffset(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close() // never read
+	cmd := exec.Command(os.Args[0], "sandbox", "--port-offset", strconv.Itoa(offset), "--color", "never")
+	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1")
+	cmd.Stdout, cmd.Stderr = w, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	addr := "127.0.0.1:" + strconv.Itoa(2526+offset)
+	c := dialWhenUp(t, addr)
+	br := bufio.NewReader(c)
+	say := func(line, want string) {
+		if line != "" {
+			c.Write([]byte(line + "\r\n"))
+		}
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || !strings.HasPrefix(l, want) {
+				t.Fatalf("%q: want %s, got %q (%v)", line, want, l, err)
+			}
+			if len(l) < 4 || l[3] != '-' {
+				return
+			}
+		}
+	}
+	say("", "220")
+	say("EHLO me", "250")
+	body := strings.Repeat("a line of the body that the wiretap shows\r\n", 400)
+	for range 20 { // about 20 x 400 wiretap lines: far more than the 64 KiB a pipe holds
+		say("MAIL FROM:<x@example.org>", "250")
+		say("RCPT TO:<bbb@sina.com>", "250")
+		say("DATA", "354")
+		say(body+".", "250")
+	}
+	fresh := dialWhenUp(t, addr)
+	if l, err := bufio.NewReader(fresh).ReadString('\n'); err != nil || !strings.HasPrefix(l, "220") {
+		t.Fatalf("a new connection got %q (%v) while the wiretap was stalled", l, err)
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if took := time.Since(start); took > 6*time.Second {
+		t.Errorf("SIGTERM took %s with a stalled terminal", took)
+	}
+}
+
+// TestListenWarningComesFirst: the warning about a non-loopback address
+// is printed before anything listens: here the ports are taken, so the
+// sandbox never starts, and the warning is there all the same.
+func TestListenWarningComesFirst(t *testing.T) {
+	offset := freeOffset(t)
+	taken, err := net.Listen("tcp", "0.0.0.0:"+strconv.Itoa(2525+offset))
+	if err != nil {
+		t.Skipf("cannot listen on 0.0.0.0 here: %v", err)
+	}
+	defer taken.Close()
+	_, errOut, err := execute(t, context.Background(), "", "sandbox", "--listen", "0.0.0.0", "--port-offset", strconv.Itoa(offset))
+	if err == nil || !strings.Contains(errOut, "WARNING: listening on 0.0.0.0") {
+		t.Errorf("err %v, stderr %q", err, errOut)
 	}
 }

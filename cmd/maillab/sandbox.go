@@ -26,6 +26,7 @@ type sandboxOptions struct {
 	MaxConns       int
 	Maildir        string
 	Quiet          bool
+	AllowSpoofing  bool
 
 	started func() // called once the servers listen (tests wait on it)
 }
@@ -67,6 +68,7 @@ relays mail outside its own two domains. Ctrl-C stops it.`,
 	f.IntVar(&opts.MaxConns, "max-conns", 200, "most sessions per server at once")
 	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
+	f.BoolVar(&opts.AllowSpoofing, "allow-spoofing", false, "let a logged-in user send as any address (for a lesson on forged senders); by default MAIL FROM must be the login (553 5.7.1)")
 	return cmd
 }
 
@@ -78,17 +80,19 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if err := checkSandboxFlags(opts); err != nil {
 		return err
 	}
+	if !isLoopback(opts.Listen) {
+		// before anything listens: the teacher can still stop it
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
+	}
 	sb, err := sandbox.Start(sandbox.Config{
 		Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
 		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
 		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns, Maildir: opts.Maildir,
 		TapServers: !opts.Quiet, TapRelay: !opts.Quiet && opts.Only != "",
+		AllowSpoofing: opts.AllowSpoofing,
 	})
 	if err != nil {
 		return err
-	}
-	if !isLoopback(opts.Listen) {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
 	}
 	printWorld(opts, sb)
 	if opts.started != nil {

@@ -218,18 +218,7 @@ func (p *prompt) helper(line string) bool {
 	return false
 }
 
-func (p *prompt) decode(arg string) {
-	res, err := decode.Auto(arg, "")
-	if err != nil {
-		fmt.Fprintf(p.opts.Out, "  %v\n", err)
-		return
-	}
-	res.WriteText(p.opts.Out)
-	res.WriteLayers(p.opts.Out)
-	for _, w := range res.Warnings {
-		fmt.Fprintf(p.opts.Out, "  warning: %s\n", w)
-	}
-}
+func (p *prompt) decode(arg string) { trace.ShowDecoded(p.opts.Out, arg) }
 
 const helpText = `  Type commands for the server; each answer is shown and explained.
   Lines starting with ':' are for maillab and never sent:

@@ -361,3 +361,53 @@ func BenchmarkStreamBase64GBK(b *testing.B) {
 		})
 	}
 }
+
+// repeatReader yields n copies of a byte, without holding them.
+type repeatReader struct {
+	b byte
+	n int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n)
+	for i := range p[:k] {
+		p[i] = r.b
+	}
+	r.n -= k
+	return int(k), nil
+}
+
+// TestHugeHeaderLineInConstantMemory: a 64 MB header line is cut, with a
+// warning, and reading it allocates a small fraction of its size.
+func TestHugeHeaderLineInConstantMemory(t *testing.T) {
+	in := io.MultiReader(strings.NewReader("Subject: "), &repeatReader{'a', 64 << 20}, strings.NewReader("\r\nTo: <bbb@sina.com>\r\n\r\nbody\r\n"))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := ParseMessage(in, MessageOptions{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 8<<20 {
+		t.Errorf("allocated %d MiB to read a 64 MiB header line", allocated>>20)
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "was cut to 65536") || len(res.Message.Headers) != 2 {
+		t.Errorf("warnings %q, %d headers", res.Warnings, len(res.Message.Headers))
+	}
+}
+
+func TestSafeNames(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"report\u202efdp.exe", "report_fdp.exe"},
+		{"../../etc/passwd", "_.._etc_passwd"},
+		{strings.Repeat("长", 100) + ".pdf", strings.Repeat("长", 65) + ".pdf"},
+		{"\x1b]0;x\x07.txt", "_]0;x_.txt"},
+	} {
+		if got := safeName(&Part{Filename: tt.name}); got != tt.want {
+			t.Errorf("safeName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -69,11 +69,11 @@ func (p *Part) IsAttachment() bool {
 // its parts, and attachments go straight to disk with opts.SaveDir.
 func ParseMessage(r io.Reader, opts MessageOptions) (*Result, error) {
 	br := bufio.NewReader(r)
-	fields, err := readHeader(br)
+	fields, warnings, err := readHeader(br)
 	if err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
 	}
-	res := &Result{Kind: "message", Message: &Message{Headers: fields}}
+	res := &Result{Kind: "message", Message: &Message{Headers: fields}, Warnings: warnings}
 	w := &walker{override: opts.Charset}
 	if opts.SaveDir != "" {
 		if w.saver, err = newSaver(opts.SaveDir); err != nil {
@@ -91,27 +91,57 @@ func ParseMessage(r io.Reader, opts MessageOptions) (*Result, error) {
 	return res, nil
 }
 
-// readHeader reads header lines up to the blank line, unfolding them.
-func readHeader(br *bufio.Reader) ([]HeaderField, error) {
+// maxHeaderLine is the most of one header line (or of a field, unfolded)
+// that is kept; RFC 5322 allows 998 octets, so more is hostile or broken.
+// The rest is skipped, and a warning says so.
+const maxHeaderLine = 64 << 10
+
+// readHeader reads header lines up to the blank line, unfolding them. It
+// keeps at most maxHeaderLine octets of a field, so a header of any size
+// is read in constant memory.
+func readHeader(br *bufio.Reader) ([]HeaderField, []string, error) {
 	var fields []HeaderField
+	var warnings []string
 	for {
-		line, err := br.ReadString('\n')
+		line, cut, err := readCapped(br, maxHeaderLine)
 		if err != nil && err != io.EOF {
-			return nil, err
+			return nil, nil, err
+		}
+		if cut > 0 {
+			warnings = append(warnings, fmt.Sprintf("a header line of %d octets was cut to %d", cut+len(line), len(line)))
 		}
 		trimmed := strings.TrimRight(line, "\r\n")
 		if trimmed == "" {
-			return decodeFields(fields), nil
+			return decodeFields(fields), warnings, nil
 		}
 		if (trimmed[0] == ' ' || trimmed[0] == '\t') && len(fields) > 0 {
-			fields[len(fields)-1].Raw += " " + strings.TrimSpace(trimmed)
+			if f := &fields[len(fields)-1]; len(f.Raw) < maxHeaderLine {
+				f.Raw += " " + strings.TrimSpace(trimmed)
+			}
 		} else if name, value, ok := strings.Cut(trimmed, ":"); ok && isFieldName(name) {
 			fields = append(fields, HeaderField{Name: name, Raw: strings.TrimSpace(value)})
 		} else if len(fields) == 0 {
-			return nil, fmt.Errorf("the first line %q is not a header field (Name: value)", shorten(trimmed, 40))
+			return nil, nil, fmt.Errorf("the first line %q is not a header field (Name: value)", shorten(trimmed, 40))
 		}
 		if err == io.EOF {
-			return decodeFields(fields), nil
+			return decodeFields(fields), warnings, nil
+		}
+	}
+}
+
+// readCapped reads one line, keeping at most max octets of it; cut is how
+// many more it had.
+func readCapped(br *bufio.Reader, max int) (line string, cut int, err error) {
+	var b []byte
+	total := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		total += len(chunk)
+		if room := max - len(b); room > 0 {
+			b = append(b, chunk[:min(room, len(chunk))]...)
+		}
+		if err != bufio.ErrBufferFull {
+			return string(b), total - len(b), err
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // saver writes attachments into one directory through os.Root: names come
@@ -53,10 +54,17 @@ func (s *saver) create(p *Part) (*os.File, error) {
 	return nil, fmt.Errorf("save %q: too many files of that name", name)
 }
 
-// safeName reduces an attachment's name to a plain file name.
+// maxNameBytes is the longest file name saved; most file systems allow
+// 255 octets, and the -1, -2 ... suffix needs room.
+const maxNameBytes = 200
+
+// safeName reduces an attachment's name to a plain file name: no path,
+// no control characters, no bidirectional overrides (which make
+// "evil\u202Efdp.exe" look like "evilexe.pdf"), and short enough to create,
+// keeping its extension.
 func safeName(p *Part) string {
 	name := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r < ' ' || r == 0x7f {
+		if r == '/' || r == '\\' || r < ' ' || r == 0x7f || r >= 0x80 && r <= 0x9f || IsBidiControl(r) || r == utf8.RuneError {
 			return '_'
 		}
 		return r
@@ -65,7 +73,32 @@ func safeName(p *Part) string {
 	if name == "" {
 		name = "part-" + strings.ReplaceAll(p.Path, ".", "-") + ".bin"
 	}
-	return name
+	return shortenName(name, maxNameBytes)
+}
+
+// shortenName cuts a name to max octets at a character boundary, keeping
+// a short extension.
+func shortenName(name string, max int) string {
+	if len(name) <= max {
+		return name
+	}
+	ext := filepath.Ext(name)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	stem := strings.TrimSuffix(name, ext)
+	cut := max - len(ext)
+	for cut > 0 && !utf8.RuneStart(stem[cut]) {
+		cut--
+	}
+	return stem[:cut] + ext
+}
+
+// IsBidiControl reports whether r changes the direction of the text
+// around it (Unicode's bidirectional formatting characters: U+061C,
+// U+200E, U+200F, U+202A-U+202E, U+2066-U+2069).
+func IsBidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // SavedFiles lists the attachments written while parsing, in tree order.

@@ -1,0 +1,315 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maillab/trace"
+)
+
+// hostile is every control character, DEL, some C1 controls and every
+// bidirectional override, as a student might type them.
+var hostile = func() string {
+	var b strings.Builder
+	for c := 0; c < 0x20; c++ {
+		if c != '\r' && c != '\n' {
+			b.WriteByte(byte(c))
+		}
+	}
+	b.WriteString("\x7f\u0085\u009b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x9b\xff")
+	return b.String()
+}()
+
+// recorder keeps every Event a sandbox publishes.
+type recorder struct {
+	mu     sync.Mutex
+	events []trace.Event
+}
+
+func record(sb *Sandbox) *recorder {
+	r := &recorder{}
+	sb.Events.Subscribe(func(e trace.Event) {
+		r.mu.Lock()
+		r.events = append(r.events, e)
+		r.mu.Unlock()
+	})
+	return r
+}
+
+func (r *recorder) all() []trace.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]trace.Event(nil), r.events...)
+}
+
+// TestControlCharactersNeverReachTheTerminal: a student sends control
+// characters and bidi overrides in a command, a header, a body line and an
+// encoded-word (decoded in the notes). Every renderer for people shows them
+// escaped; JSON keeps them exact.
+func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true })
+	rec := record(sb)
+	word := "=?UTF-8?B?" + b64("\x1b]0;PWNED\x07\u202eevil") + "?="
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	c.cmd("EHLO x"+strings.ReplaceAll(hostile, "\t", ""), "250")
+	c.cmd("NOOP"+hostile, "500")
+	c.cmd("MAIL FROM:<a@b.c>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: " + word + "\r\nX-Evil: " + hostile + "\r\n\r\n\rS: 250 forged\r\nbody " + hostile + "\r\n.")
+	c.expect("250 2.0.0")
+	c.cmd("QUIT", "221")
+	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
+	p.send("RETR 1")
+	p.expect("+OK")
+	p.dotBody()
+	p.cmd("QUIT", "+OK")
+
+	events := rec.all()
+	ann := trace.NewAnnotator()
+	for i := range events {
+		ann.Annotate(&events[i])
+	}
+	for _, tt := range []struct {
+		format string
+		opts   trace.RenderOptions
+	}{
+		{"text", trace.RenderOptions{}}, {"text", trace.RenderOptions{Color: true}},
+		{"text", trace.RenderOptions{Wiretap: true, Color: true}}, {"markdown", trace.RenderOptions{}},
+	} {
+		var out bytes.Buffer
+		r, _ := trace.NewRenderer(&out, tt.format, tt.opts)
+		for _, e := range events {
+			r.Render(e)
+		}
+		r.Close()
+		if err := trace.CheckVisible(out.Bytes()); err != nil {
+			t.Errorf("%s %+v lets a raw control through: %v", tt.format, tt.opts, err)
+		}
+		if !strings.Contains(out.String(), `\x1b`) || !strings.Contains(out.String(), `\u202e`) {
+			t.Errorf("%s %+v does not show the escapes", tt.format, tt.opts)
+		}
+	}
+	var out bytes.Buffer
+	r, _ := trace.NewRenderer(&out, "json", trace.RenderOptions{})
+	for _, e := range events {
+		r.Render(e)
+	}
+	exact := false
+	for _, line := range bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		exact = exact || strings.Contains(m["line"].(string), "\x1b\x1c\x1d")
+	}
+	if !exact {
+		t.Error("JSON does not keep the line exact")
+	}
+}
+
+// TestDroppedSessionsAreForgotten: 600 sessions that drop in the middle
+// of DATA leave nothing behind in the wiretap's annotator, and the heap
+// does not grow with them.
+func TestDroppedSessionsAreForgotten(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true })
+	ann := trace.NewAnnotator()
+	var published, annotated atomic.Int64
+	counting := sb.Events.Subscribe(func(trace.Event) { published.Add(1) })
+	defer counting()
+	q := sb.Events.SubscribeQueued("test", 1<<16, func(e trace.Event) { ann.Annotate(&e); annotated.Add(1) }, nil)
+	caughtUp := func() {
+		for annotated.Load() < published.Load() {
+			time.Sleep(time.Millisecond) // the consumer's own goroutine catches up
+		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	drop := func(n int) {
+		for range n {
+			c := smtpSessionGreeted(t, sb, "sina.com")
+			c.cmd("MAIL FROM:<a@b.c>", "250")
+			c.cmd("RCPT TO:<bbb@sina.com>", "250")
+			c.cmd("DATA", "354")
+			c.send("Subject: " + strings.Repeat("x", 2000) + "\r\nX-Long: " + strings.Repeat("y", 900))
+			c.conn.Close()
+		}
+	}
+	drop(50) // warm up
+	caughtUp()
+	before := heap()
+	drop(600)
+	deadline := time.Now().Add(10 * time.Second)
+	for sb.sessionCount() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the servers notice the drops on their own time
+	}
+	caughtUp()
+	if n := ann.Sessions(); n != 0 {
+		t.Errorf("the annotator still follows %d dropped sessions", n)
+	}
+	if grown := int64(heap()) - int64(before); grown > 4<<20 {
+		t.Errorf("the heap grew by %d KiB after 600 dropped sessions", grown>>10)
+	}
+	q.Close(-1)
+}
+
+// TestDuplicateRecipientsGetOneCopy: naming one recipient a hundred
+// times (in any letter case of the domain) stores one copy.
+func TestDuplicateRecipientsGetOneCopy(t *testing.T) {
+	sb := startTestSandbox(t)
+	stored, stop := waitStored(sb)
+	defer stop()
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	c.cmd("MAIL FROM:<a@b.c>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250 2.1.5 recipient")
+	for i := range 99 {
+		domain := "sina.com"
+		if i%2 == 0 {
+			domain = "SINA.com"
+		}
+		c.cmd("RCPT TO:<bbb@"+domain+">", "250 2.1.5 recipient <bbb@sina.com> already given")
+	}
+	c.cmd("DATA", "354")
+	c.send("Subject: once\r\n\r\nbody\r\n.")
+	c.expect("250 2.0.0")
+	<-stored
+	infos, _ := sb.Store().List(Address{"bbb", "sina.com"})
+	if len(infos) != 1 {
+		t.Errorf("%d copies stored", len(infos))
+	}
+}
+
+// TestMaildirIsLocked: a second sandbox on the same directory (and the
+// same domain) is refused, naming the process that holds it.
+func TestMaildirIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	startTestSandbox(t, func(c *Config) { c.Maildir = dir })
+	_, err := Start(Config{RandomPorts: true, Maildir: dir})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second sandbox on one maildir: %v", err)
+	}
+	other, err := Start(Config{RandomPorts: true, Maildir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("a sandbox on its own directory: %v", err)
+	}
+	other.Close()
+}
+
+// TestSpoolLeftoversAreSwept: temporary files and message files without
+// metadata, left by a crash, are removed at start.
+func TestSpoolLeftoversAreSwept(t *testing.T) {
+	dir := t.TempDir()
+	spool := filepath.Join(dir, ".queue", "sohu.com")
+	os.MkdirAll(spool, 0o700)
+	for _, name := range []string{"X1-sina.com.msg.tmp", "X2-sina.com.json.tmp", "X3-sina.com.msg"} {
+		os.WriteFile(filepath.Join(spool, name), []byte("half"), 0o600)
+	}
+	sb := startTestSandbox(t, func(c *Config) { c.Maildir = dir })
+	left, _ := os.ReadDir(spool)
+	if len(left) != 0 || sb.QueueLen("sohu.com") != 0 {
+		t.Errorf("left in the spool: %v", left)
+	}
+}
+
+// TestSenderMustBeTheLogin: a logged-in user sends only as themselves,
+// and the Received line names who logged in; --allow-spoofing lifts it.
+func TestSenderMustBeTheLogin(t *testing.T) {
+	sb := startTestSandbox(t)
+	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	c.cmd("MAIL FROM:<bbb@sina.com>", "553 5.7.1 <bbb@sina.com>: sender address rejected, not owned by gacl@sohu.com")
+	c.cmd("MAIL FROM:<GACL@sohu.com>", "250")
+	c.cmd("RSET", "250")
+	c.cmd("MAIL FROM:<>", "250")
+	c.cmd("RCPT TO:<aaa@sohu.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: who\r\n\r\nbody\r\n.")
+	c.expect("250")
+	infos, _ := sb.Store().List(Address{"aaa", "sohu.com"})
+	msg, _ := sb.Store().Read(Address{"aaa", "sohu.com"}, infos[0].ID)
+	if !bytes.Contains(msg, []byte("(authenticated as gacl@sohu.com)")) || !bytes.HasPrefix(msg, []byte("Return-Path: <>\r\n")) {
+		t.Errorf("stored message:\n%s", msg)
+	}
+
+	spoof := startTestSandbox(t, func(c *Config) { c.AllowSpoofing = true })
+	s := smtpAuthenticated(t, spoof, "sohu.com", "gacl")
+	s.cmd("MAIL FROM:<bbb@sina.com>", "250")
+}
+
+// TestRelayAcceptsWhatSubmissionAccepted: a message just under the limit
+// is accepted by sohu and still fits at sina with sohu's Received: line.
+func TestRelayAcceptsWhatSubmissionAccepted(t *testing.T) {
+	const limit = 4096
+	sb := startTestSandbox(t, func(c *Config) { c.MaxMessageSize = limit })
+	w := watch(sb)
+	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	body := "Subject: full\r\n\r\n" + strings.Repeat(strings.Repeat("z", 62)+"\r\n", 63)
+	body += strings.Repeat("z", limit-len(body)-2-2) + "\r\n"
+	if len(body) > limit-2 {
+		t.Fatalf("the test message is %d octets", len(body))
+	}
+	c.send(body + ".")
+	c.expect("250 2.0.0")
+	w.waitFor(t, trace.Relayed, 1)
+	for _, a := range w.actions {
+		if a == trace.Bounced {
+			t.Fatal("sina bounced what sohu accepted")
+		}
+	}
+}
+
+// TestGuessingIsSlowedPerAccount: failures for one account from one
+// address are answered ever later; another account's login is not slowed.
+func TestGuessingIsSlowedPerAccount(t *testing.T) {
+	sb := startTestSandbox(t)
+	rec := record(sb)
+	for range 2 {
+		p := dial(t, pop3Addr(t, sb, "sina.com"))
+		p.expect("+OK")
+		p.cmd("USER bbb", "+OK")
+		p.cmd("PASS 000000", "-ERR [AUTH]")
+		p.cmd("USER bbb", "+OK")
+		p.cmd("PASS 000001", "-ERR [AUTH]")
+	}
+	pop3LoggedIn(t, sb, "sina.com", "gacl").cmd("QUIT", "+OK")
+	var delays []time.Duration
+	for _, e := range rec.all() {
+		if e.Action == trace.LoginDelayed {
+			if e.Facts.Mailbox != "bbb@sina.com" {
+				t.Errorf("delayed the login of %s", e.Facts.Mailbox)
+			}
+			delays = append(delays, e.Facts.Wait)
+		}
+	}
+	if len(delays) != 3 || delays[0] >= delays[1] || delays[1] >= delays[2] {
+		t.Errorf("delays after 4 failures: %v, want 3 growing", delays)
+	}
+}
+
+// TestEmptyPOP3ListsHaveNoBlankLine: RFC 1939 section 5: one line per
+// message, then ".", so an empty mailbox lists nothing at all.
+func TestEmptyPOP3ListsHaveNoBlankLine(t *testing.T) {
+	sb := startTestSandbox(t)
+	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
+	for _, cmd := range []string{"LIST", "UIDL"} {
+		p.cmd(cmd, "+OK")
+		if l := p.line(); l != "." {
+			t.Errorf("%s of an empty mailbox: %q before the end", cmd, l)
+		}
+	}
+}
