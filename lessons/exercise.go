@@ -101,7 +101,11 @@ func (a *attempt) holds(c Check) bool {
 	for _, x := range a.sess.State().Exchanges {
 		switch c.Kind {
 		case "ok":
-			if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
+			if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) && (len(c.Args) < 2 || containsFold(x.Command, c.Args[1])) {
+				return true
+			}
+		case "got":
+			if string(x.Reply) == c.Args[0] {
 				return true
 			}
 		case "reply":
@@ -113,12 +117,47 @@ func (a *attempt) holds(c Check) bool {
 	return false
 }
 
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// nearMiss says how the learner came close without meeting a check: a
+// success for the right command with the wrong argument, or a message
+// that arrived with another subject. It returns "" when there is no such
+// near miss.
+func (a *attempt) nearMiss() string {
+	for _, c := range a.step.Ex.Checks {
+		if a.holds(c) || c.Kind == "delivered" && a.delivered(c) {
+			continue
+		}
+		switch {
+		case c.Kind == "ok" && len(c.Args) == 2 && a.sess != nil:
+			for _, x := range a.sess.State().Exchanges {
+				if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
+					return fmt.Sprintf("the server accepted %q, but the goal asks for %s", x.Command, c.Args[1])
+				}
+			}
+		case c.Kind == "delivered" && len(c.Args) == 2:
+			for _, subject := range a.newSubjects(c) {
+				if strings.EqualFold(subject, c.Args[1]) {
+					return fmt.Sprintf("a message reached %s, but its subject is %q, not %q: letter case counts", c.Args[0], subject, c.Args[1])
+				}
+				return fmt.Sprintf("a message reached %s, but its subject is %q; the goal asks for %q", c.Args[0], subject, c.Args[1])
+			}
+		}
+	}
+	return ""
+}
+
 // waitDelivered checks that a new message (with the subject, if given)
 // reached a mailbox, waiting for store events up to limit.
+// It stops waiting when the message the server just accepted has been
+// stored in that mailbox, matching or not.
 func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
+	owner, _ := sandbox.ParseAddress(c.Args[0])
 	stored := make(chan struct{}, 1)
 	stop := a.env.sb.Events.Subscribe(func(e trace.Event) {
-		if e.Action == trace.Stored {
+		if e.Action == trace.Stored && strings.EqualFold(e.Facts.Mailbox, owner.String()) {
 			select {
 			case stored <- struct{}{}:
 			default:
@@ -126,16 +165,14 @@ func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
 		}
 	})
 	defer stop()
-	deadline := time.After(limit)
-	for {
-		if a.delivered(c) {
-			return true
-		}
-		select {
-		case <-stored:
-		case <-deadline:
-			return false
-		}
+	if a.delivered(c) {
+		return true
+	}
+	select {
+	case <-stored:
+		return a.delivered(c)
+	case <-time.After(limit):
+		return a.delivered(c)
 	}
 }
 
@@ -152,13 +189,29 @@ func (a *attempt) delivered(c Check) bool {
 	if len(c.Args) < 2 {
 		return true
 	}
-	for _, m := range infos[base:] {
-		data, _ := store.Read(owner, m.ID)
-		if res, err := decode.ParseMessage(strings.NewReader(string(data)), decode.MessageOptions{}); err == nil && strings.Contains(res.Text, c.Args[1]) {
+	for _, subject := range a.newSubjects(c) {
+		if strings.TrimSpace(subject) == c.Args[1] {
 			return true
 		}
 	}
 	return false
+}
+
+// newSubjects lists the subjects of the messages that reached a check's
+// mailbox since the exercise started.
+func (a *attempt) newSubjects(c Check) []string {
+	owner, _ := sandbox.ParseAddress(c.Args[0])
+	store := a.env.sb.Store()
+	infos, _ := store.List(owner)
+	base := a.baseline[owner.String()]
+	var subjects []string
+	for _, m := range infos[min(base, len(infos)):] {
+		data, _ := store.Read(owner, m.ID)
+		if res, err := decode.ParseMessage(strings.NewReader(string(data)), decode.MessageOptions{}); err == nil {
+			subjects = append(subjects, res.Text)
+		}
+	}
+	return subjects
 }
 
 // wrong reports whether an answer is a failure the learner should hear

@@ -22,6 +22,7 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 	}
 	defer a.close()
 	tries := 0
+	told := map[string]bool{} // near misses already pointed out
 	for {
 		line, err := r.readLine(a)
 		if err != nil {
@@ -36,8 +37,16 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 		}
 		answer, sendErr := r.send(a, line)
 		if a.passed() {
-			fmt.Fprintln(r.Out, "\n✓ passed: the server's answers show you did it")
+			if a.sess == nil {
+				fmt.Fprintln(r.Out, "\n✓ passed: that is what it says")
+			} else {
+				fmt.Fprintln(r.Out, "\n✓ passed: the server's answers show you did it")
+			}
 			return true, nil
+		}
+		if miss := a.nearMiss(); miss != "" && !told[miss] {
+			told[miss] = true
+			fmt.Fprintf(r.Out, "  close: %s\n", miss)
 		}
 		if a.wrong(answer, sendErr) {
 			tries++

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"maillab/sandbox/reply"
 )
 
 //go:embed content/*.md
@@ -329,7 +331,8 @@ var checkKinds = map[string]struct {
 	min, max int
 	usage    string
 }{
-	"ok":        {1, 1, "ok VERB: a command with this verb got a success answer, e.g. check: ok RETR"},
+	"ok":        {1, 2, "ok VERB [TEXT]: a command with this verb (holding TEXT) got a success answer, e.g. check: ok RCPT bbb@sina.com"},
+	"got":       {1, 1, "got KEY: the server sent that reply of its catalogue, e.g. check: got smtp.relay-ok"},
 	"reply":     {1, 1, "reply PREFIX: some answer starts with PREFIX, e.g. check: reply 235"},
 	"state":     {1, 9, "state NAME: where the conversation ended, e.g. check: state authenticated"},
 	"delivered": {1, 2, "delivered ADDRESS [SUBJECT]: a new message reached that mailbox"},
@@ -346,7 +349,7 @@ func parseCheck(s, proto string) (Check, error) {
 	kind, args := fields[0], fields[1:]
 	spec, ok := checkKinds[kind]
 	if !ok {
-		return Check{}, fmt.Errorf("unknown check %q (ok, reply, state, delivered, sent or answer)", kind)
+		return Check{}, fmt.Errorf("unknown check %q (ok, got, reply, state, delivered, sent or answer)", kind)
 	}
 	if len(args) < spec.min || len(args) > spec.max {
 		return Check{}, fmt.Errorf("check %s: %s", kind, spec.usage)
@@ -356,6 +359,9 @@ func parseCheck(s, proto string) (Check, error) {
 	}
 	if kind == "state" {
 		args = []string{strings.Join(args, " ")}
+	}
+	if kind == "got" && !reply.Known(reply.Key(args[0])) {
+		return Check{}, fmt.Errorf("check got %s: no such reply (keys such as smtp.relay-ok, pop3.retr; see sandbox/reply)", args[0])
 	}
 	return Check{Kind: kind, Args: args}, nil
 }

@@ -204,3 +204,48 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress = %v", again.Passed)
 	}
 }
+
+// lessonNumbered returns embedded lesson n.
+func lessonNumbered(t *testing.T, n int) *Lesson {
+	t.Helper()
+	all, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		if l.Number == n {
+			return l
+		}
+	}
+	t.Fatalf("no lesson %d", n)
+	return nil
+}
+
+// TestChecksMatchTheirGoals: each exercise passes only by doing what its
+// goal says; a near miss does not pass and is pointed out.
+func TestChecksMatchTheirGoals(t *testing.T) {
+	tests := []struct {
+		lesson   int
+		nearMiss string
+		told     string
+	}{
+		{1, "EHLO me\nMAIL FROM:<me@example.org>\nRCPT TO:<gacl@sina.com>\n",
+			`the server accepted "RCPT TO:<gacl@sina.com>", but the goal asks for bbb@sina.com`},
+		{4, "EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\nMAIL FROM:<gacl@sohu.com>\nRCPT TO:<aaa@sohu.com>\n",
+			`the server accepted "RCPT TO:<aaa@sohu.com>", but the goal asks for bbb@sina.com`},
+		{6, "EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\nMAIL FROM:<gacl@sohu.com>\nRCPT TO:<bbb@sina.com>\nDATA\nSubject: Relayed\n\nhi\n.\nQUIT\n",
+			`its subject is "Relayed", not "relayed": letter case counts`},
+	}
+	for _, tt := range tests {
+		t.Run(lessonNumbered(t, tt.lesson).Title, func(t *testing.T) {
+			passed, out := runScript(t, lessonNumbered(t, tt.lesson), tt.nearMiss)
+			if passed || !strings.Contains(out, tt.told) {
+				t.Errorf("near miss passed=%v, output:\n%s", passed, out)
+			}
+		})
+	}
+	passed, out := runScript(t, lessonNumbered(t, 8), "邮件测试\n")
+	if !passed || !strings.Contains(out, "✓ passed: that is what it says") {
+		t.Errorf("decode exercise: passed=%v\n%s", passed, out)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"maillab/sandbox/reply"
 	"maillab/trace"
 )
 
@@ -34,8 +35,9 @@ type State struct {
 
 // Exchange is one command and the status line of its answer.
 type Exchange struct {
-	Command string // "" for the greeting
-	Status  string
+	Command string    // "" for the greeting
+	Status  string    // the status line: SMTP's last reply line, POP3's first
+	Reply   reply.Key // which reply of maillab's catalogue it is, if one
 }
 
 // Success reports whether the answer was positive: 2xx or 3xx, or +OK.
@@ -50,11 +52,11 @@ func (st *State) answered(cmd string, answer []string) {
 	if len(answer) == 0 {
 		return
 	}
-	status := answer[len(answer)-1]
+	status, key := answer[len(answer)-1], reply.IdentifySMTP(answer[0])
 	if st.Proto == "POP3" {
-		status = answer[0]
+		status, key = answer[0], reply.IdentifyPOP3(answer[0], cmd)
 	}
-	st.Exchanges = append(st.Exchanges, Exchange{Command: cmd, Status: status})
+	st.Exchanges = append(st.Exchanges, Exchange{Command: cmd, Status: status, Reply: key})
 	if st.Proto == "SMTP" {
 		st.smtp(cmd, status)
 	} else {
@@ -62,8 +64,8 @@ func (st *State) answered(cmd string, answer []string) {
 	}
 }
 
-func (st *State) smtp(cmd, reply string) {
-	code := reply
+func (st *State) smtp(cmd, status string) {
+	code := status
 	if len(code) > 3 {
 		code = code[:3]
 	}
@@ -77,7 +79,7 @@ func (st *State) smtp(cmd, reply string) {
 	case cmd == "":
 		st.Greeted = code == "220"
 	case st.AuthPending != "":
-		st.authAnswer(code, reply)
+		st.authAnswer(code, status)
 	case st.InData && cmd == ".":
 		st.InData = false
 		if ok {
@@ -89,7 +91,7 @@ func (st *State) smtp(cmd, reply string) {
 			st.Helo, st.ESMTP, st.Sender, st.Recipients = true, verb == "EHLO", false, 0
 		}
 	case verb == "AUTH":
-		st.authAnswer(code, reply)
+		st.authAnswer(code, status)
 	case verb == "MAIL" && ok:
 		st.Sender, st.Recipients = true, 0
 	case verb == "RCPT" && ok:
@@ -102,10 +104,10 @@ func (st *State) smtp(cmd, reply string) {
 }
 
 // authAnswer follows an AUTH exchange: 334 asks for more, 235 ends it well.
-func (st *State) authAnswer(code, reply string) {
+func (st *State) authAnswer(code, status string) {
 	switch code {
 	case "334":
-		challenge := strings.TrimSpace(strings.TrimPrefix(reply, "334"))
+		challenge := strings.TrimSpace(strings.TrimPrefix(status, "334"))
 		b, _ := base64.StdEncoding.DecodeString(challenge)
 		switch strings.ToLower(string(b)) {
 		case "username:":

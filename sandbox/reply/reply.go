@@ -158,3 +158,18 @@ func isNumber(s string) bool {
 	}
 	return true
 }
+
+// Known reports whether key names a reply of the catalogue.
+func Known(key Key) bool {
+	for _, r := range AllSMTP {
+		if r.Key == key {
+			return true
+		}
+	}
+	for _, r := range AllPOP3 {
+		if r.Key == key {
+			return true
+		}
+	}
+	return false
+}
