@@ -2,9 +2,9 @@ package lessons
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
+	"maillab/lessons/practice"
 	"maillab/trace"
 	"maillab/trace/decode"
 )
@@ -28,7 +28,8 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if strings.HasPrefix(line, ":") && (a.sess == nil || !a.sess.State().InData) {
+		line, isHelper := practice.Helper(line)
+		if isHelper {
 			done, err := r.helper(line, a, tries)
 			if done || err != nil {
 				return false, err
@@ -70,11 +71,7 @@ func (r *Runner) readLine(a *attempt) (string, error) {
 		}
 		fmt.Fprint(r.ErrOut, prompt)
 	}
-	line, err := r.lines.ReadString('\n')
-	if err != nil && line == "" {
-		return "", io.EOF
-	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return r.lines.Next(r.ctx)
 }
 
 // send gives the line to the server, or takes it as a decode answer.

@@ -1,7 +1,6 @@
 package lessons
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"maillab/lessons/practice"
 	"maillab/sandbox"
 	"maillab/sandbox/client"
 	"maillab/sandbox/play"
@@ -22,7 +22,8 @@ type Runner struct {
 	Interactive bool // a person at a terminal: wait for Enter between steps
 	Color       bool
 
-	lines *bufio.Reader
+	ctx   context.Context
+	lines *practice.Lines
 }
 
 // errQuit is the learner leaving the lesson.
@@ -31,7 +32,7 @@ var errQuit = errors.New("left the lesson")
 // Run plays a lesson: explanations, demos, and exercises the learner
 // answers. It reports whether every exercise was passed.
 func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
-	r.lines = bufio.NewReader(r.In)
+	r.ctx, r.lines = ctx, practice.NewLines(r.In)
 	env, err := newEnvironment(r.Out, r.Color)
 	if err != nil {
 		return false, err
@@ -40,9 +41,15 @@ func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 	fmt.Fprintf(r.Out, "\nLesson %d: %s\n%s\n", l.Number, l.Title, strings.Repeat("=", len([]rune(l.Title))+11))
 	passed := true
 	for i, step := range l.Steps {
+		if ctx.Err() != nil {
+			return false, ctx.Err() // Ctrl-C: stop at once
+		}
 		ok, err := r.step(ctx, env, step)
 		if errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
 			return false, nil
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err() // Ctrl-C: stop at once
 		}
 		if err != nil {
 			return false, fmt.Errorf("%s:%d: %w", l.File, step.Line, err)
@@ -61,7 +68,7 @@ func (r *Runner) enter() func() error {
 		return nil
 	}
 	return func() error {
-		_, err := r.lines.ReadString('\n')
+		_, err := r.lines.Next(r.ctx)
 		return err
 	}
 }
@@ -72,7 +79,7 @@ func (r *Runner) pause() {
 		return
 	}
 	fmt.Fprint(r.ErrOut, "\n[Enter to go on] ")
-	r.lines.ReadString('\n')
+	r.lines.Next(r.ctx)
 }
 
 func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, error) {

@@ -84,6 +84,9 @@ func decodeRun(opts *decodeOptions) error {
 		return err
 	}
 	report(opts, res)
+	if len(res.Undecoded) > 0 {
+		return fmt.Errorf("could not decode %v", res.Undecoded[0])
+	}
 	return nil
 }
 

@@ -124,3 +124,69 @@ func bufCopy(dst *terminal, src *os.File) {
 		}
 	}
 }
+
+// underTerminal starts maillab with args under a pseudo-terminal.
+func underTerminal(t *testing.T, args ...string) (*exec.Cmd, *os.File, *terminal) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	f, err := pty.Start(cmd)
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	t.Cleanup(func() { f.Close(); cmd.Process.Kill() })
+	tm := &terminal{changed: make(chan struct{}, 1)}
+	go bufCopy(tm, f)
+	return cmd, f, tm
+}
+
+// exitsWith waits for the process and checks its exit status.
+func exitsWith(t *testing.T, cmd *exec.Cmd, want int, within time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		if got := cmd.ProcessState.ExitCode(); got != want {
+			t.Errorf("exit status %d, want %d", got, want)
+		}
+	case <-time.After(within):
+		t.Fatalf("still running %s after Ctrl-C", within)
+	}
+}
+
+// TestCtrlC: one rule everywhere. In practice, Ctrl-C clears a typed
+// line and, at an empty prompt, leaves; play --step and a lesson waiting
+// for Enter stop at once. Each exits 130.
+func TestCtrlC(t *testing.T) {
+	t.Run("practice", func(t *testing.T) {
+		sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close()
+		addr, _ := sb.Addr("sohu.com", "SMTP")
+		cmd, f, tm := underTerminal(t, "practice", "smtp", "--addr", addr, "--color", "never")
+		tm.waitFor(t, "[greeted]>", 1)
+		f.Write([]byte("EHLO half-typed\x03"))
+		tm.waitFor(t, "^C", 1)
+		tm.waitFor(t, "[greeted]>", 2)
+		f.Write([]byte("\x03"))
+		exitsWith(t, cmd, 130, 5*time.Second)
+		if strings.Contains(tm.out.String(), "C: EHLO half-typed") {
+			t.Error("the cleared line was sent")
+		}
+	})
+	t.Run("play --step", func(t *testing.T) {
+		cmd, f, tm := underTerminal(t, "play", "--step", "--color", "never")
+		tm.waitFor(t, "[press Enter for step ①]", 1)
+		f.Write([]byte("\x03"))
+		exitsWith(t, cmd, 130, 5*time.Second)
+	})
+	t.Run("lesson", func(t *testing.T) {
+		cmd, f, tm := underTerminal(t, "lesson", "1", "--color", "never")
+		tm.waitFor(t, "[Enter to go on]", 1)
+		f.Write([]byte("\x03"))
+		exitsWith(t, cmd, 130, 5*time.Second)
+	})
+}

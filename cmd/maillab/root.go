@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"maillab/lessons/practice"
+	"maillab/trace"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -24,22 +28,47 @@ type globalOptions struct {
 func (g *globalOptions) useColor() (bool, error) { return g.IO.Color(g.Color) }
 
 // Main runs maillab and returns the exit status.
+//
+// One rule for Ctrl-C everywhere: it stops at once. The command's context
+// ends, every embedded sandbox is closed cleanly, and maillab exits with
+// status 130 (SIGTERM: 0 when the command stopped cleanly). A second
+// Ctrl-C leaves without waiting for anything.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	var got atomic.Value
+	go func() {
+		got.Store(<-signals)
+		cancel()
+		<-signals
+		os.Exit(130)
+	}()
 	streams := System()
-	root := newRootCmd(streams)
-	if err := root.ExecuteContext(ctx); err != nil {
-		var quiet *exitError
-		if !errors.As(err, &quiet) {
-			fmt.Fprintf(streams.ErrOut, "maillab: error: %v\n", err)
-		}
-		if quiet != nil {
-			return quiet.code
-		}
-		return 1
+	err := newRootCmd(streams).ExecuteContext(ctx)
+	return exitStatus(streams, err, got.Load())
+}
+
+// exitStatus reports err (unless the command has said it already) and
+// turns it, and the signal that stopped the command if any, into a status.
+func exitStatus(streams *IOStreams, err error, sig any) int {
+	if sig == os.Interrupt || errors.Is(err, practice.ErrInterrupted) {
+		return 130
 	}
-	return 0
+	if sig != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return 0
+	}
+	if err == nil {
+		return 0
+	}
+	var quiet *exitError
+	if errors.As(err, &quiet) {
+		return quiet.code
+	}
+	fmt.Fprintf(streams.ErrOut, "maillab: error: %v\n", trace.Visible(err.Error()))
+	return 1
 }
 
 // exitError ends the program with a status and nothing more to say (the

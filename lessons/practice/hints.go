@@ -1,6 +1,9 @@
 package practice
 
-import "maillab/sandbox/client"
+import (
+	"maillab/sandbox/client"
+	"maillab/sandbox/reply"
+)
 
 // Hint says what is valid now, with an example.
 type Hint struct {
@@ -31,9 +34,47 @@ var hints = map[string]map[string]Hint{
 	},
 }
 
-// HintNow returns what is valid in a conversation's state now.
+// HintNow returns what is valid now: first what the last answer calls
+// for (a refusal names its own way out), then what the state allows.
 func HintNow(st *client.State) Hint {
+	if h, ok := afterReply(st); ok {
+		return h
+	}
+	if st.Proto == "SMTP" && st.Name() == client.StateReady && !st.ESMTP {
+		return Hint{"you said HELO, which turns no extensions on: say EHLO to log in with AUTH", "EHLO me"}
+	}
+	if st.Proto == "SMTP" && (st.Sender || st.Recipients > 0) && !st.Authenticated {
+		h := hints[st.Proto][st.Name()]
+		h.Text += " (to send to another provider, log in first: RSET, then AUTH LOGIN)"
+		return h
+	}
 	return hints[st.Proto][st.Name()]
+}
+
+// afterReply is the hint a refusal calls for, when it calls for one.
+func afterReply(st *client.State) (Hint, bool) {
+	if len(st.Exchanges) == 0 || st.Closed {
+		return Hint{}, false
+	}
+	switch st.Exchanges[len(st.Exchanges)-1].Reply {
+	case reply.SMTPRelayDenied.Key:
+		return Hint{"that recipient lives at another provider, and this one relays only for its logged-in users: RSET ends the transaction, then log in with AUTH LOGIN (not allowed inside a transaction)", "RSET"}, true
+	case reply.SMTPNotOurWorld.Key:
+		return Hint{"this sandbox delivers only to sohu.com and sina.com: give a recipient there", "RCPT TO:<bbb@sina.com>"}, true
+	case reply.SMTPNoSuchUser.Key:
+		return Hint{"check the address: sohu.com has gacl and aaa, sina.com has bbb and gacl", "RCPT TO:<bbb@sina.com>"}, true
+	case reply.SMTPNeedEhlo.Key:
+		return Hint{"AUTH needs EHLO, not HELO: say EHLO, then AUTH LOGIN", "EHLO me"}, true
+	case reply.SMTPAuthInMail.Key:
+		return Hint{"log in before MAIL FROM: RSET ends the transaction, then AUTH LOGIN", "RSET"}, true
+	case reply.SMTPAuthFailed.Key:
+		return Hint{"the name or the password was wrong: start again with AUTH LOGIN and check the Base64 (:b64 gacl, :b64 123456)", "AUTH LOGIN"}, true
+	case reply.SMTPSenderNotOwned.Key:
+		return Hint{"send as the account you logged in with", "MAIL FROM:<gacl@sohu.com>"}, true
+	case reply.POP3InUse.Key:
+		return Hint{"another session has the mailbox open: QUIT that one, then log in again", "USER bbb"}, true
+	}
+	return Hint{}, false
 }
 
 // HintFor returns the hint of a named state of proto.

@@ -79,13 +79,19 @@ func TestMistakesAreExplained(t *testing.T) {
 		{"mail before ehlo", "smtp", sohuSMTP, []string{"MAIL FROM:<gacl@sohu.com>"},
 			[]string{"503 5.5.1", "say EHLO", "hint: say hello first"}},
 		{"relay without auth", "smtp", sohuSMTP, []string{"EHLO me", "MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>"},
-			[]string{"550 5.7.1", "log in with AUTH LOGIN first", "hint: give a recipient"}},
+			[]string{"550 5.7.1", "log in with AUTH LOGIN first", "hint: that recipient lives at another provider", "RSET ends the transaction"}},
 		{"lower-cased base64", "smtp", sohuSMTP, []string{"EHLO me", "AUTH LOGIN", "z2fjba==", "MTIzNDU2"},
 			[]string{"not text (was its letter case changed?)", "535 5.7.8", "letter case matters"}},
 		{"plain text password", "smtp", sohuSMTP, []string{"EHLO me", "AUTH LOGIN", "gacl"},
 			[]string{"334 UGFzc3dvcmQ6"}},
 		{"unknown command", "smtp", sohuSMTP, []string{"HELLO"},
 			[]string{"500 5.5.1", "not an SMTP command", "hint:"}},
+		{"helo then a hint", "smtp", sohuSMTP, []string{"HELO me", ":hint"},
+			[]string{"you said HELO", "e.g. EHLO me"}},
+		{"three failed logins close the connection", "smtp", sohuSMTP, []string{"EHLO me", "AUTH PLAIN AGdhY2wAMQ==", "AUTH PLAIN AGdhY2wAMQ==", "AUTH PLAIN AGdhY2wAMQ==", ":state"},
+			[]string{"421 4.7.0", "hint: the connection is closed"}},
+		{"helpers inside DATA", "smtp", sohuSMTP, []string{"EHLO me", "MAIL FROM:<a@b.c>", "RCPT TO:<aaa@sohu.com>", "DATA", ":hint", "::colon line", ".", ":state"},
+			[]string{"type header lines", "C: :colon line", "1 message sent"}},
 		{"pop3 pass first", "pop3", sinaPOP3, []string{"PASS 123456"},
 			[]string{"-ERR send USER first", "USER name comes before PASS", "hint: log in: the user name first"}},
 		{"pop3 wrong password", "pop3", sinaPOP3, []string{"USER bbb", "PASS 654321"},
@@ -100,6 +106,9 @@ func TestMistakesAreExplained(t *testing.T) {
 				if !strings.Contains(out, want) {
 					t.Errorf("lacks %q:\n%s", want, out)
 				}
+			}
+			if strings.Contains(out, "C: :hint") {
+				t.Errorf("a helper was sent to the server:\n%s", out)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package practice
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -106,8 +105,13 @@ func (p *prompt) loop(ctx context.Context) error {
 	}
 	defer closeInput()
 	for ctx.Err() == nil {
-		line, err := read(p.promptText())
-		if err != nil { // end of input, Ctrl-D or Ctrl-C
+		line, err := read(ctx, p.promptText())
+		switch {
+		case errors.Is(err, readline.ErrInterrupt) && strings.TrimSpace(line) != "":
+			continue // Ctrl-C with something typed clears the line
+		case errors.Is(err, readline.ErrInterrupt):
+			return ErrInterrupted // Ctrl-C at an empty prompt leaves at once
+		case err != nil: // the end of input, Ctrl-D, or the context done
 			return nil
 		}
 		if quit := p.run(line); quit {
@@ -127,16 +131,10 @@ func (p *prompt) promptText() string {
 
 // input returns a line reader: readline with history at a terminal,
 // plain lines otherwise.
-func (p *prompt) input() (func(prompt string) (string, error), func(), error) {
+func (p *prompt) input() (func(ctx context.Context, prompt string) (string, error), func(), error) {
 	if !p.opts.Interactive {
-		sc := bufio.NewScanner(p.opts.In)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		return func(string) (string, error) {
-			if !sc.Scan() {
-				return "", io.EOF
-			}
-			return strings.TrimRight(sc.Text(), "\r"), nil
-		}, func() {}, nil
+		lines := NewLines(p.opts.In)
+		return func(ctx context.Context, _ string) (string, error) { return lines.Next(ctx) }, func() {}, nil
 	}
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:          "> ",
@@ -149,7 +147,7 @@ func (p *prompt) input() (func(prompt string) (string, error), func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the prompt: %w", err)
 	}
-	return func(prompt string) (string, error) {
+	return func(_ context.Context, prompt string) (string, error) {
 		rl.SetPrompt(prompt)
 		return rl.Readline()
 	}, func() { rl.Close() }, nil
@@ -171,7 +169,8 @@ func historyFile(proto string) string {
 // run runs one line: a :helper, or a line for the server. It reports
 // whether to leave.
 func (p *prompt) run(line string) bool {
-	if strings.HasPrefix(line, ":") && !p.s.State().InData {
+	line, helper := Helper(line)
+	if helper {
 		return p.helper(line)
 	}
 	if p.s.Closed() {
@@ -220,8 +219,19 @@ func (p *prompt) helper(line string) bool {
 
 func (p *prompt) decode(arg string) { trace.ShowDecoded(p.opts.Out, arg) }
 
+// Helper tells a maillab helper (":hint") from a line for the server, in
+// every state, DATA included. A line for the server that must start with
+// ':' is typed with two ("::"), and sent with one.
+func Helper(line string) (string, bool) {
+	if rest, ok := strings.CutPrefix(line, "::"); ok {
+		return ":" + rest, false
+	}
+	return line, strings.HasPrefix(line, ":")
+}
+
 const helpText = `  Type commands for the server; each answer is shown and explained.
-  Lines starting with ':' are for maillab and never sent:
+  Lines starting with ':' are for maillab and never sent, even inside a
+  message (to send a line that starts with ':', type '::'):
     :hint          what you can type now, with an example
     :state         where the conversation is
     :b64 TEXT      the Base64 of TEXT (AUTH LOGIN wants user and password so)

@@ -129,11 +129,40 @@ func (s *Session) Send(line string) ([]string, error) {
 		return answer, err
 	}
 	s.state.answered(line, answer)
+	answer = s.unsolicited(answer)
 	if s.state.Closed {
 		s.closed = true
 		s.conn.Close()
 	}
 	return answer, nil
+}
+
+// afterErrorWait is how long the client listens, after an error answer,
+// for the server to say more: a server that gives up (too many errors or
+// failed logins) says so at once and closes.
+const afterErrorWait = 100 * time.Millisecond
+
+// unsolicited reads what the server sent right after an error answer
+// without being asked: a 421 (or a POP3 -ERR) saying it closes the
+// connection. The state then knows it is closed, and the prompt says so.
+func (s *Session) unsolicited(answer []string) []string {
+	if !IsError(answer) || s.state.Closed {
+		return answer
+	}
+	s.conn.SetReadDeadline(time.Now().Add(afterErrorWait))
+	if _, err := s.r.Peek(1); err != nil {
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			s.state.Closed = true // the server hung up
+		}
+		return answer
+	}
+	more, err := s.readAnswer("")
+	answer = append(answer, more...)
+	if err != nil || len(more) > 0 && (strings.HasPrefix(more[0], "421") || strings.HasPrefix(more[0], "-ERR")) {
+		s.state.Closed = true
+	}
+	return answer
 }
 
 // readAnswer reads one whole answer to line: an SMTP reply with its

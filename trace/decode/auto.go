@@ -145,7 +145,20 @@ func base64Input(s, charset string) (*Result, error) {
 		return nil, err
 	}
 	r.Text = text
+	r.checkText(s, text)
 	return r, nil
+}
+
+// checkText warns about what a decoded Base64 payload suggests went wrong
+// before it was decoded: a newline echo added, or letters whose case was
+// changed by hand (then no charset reads the bytes cleanly).
+func (r *Result) checkText(b64, text string) {
+	if line, ok := strings.CutSuffix(text, "\n"); ok && !strings.Contains(line, "\n") {
+		r.warn("the text ends with a newline (0a), which echo adds: encode with echo -n or printf (or maillab encode), or the server gets the newline too")
+	}
+	if len(r.Candidates) > 0 && strings.ContainsRune(r.Candidates[0].Text, utf8.RuneError) && !caseLooksChanged(b64) {
+		r.warn("no charset reads these bytes cleanly: if the Base64 was copied by hand, check its letter case (Base64 is case-sensitive: Z2FjbA== is gacl, z2fjba== is garbage)")
+	}
 }
 
 // quotedPrintableInput decodes quoted-printable (RFC 2045 section 6.7).

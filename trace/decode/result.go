@@ -20,6 +20,7 @@ type Result struct {
 	Warnings   []string    // things that look wrong and what they mean
 	Candidates []Candidate // readings of bytes whose charset was guessed, best first
 	Message    *Message    // for a whole message
+	Undecoded  []error     // encoded-words left as they are, and why (an unknown charset, say)
 }
 
 func (r *Result) layer(what, format string, args ...any) {

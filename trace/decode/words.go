@@ -90,6 +90,7 @@ func (r *Result) word(word, label, enc, payload, override string) (string, bool)
 	text, err := r.charset(raw, label, override)
 	if err != nil {
 		r.warn("%s: %v; left as it is", word, err)
+		r.Undecoded = append(r.Undecoded, fmt.Errorf("%s: %w", word, err))
 		return "", false
 	}
 	return text, true
