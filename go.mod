@@ -10,6 +10,7 @@ require (
 	github.com/fatih/color v1.19.0
 	github.com/mattn/go-isatty v0.0.20
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/term v0.37.0
 	golang.org/x/text v0.44.0
 )
 

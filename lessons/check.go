@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"maillab/sandbox/client"
+	"maillab/trace"
 	"maillab/trace/decode"
 )
 
@@ -16,7 +17,7 @@ import (
 // naming the file and line of the first step that fails. Transcripts go
 // to out (io.Discard for a quiet check).
 func Verify(ctx context.Context, l *Lesson, out io.Writer) error {
-	env, err := newEnvironment(out, false)
+	env, err := newEnvironment(out, trace.RenderOptions{Width: trace.DefaultWidth})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type Runner struct {
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: wait for Enter between steps
 	Color       bool
+	Width       int // columns to wrap notes to; 0: no wrapping
 
 	ctx   context.Context
 	lines *practice.Lines
@@ -33,7 +34,7 @@ var errQuit = errors.New("left the lesson")
 // answers. It reports whether every exercise was passed.
 func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 	r.ctx, r.lines = ctx, practice.NewLines(r.In)
-	env, err := newEnvironment(r.Out, r.Color)
+	env, err := newEnvironment(r.Out, trace.RenderOptions{Color: r.Color, Width: r.Width})
 	if err != nil {
 		return false, err
 	}
@@ -109,13 +110,14 @@ type environment struct {
 	sink     trace.Sink
 }
 
-func newEnvironment(out io.Writer, color bool) (*environment, error) {
+func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, error) {
 	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
 	if err != nil {
 		return nil, err
 	}
-	rd, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: color})
-	plain, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: color, NoSteps: true})
+	rd, _ := trace.NewRenderer(out, "text", opts)
+	opts.NoSteps = true
+	plain, _ := trace.NewRenderer(out, "text", opts)
 	ann := trace.NewAnnotator()
 	env := &environment{sb: sb, out: out, renderer: rd}
 	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }

@@ -283,7 +283,7 @@ func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busy st
 				refuse(conn, busy)
 				continue
 			}
-			label := "s" + strconv.FormatUint(sb.sessSeq.Add(1), 10) + " " + conn.RemoteAddr().String()
+			label := "s" + strconv.FormatUint(sb.sessSeq.Add(1), 10)
 			sb.sessions.Add(1)
 			sb.conns.Store(conn, struct{}{})
 			go func() {

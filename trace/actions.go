@@ -75,7 +75,11 @@ func Describe(e Event) string {
 	case Queued:
 		return fmt.Sprintf("%s belongs to another provider: queued %s for relay", f.Domain, f.QueueID)
 	case MXLookup:
-		return fmt.Sprintf("MX look-up: %s is served by %s (%s); relaying %s there", f.Domain, f.Peer, f.Addr, f.QueueID)
+		where := ""
+		if f.Addr != "" {
+			where = " (" + f.Addr + ")"
+		}
+		return fmt.Sprintf("MX look-up: %s is served by %s%s; relaying %s there", f.Domain, f.Peer, where, f.QueueID)
 	case Relayed:
 		return fmt.Sprintf("relayed %s to %s: %d of %s accepted", f.QueueID, f.Domain, f.Count, Count(f.Total, "recipient"))
 	case Deferred:

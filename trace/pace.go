@@ -41,6 +41,9 @@ func Paced(r Renderer, p Pacing) Sink {
 		defer mu.Unlock()
 		if step := StepOf(e); enter != nil && step != 0 && !seen[step] && shown(e) {
 			seen[step] = true
+			if h, ok := r.(interface{ Heading(Event) error }); ok {
+				h.Heading(e) // the step's heading stays on screen while the class waits
+			}
 			fmt.Fprintf(p.Prompt, "\n[press Enter for step %s] ", StepMark(step))
 			if err := wait(ctx, enter); err != nil {
 				enter = nil

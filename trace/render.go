@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -34,6 +33,8 @@ type RenderOptions struct {
 	Color   bool // ANSI colour (text format only)
 	Wiretap bool // label every line with its session instead of grouping by step
 	NoSteps bool // no step headings or marks (practice and lessons, outside the six-step flow)
+	Width   int  // wrap notes to this many columns (text and Markdown); 0: never wrap
+	Verbose bool // wiretap labels name the client's address too
 }
 
 // NewRenderer returns a Renderer for format ("text", "json" or
@@ -129,12 +130,6 @@ type textRenderer struct {
 	buf  bytes.Buffer // reused for every line
 }
 
-// noteColumn is where notes start, when the line is short enough.
-const noteColumn = 44
-
-// spaces pads to the note column.
-var spaces = strings.Repeat(" ", noteColumn)
-
 func (r *textRenderer) Render(e Event) error {
 	if !shown(e) {
 		return nil
@@ -143,31 +138,52 @@ func (r *textRenderer) Render(e Event) error {
 	defer r.mu.Unlock()
 	b := &r.buf
 	b.Reset()
-	if step := StepOf(e); !r.opts.Wiretap && !r.opts.NoSteps && step != r.step && step != 0 {
-		if r.seen[step] {
-			fmt.Fprintf(b, "%s\n", r.pal.head.Sprint(StepMark(step)+" continued"))
-		} else {
-			fmt.Fprintf(b, "\n%s\n   %s\n", r.pal.head.Sprint(StepHeading(e)), r.pal.note.Sprint(StepTitles[step]))
-		}
-		r.step, r.seen[step] = step, true
-	}
+	r.heading(b, e)
 	start := b.Len()
 	r.tag(b, e)
 	text := Visible(Describe(e))
-	width := utf8.RuneCount(b.Bytes()[start:]) + utf8.RuneCountInString(text)
+	lineWidth := DisplayWidth(b.String()[start:]) + DisplayWidth(text)
 	r.pal.write(b, r.colour(e), text)
 	if e.Note != "" {
-		if width < noteColumn {
-			b.WriteString(spaces[:noteColumn-width])
-		} else {
-			b.WriteString("\n")
-			b.WriteString(spaces[:noteColumn])
-		}
-		r.pal.write(b, r.pal.note, "# ", Visible(e.Note))
+		writeNote(b, lineWidth, r.opts.Width, Visible(e.Note), func(b *bytes.Buffer, s ...string) { r.pal.write(b, r.pal.note, s...) })
 	}
 	b.WriteString("\n")
 	_, err := r.w.Write(b.Bytes())
 	return err
+}
+
+// Heading writes the heading of e's step now, if a line of e would, so
+// that it is on screen while the class waits for Enter.
+func (r *textRenderer) Heading(e Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := &r.buf
+	b.Reset()
+	r.heading(b, e)
+	_, err := r.w.Write(b.Bytes())
+	return err
+}
+
+// heading writes a step's heading when e starts a step: its mark, who
+// talks to whom and what happens; "continued" when the step comes back.
+func (r *textRenderer) heading(b *bytes.Buffer, e Event) {
+	step := StepOf(e)
+	if r.opts.Wiretap || r.opts.NoSteps || step == r.step || step == 0 {
+		return
+	}
+	if r.seen[step] {
+		fmt.Fprintf(b, "%s\n", r.pal.head.Sprint(StepMark(step)+" continued"))
+	} else {
+		fmt.Fprintf(b, "\n%s\n", r.pal.head.Sprint(StepHeading(e)))
+		room := 0
+		if r.opts.Width > 0 {
+			room = max(r.opts.Width-3, 20)
+		}
+		for _, l := range wrapWords(StepTitles[step], room) {
+			fmt.Fprintf(b, "   %s\n", r.pal.note.Sprint(l))
+		}
+	}
+	r.step, r.seen[step] = step, true
 }
 
 // tag writes what comes before a line: "C: ", "S: ", "*  ", or in
@@ -192,6 +208,8 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 	session := e.Session
 	if session == "" {
 		session = e.Client()
+	} else if r.opts.Verbose && e.Client() != session {
+		session += " " + e.Client()
 	}
 	b.WriteString(Visible(session))
 	if e.Dir == FromServer {
@@ -308,11 +326,22 @@ func (r *markdownRenderer) Render(e Event) error {
 		b.WriteString("\n````text\n")
 		r.inFence = true
 	}
-	line := lineTag(e) + Visible(Describe(e))
-	if e.Note != "" {
-		line += strings.Repeat(" ", max(1, noteColumn-len([]rune(line)))) + "# " + Visible(e.Note)
+	if e.Action == MXLookup && e.Facts != nil {
+		f := *e.Facts
+		f.Addr = "" // a handout has no use for this run's throwaway port
+		e.Facts = &f
 	}
-	b.WriteString(line + "\n")
+	line := lineTag(e) + Visible(Describe(e))
+	var lb bytes.Buffer
+	lb.WriteString(line)
+	if e.Note != "" {
+		writeNote(&lb, DisplayWidth(line), r.opts.Width, Visible(e.Note), func(b *bytes.Buffer, s ...string) {
+			for _, t := range s {
+				b.WriteString(t)
+			}
+		})
+	}
+	b.WriteString(lb.String() + "\n")
 	_, err := io.WriteString(r.w, b.String())
 	return err
 }

@@ -71,11 +71,13 @@ func TestRenderGolden(t *testing.T) {
 		format string
 		opts   trace.RenderOptions
 	}{
-		{"play.text.golden", "text", trace.RenderOptions{}},
-		{"play.color.golden", "text", trace.RenderOptions{Color: true}},
+		{"play.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}},
+		{"play.color.golden", "text", trace.RenderOptions{Color: true, Width: trace.DefaultWidth}},
 		{"play.json.golden", "json", trace.RenderOptions{}},
-		{"play.markdown.golden", "markdown", trace.RenderOptions{}},
-		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true}},
+		{"play.markdown.golden", "markdown", trace.RenderOptions{Width: trace.DefaultWidth}},
+		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}},
+		{"play.text.120.golden", "text", trace.RenderOptions{Width: 120}},
+		{"play.text.50.golden", "text", trace.RenderOptions{Width: 50}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -185,4 +187,22 @@ func BenchmarkWiretapLine(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+}
+
+// TestNotesWrapToTheWidth: at any width, a note line fits (a protocol
+// line is never cut, and a word longer than the room gets a line alone).
+func TestNotesWrapToTheWidth(t *testing.T) {
+	for name, width := range map[string]int{"play.text.50.golden": 50, "play.text.golden": 80, "play.text.120.golden": 120} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			trimmed := strings.TrimLeft(line, " ")
+			protocol := strings.HasPrefix(trimmed, "C: ") || strings.HasPrefix(trimmed, "S: ") || strings.HasPrefix(trimmed, "*  ")
+			if !protocol && trace.DisplayWidth(line) > width && strings.Contains(strings.TrimSpace(trimmed), " ") {
+				t.Errorf("%s:%d is %d columns wide (> %d): %q", name, i+1, trace.DisplayWidth(line), width, line)
+			}
+		}
+	}
 }

@@ -7,6 +7,9 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
+
+	"maillab/trace"
 )
 
 // UI rules (after age and gh): data and transcripts go to Out; status,
@@ -40,6 +43,20 @@ func (s *IOStreams) InIsTerminal() bool { return s.inTTY }
 
 // OutIsTerminal reports whether output goes to a terminal.
 func (s *IOStreams) OutIsTerminal() bool { return s.outTTY }
+
+// Width is how many columns output may take: --width when given, else the
+// terminal's width, else trace.DefaultWidth (80).
+func (s *IOStreams) Width(flag int) int {
+	if flag > 0 {
+		return flag
+	}
+	if f, ok := s.Out.(*os.File); ok && s.outTTY {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return trace.DefaultWidth
+}
 
 // Color decides whether to colour output for a --color mode.
 func (s *IOStreams) Color(mode string) (bool, error) {

@@ -13,9 +13,8 @@ import (
 // lessonOptions are the inputs of maillab lesson.
 type lessonOptions struct {
 	*globalOptions
-	Dir     string
-	Number  int // 0: all (check)
-	Verbose bool
+	Dir    string
+	Number int // 0: all (check)
 }
 
 func newCmdLesson(g *globalOptions, runF func(*lessonOptions) error) *cobra.Command {
@@ -86,7 +85,6 @@ func newCmdLessonCheck(opts *lessonOptions) *cobra.Command {
 			return lessonCheck(cmd, opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "show the transcripts")
 	return cmd
 }
 
@@ -132,7 +130,7 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 	if err != nil {
 		return err
 	}
-	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor}
+	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width()}
 	passed, err := r.Run(cmd.Context(), l)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,7 +69,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text"})
+	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text", Width: opts.width()})
 	if err != nil {
 		return fmt.Errorf("--format: %w", err)
 	}
@@ -81,18 +80,26 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if err := play.Check(playOpts, sandbox.DefaultWorld()); err != nil {
 		return err
 	}
-	if opts.Format == "text" {
-		fmt.Fprint(opts.IO.Out, diagram(opts.From, opts.To))
+	// The journey takes milliseconds: record its events, then draw the
+	// path it really took, then show them at the pace asked for.
+	var events []trace.Event
+	playOpts.Sink = func(e trace.Event) { events = append(events, e) }
+	res, err := play.Run(cmd.Context(), playOpts)
+	if err != nil {
+		return err
 	}
+	opts.header(playOpts, res)
 	pacing := trace.Pacing{Context: cmd.Context(), Delay: opts.Delay, Prompt: opts.IO.ErrOut}
 	if opts.Step {
 		in := bufio.NewReader(opts.IO.In)
 		pacing.Enter = func() error { _, err := in.ReadString('\n'); return err }
 	}
-	playOpts.Sink = trace.Paced(r, pacing)
-	res, err := play.Run(cmd.Context(), playOpts)
+	show := trace.Paced(r, pacing)
+	for _, e := range events {
+		show(e)
+	}
 	r.Close()
-	if err != nil {
+	if err := cmd.Context().Err(); err != nil {
 		return err
 	}
 	summaryOut := opts.IO.Out
@@ -103,29 +110,16 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	return nil
 }
 
-// diagram draws the six steps with the names of this journey.
-func diagram(from, to string) string {
-	fromDomain := domainOf(from)
-	toDomain := domainOf(to)
-	toUser := strings.TrimSuffix(to, "@"+toDomain)
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n  %-20s%45s\n", from, to)
-	if fromDomain == toDomain {
-		fmt.Fprintf(&b, "   (client) ─①─▶ smtp.%s ──────③──────▶ [%s's mailbox]\n", fromDomain, toUser)
-	} else {
-		fmt.Fprintf(&b, "   (client) ─①─▶ smtp.%s ─②─▶ smtp.%s ─③─▶ [%s's mailbox]\n", fromDomain, toDomain, toUser)
+// header is what comes before the transcript: the diagram of the path the
+// message took; for a Markdown handout, a title too.
+func (opts *playOptions) header(playOpts play.Options, res *play.Result) {
+	out := opts.IO.Out
+	switch opts.Format {
+	case "text":
+		fmt.Fprint(out, play.Diagram(playOpts, res))
+	case "markdown":
+		fmt.Fprintf(out, "# How an e-mail travels: %s to %s\n\n````text%s````\n", opts.From, opts.To, play.Diagram(playOpts, res))
 	}
-	fmt.Fprintf(&b, "                                                          │\n")
-	fmt.Fprintf(&b, "   (client) ◀─⑥─ pop3.%s ◀────────────⑤─────────────┘\n", toDomain)
-	fmt.Fprintf(&b, "            ──④─▶\n")
-	return b.String()
-}
-
-func domainOf(addr string) string {
-	if a, err := sandbox.ParseAddress(addr); err == nil {
-		return a.Domain
-	}
-	return "?"
 }
 
 // summary is the last line: what happened, in numbers.

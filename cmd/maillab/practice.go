@@ -64,6 +64,6 @@ func practiceRun(cmd *cobra.Command, opts *practiceOptions) error {
 	return practice.Run(cmd.Context(), practice.Options{
 		Proto: opts.Proto, Domain: opts.Domain, PortOffset: opts.PortOffset, Addr: opts.Addr,
 		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut,
-		Interactive: opts.IO.InIsTerminal(), Color: useColor,
+		Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(),
 	})
 }

@@ -20,9 +20,14 @@ var version = "0.1.0-dev"
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	IO    *IOStreams
-	Color string // auto, always or never
+	IO      *IOStreams
+	Color   string // auto, always or never
+	Width   int    // columns; 0: the terminal's, or 80
+	Verbose bool   // more detail (the wiretap names client addresses)
 }
+
+// width is the number of columns to lay output out in.
+func (g *globalOptions) width() int { return g.IO.Width(g.Width) }
 
 // useColor resolves --color against the terminal and environment.
 func (g *globalOptions) useColor() (bool, error) { return g.IO.Color(g.Color) }
@@ -103,6 +108,8 @@ your own machine (loopback only), and shows every line they exchange.
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.PersistentFlags().StringVar(&g.Color, "color", "auto", "colour output: auto (off for NO_COLOR or when not a terminal), always or never")
+	root.PersistentFlags().IntVar(&g.Width, "width", 0, "wrap notes to N columns (default: the terminal's width, or 80)")
+	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "more detail: the wiretap names each client's address and port")
 	root.AddCommand(
 		newCmdPlay(g, nil),
 		newCmdSandbox(g, nil),

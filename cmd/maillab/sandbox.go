@@ -101,7 +101,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	var wiretap *trace.Queue
 	if !opts.Quiet {
 		out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true})
+		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose})
 		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{}), func() { out.Flush() })
 	}
 	<-cmd.Context().Done()

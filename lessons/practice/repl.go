@@ -30,6 +30,7 @@ type Options struct {
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: prompt, line editing, history
 	Color       bool
+	Width       int // columns to wrap notes to; 0: no wrapping
 }
 
 // Run connects and runs the prompt until :quit, the end of input, or the
@@ -43,7 +44,7 @@ func Run(ctx context.Context, opts Options) error {
 	if embedded != nil {
 		defer embedded.Close()
 	}
-	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true})
+	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true, Width: opts.Width})
 	ann := trace.NewAnnotator()
 	sink := func(e trace.Event) { ann.Annotate(&e); r.Render(e) }
 	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: addr, Client: "you", Session: "practice", Sink: sink})

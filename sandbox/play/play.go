@@ -59,6 +59,8 @@ type Result struct {
 	Delivered bool          // the message reached the recipient's mailbox
 	Bounced   bool          // it could not be delivered; the sender got a report
 	Refused   string        // the reply that refused it during submission, if any
+	Relayed   bool          // it crossed to another provider (step ②)
+	Bounce    string        // why the next provider refused it, when Bounced
 	Mailbox   string        // the mailbox the message (or the report) was fetched from
 	Hops      int           // SMTP servers it passed (Received: headers)
 	Octets    int           // size of the retrieved message
@@ -149,7 +151,9 @@ type journey struct {
 
 	// What the sandbox's events said so far (only watch touches these).
 	stored    *sandbox.Address // the mailbox the message reached
+	relayed   bool             // it was queued for another provider
 	bounced   bool             // reported undeliverable; its report is stored next
+	why       string           // the refusal that made it bounce
 	submitted bool             // the step-1 session has closed
 	held      []trace.Event    // events of later steps that came during step 1
 }
@@ -157,6 +161,8 @@ type journey struct {
 // outcome is how the message's trip ended, as the sandbox's events say.
 type outcome struct {
 	bounced bool
+	relayed bool
+	why     string          // the refusal that made it bounce
 	mailbox sandbox.Address // where to fetch the result
 }
 
@@ -182,6 +188,7 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("step 4, retrieving from %s: %w", out.mailbox.Domain, err)
 	}
 	res.Delivered, res.Bounced, res.Mailbox = !out.bounced, out.bounced, out.mailbox.String()
+	res.Relayed, res.Bounce = out.relayed, out.why
 	res.Retrieved, res.Octets = msg, len(msg)
 	res.Hops = strings.Count("\r\n"+string(msg), "\r\nReceived: ") // each hop prepended one
 	res.Elapsed = time.Since(start)
@@ -204,13 +211,15 @@ func (j *journey) watch(e trace.Event) {
 		if j.from.Domain == j.to.Domain {
 			j.outcome <- outcome{mailbox: owner}
 		}
+	case e.Action == trace.Queued && ours:
+		j.relayed = true
 	case e.Action == trace.Relayed && ours && j.stored != nil:
-		j.outcome <- outcome{mailbox: *j.stored}
+		j.outcome <- outcome{relayed: true, mailbox: *j.stored}
 	case e.Action == trace.Bounced && ours:
-		j.bounced = true
+		j.bounced, j.why = true, e.Facts.Reason
 	case e.Action == trace.Stored && j.bounced && strings.EqualFold(e.Facts.Mailbox, j.from.String()):
 		j.bounced = false
-		j.outcome <- outcome{bounced: true, mailbox: j.from}
+		j.outcome <- outcome{bounced: true, relayed: j.relayed, why: j.why, mailbox: j.from}
 	}
 }
 

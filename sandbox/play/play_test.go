@@ -90,13 +90,20 @@ func TestPlayVariants(t *testing.T) {
 		bounced   bool
 		refused   string
 		noStep2   bool
+		diagram   []string // what the drawing of the path shows
 	}{
-		{"sohu to sohu stays local", Options{To: "aaa@sohu.com"}, true, false, "", true},
-		{"sina to sohu", Options{From: "bbb@sina.com", To: "gacl@sohu.com"}, true, false, "", false},
-		{"unknown local user is refused", Options{To: "nobody@sohu.com"}, false, false, "550 5.1.1", true},
-		{"outside the world is refused", Options{To: "someone@example.org"}, false, false, "550 5.7.1", true},
-		{"unknown remote user bounces", Options{To: "nobody@sina.com"}, false, true, "", false},
-		{"non-ASCII body travels as Base64", Options{Subject: "邮件测试", Body: "简单的邮件发送测试！"}, true, false, "", false},
+		{"sohu to sohu stays local", Options{To: "aaa@sohu.com"}, true, false, "", true,
+			[]string{"smtp.sohu.com ─③─▶ [aaa's mailbox]", "pop3.sohu.com"}},
+		{"sina to sohu", Options{From: "bbb@sina.com", To: "gacl@sohu.com"}, true, false, "", false,
+			[]string{"smtp.sina.com ─②─▶ smtp.sohu.com ─③─▶ [gacl's mailbox]", "pop3.sohu.com"}},
+		{"unknown local user is refused", Options{To: "nobody@sohu.com"}, false, false, "550 5.1.1", true,
+			[]string{"smtp.sohu.com  ✗ refused (550 5.1.1)"}},
+		{"outside the world is refused", Options{To: "someone@example.org"}, false, false, "550 5.7.1", true,
+			[]string{"smtp.sohu.com  ✗ refused (550 5.7.1)"}},
+		{"unknown remote user bounces", Options{To: "nobody@sina.com"}, false, true, "", false,
+			[]string{"smtp.sina.com  ✗ refused (550 5.1.1)", "smtp.sohu.com ─③─▶ [gacl's mailbox]", "pop3.sohu.com"}},
+		{"non-ASCII body travels as Base64", Options{Subject: "邮件测试", Body: "简单的邮件发送测试！"}, true, false, "", false,
+			[]string{"─②─▶ smtp.sina.com ─③─▶ [bbb's mailbox]", "pop3.sina.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +116,15 @@ func TestPlayVariants(t *testing.T) {
 			}
 			if tt.bounced && !strings.Contains(string(res.Retrieved), "report-type=delivery-status") {
 				t.Errorf("the bounce retrieved is not a delivery report:\n%s", res.Retrieved)
+			}
+			drawn := Diagram(tt.opts, res)
+			for _, want := range tt.diagram {
+				if !strings.Contains(drawn, want) {
+					t.Errorf("the diagram lacks %q:\n%s", want, drawn)
+				}
+			}
+			if tt.refused != "" && strings.Contains(drawn, "pop3") {
+				t.Errorf("a refused message's diagram shows a fetch:\n%s", drawn)
 			}
 		})
 	}
