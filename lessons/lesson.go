@@ -10,6 +10,7 @@ package lessons
 import (
 	"bufio"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -87,18 +88,20 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.
 var fileNumber = regexp.MustCompile(`^(\d+)[-_].*\.md$`)
 
 // Load returns the embedded lessons plus those in dir (if not empty),
-// ordered by number.
+// ordered by number. Problems in dir's files are returned together, with
+// every lesson that did load.
 func Load(dir string) ([]*Lesson, error) {
 	lessons, err := loadFS(embedded, "content", "lessons/content")
 	if err != nil {
 		return nil, err
 	}
+	var problems error
 	if dir != "" {
-		extra, err := loadFS(os.DirFS(dir), ".", dir)
-		if err != nil {
-			return nil, err
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--dir %s: not a folder of lesson files", dir)
 		}
-		lessons = append(lessons, extra...)
+		extra, err := loadFS(os.DirFS(dir), ".", dir)
+		lessons, problems = append(lessons, extra...), err
 	}
 	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Number < lessons[j].Number })
 	for i := 1; i < len(lessons); i++ {
@@ -106,7 +109,7 @@ func Load(dir string) ([]*Lesson, error) {
 			return nil, fmt.Errorf("%s and %s both are lesson %d: rename one", lessons[i-1].File, lessons[i].File, lessons[i].Number)
 		}
 	}
-	return lessons, nil
+	return lessons, problems
 }
 
 func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
@@ -115,6 +118,7 @@ func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
 		return nil, err
 	}
 	var out []*Lesson
+	var problems []error
 	for _, name := range names {
 		base := filepath.Base(name)
 		if strings.EqualFold(base, "README.md") {
@@ -123,20 +127,23 @@ func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
 		m := fileNumber.FindStringSubmatch(base)
 		file := filepath.Join(shown, base)
 		if m == nil {
-			return nil, &ParseError{file, 1, "a lesson file is named NN-title.md (e.g. 09-my-lesson.md)"}
+			problems = append(problems, &ParseError{file, 1, "a lesson file is named NN-title.md (e.g. 09-my-lesson.md)"})
+			continue
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, err
+			problems = append(problems, err)
+			continue
 		}
 		l, err := Parse(file, string(data))
 		if err != nil {
-			return nil, err
+			problems = append(problems, err)
+			continue
 		}
 		l.Number, _ = strconv.Atoi(m[1])
 		out = append(out, l)
 	}
-	return out, nil
+	return out, errors.Join(problems...)
 }
 
 // Parse reads one lesson file.

@@ -189,7 +189,8 @@ func TestTeacherDirectory(t *testing.T) {
 func TestProgress(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("HOME", t.TempDir())
-	p, err := LoadProgress()
+	t.Setenv("MAILLAB_PROGRESS", "")
+	p, err := LoadProgress("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +200,20 @@ func TestProgress(t *testing.T) {
 	if err := p.MarkPassed(3); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := LoadProgress()
+	again, _ := LoadProgress("")
 	if !again.Done(3) || again.Done(4) {
 		t.Errorf("progress = %v", again.Passed)
+	}
+	mine := filepath.Join(t.TempDir(), "li-lei.json")
+	t.Setenv("MAILLAB_PROGRESS", mine)
+	if other, _ := LoadProgress(""); other.Done(3) || other.Path() != mine {
+		t.Errorf("another learner's progress (%s) has lesson 3 done", other.Path())
+	}
+	if err := again.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if reset, _ := LoadProgress(again.Path()); reset.Done(3) {
+		t.Error("reset kept lesson 3")
 	}
 }
 

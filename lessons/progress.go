@@ -9,20 +9,29 @@ import (
 	"time"
 )
 
-// Progress records which lessons a learner has passed. It lives in the
-// user's config directory (e.g. ~/.config/maillab/progress.json).
+// Progress records which lessons a learner has passed. It lives in a file:
+// the one given, else $MAILLAB_PROGRESS, else the user's config directory
+// (e.g. ~/.config/maillab/progress.json), which everyone sharing that
+// login shares.
 type Progress struct {
 	Passed map[string]time.Time `json:"passed"` // lesson number -> when
 	path   string
 }
 
-// LoadProgress reads the learner's progress; a missing file is no progress.
-func LoadProgress() (*Progress, error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return nil, fmt.Errorf("no config directory for progress: %w", err)
+// LoadProgress reads the learner's progress from file ("": the default
+// place); a missing file is no progress.
+func LoadProgress(file string) (*Progress, error) {
+	if file == "" {
+		file = os.Getenv("MAILLAB_PROGRESS")
 	}
-	p := &Progress{Passed: map[string]time.Time{}, path: filepath.Join(dir, "maillab", "progress.json")}
+	if file == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil, fmt.Errorf("no config directory for progress (give --progress FILE): %w", err)
+		}
+		file = filepath.Join(dir, "maillab", "progress.json")
+	}
+	p := &Progress{Passed: map[string]time.Time{}, path: file}
 	data, err := os.ReadFile(p.path)
 	if os.IsNotExist(err) {
 		return p, nil
@@ -43,6 +52,18 @@ func LoadProgress() (*Progress, error) {
 func (p *Progress) Done(n int) bool {
 	_, ok := p.Passed[strconv.Itoa(n)]
 	return ok
+}
+
+// Path is where the progress is kept.
+func (p *Progress) Path() string { return p.path }
+
+// Reset forgets every lesson passed.
+func (p *Progress) Reset() error {
+	p.Passed = map[string]time.Time{}
+	if err := os.Remove(p.path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("reset progress: %w", err)
+	}
+	return nil
 }
 
 // MarkPassed records lesson n as passed and saves.

@@ -184,6 +184,6 @@ func (env *environment) play(ctx context.Context, s Step, enter func() error, pr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.out, "\n%d hops, %d octets, %s\n", res.Hops, res.Octets, res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(env.out, "\n%s, %s, %s\n", trace.Count(res.Hops, "hop"), trace.Count(res.Octets, "octet"), res.Elapsed.Round(time.Millisecond))
 	return nil
 }

@@ -200,3 +200,44 @@ func TestPythonSmtplibPoplib(t *testing.T) {
 		t.Fatalf("DELE then QUIT should leave the mailbox empty, it has %d", len(infos))
 	}
 }
+
+// pythonPostmaster sends to <Postmaster> (no domain) with smtplib, then
+// lists an empty mailbox and fetches the postmaster's with poplib.
+const pythonPostmaster = `
+import smtplib, poplib, sys
+host, sport, pport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = smtplib.SMTP(host, sport)
+s.ehlo("learner")
+s.sendmail("a@example.org", ["Postmaster"], "Subject: to the postmaster\r\n\r\nhello\r\n")
+s.quit()
+p = poplib.POP3(host, pport)
+p.user("aaa"); p.pass_("123456")
+print("empty list", p.list()[1], p.uidl()[1])
+p.quit()
+p = poplib.POP3(host, pport)
+p.user("postmaster"); p.pass_("123456")
+print("postmaster has", p.stat()[0])
+print(b"\n".join(p.retr(1)[1]).decode())
+p.quit()
+`
+
+// TestPostmasterAndEmptyLists: RFC 5321 4.5.1's <Postmaster> is accepted
+// and read by POP3, and Python's poplib lists an empty mailbox as [].
+func TestPostmasterAndEmptyLists(t *testing.T) {
+	py := requireTool(t, "python3")
+	sb := startTestSandbox(t)
+	sh, sp := hostPort(t, smtpAddr(t, sb, "sohu.com"))
+	_, pp := hostPort(t, pop3Addr(t, sb, "sohu.com"))
+	out := run(t, "", py, "-c", pythonPostmaster, sh, sp, pp)
+	for _, want := range []string{"empty list [] []", "postmaster has 1", "Return-Path: <a@example.org>", "Subject: to the postmaster"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestVrfyNeedsAnArgument(t *testing.T) {
+	c := smtpSessionGreeted(t, startTestSandbox(t), "sina.com")
+	c.cmd("VRFY", "501 5.5.4 syntax: VRFY user")
+	c.cmd("VRFY bbb", "252 2.5.0")
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,11 +290,41 @@ func TestLessonCommand(t *testing.T) {
 		t.Errorf("a lesson not passed must exit non-zero: %v %q", err, errOut)
 	}
 	out, _, err = execute(t, context.Background(), "", "lesson", "check", "2")
-	if err != nil || !strings.Contains(out, "ok  lesson 2") {
+	if err != nil || !strings.Contains(out, "ok   lesson 2") {
 		t.Errorf("check 2: %v %s", err, out)
 	}
 	if _, _, err := execute(t, context.Background(), "", "lesson", "99"); err == nil || !strings.Contains(err.Error(), "no lesson 99") {
 		t.Errorf("lesson 99: %v", err)
+	}
+	out, errOut, err = execute(t, context.Background(), "", "lesson")
+	if err != nil || !strings.Contains(out, " 1  Mail servers") || !strings.Contains(out, "start with: maillab lesson 1") || !strings.Contains(errOut, "progress is kept in") {
+		t.Errorf("lesson with no argument: %v\n%s%s", err, out, errOut)
+	}
+	if _, errOut, err := execute(t, context.Background(), "", "lesson", "reset"); err != nil || !strings.Contains(errOut, "progress cleared") {
+		t.Errorf("reset: %v %s", err, errOut)
+	}
+	if out, _, _ := execute(t, context.Background(), "", "lesson", "list"); strings.Contains(out, "✓") {
+		t.Errorf("after reset:\n%s", out)
+	}
+	if _, _, err := execute(t, context.Background(), "", "lesson", "list", "--dir", "/nonexistent"); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Errorf("--dir /nonexistent: %v", err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "10-a.md"), []byte("no title\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "11-b.md"), []byte("# B\n```exercise smtp\ngoal: x\ncheck: reply 235\nsolution:\nEHLO me\n```\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.md"), []byte("# N\n"), 0o644)
+	_, _, err = execute(t, context.Background(), "", "lesson", "check", "--dir", dir)
+	for _, want := range []string{"10-a.md:1", "notes.md:1", "11-b.md:2"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("lesson check --dir reports %v, lacking %s", err, want)
+		}
+	}
+}
+
+func TestPracticeWithoutProtocol(t *testing.T) {
+	_, _, err := execute(t, context.Background(), "", "practice")
+	if err == nil || !strings.Contains(err.Error(), "maillab practice smtp") || !strings.Contains(err.Error(), "maillab practice pop3") {
+		t.Errorf("practice with no argument: %v", err)
 	}
 }
 
@@ -304,5 +336,40 @@ func TestDecodeSavesAttachments(t *testing.T) {
 	}
 	if !strings.Contains(out, `attachment "报告.txt" application/octet-stream, 256 octets`) || strings.Count(errOut, "maillab: saved ") != 3 {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}
+
+func TestEncodeEdges(t *testing.T) {
+	out, _, err := execute(t, context.Background(), "gacl\n", "encode", "-")
+	if err != nil || out != "Z2FjbA==\n" {
+		t.Errorf("encode - : %q %v", out, err)
+	}
+	if _, _, err := execute(t, context.Background(), "", "encode", "--charset", "gbk", "x"); err == nil || !strings.Contains(err.Error(), "--charset goes with --word") {
+		t.Errorf("--charset without --word: %v", err)
+	}
+}
+
+// TestCompletion: arguments and flag values complete to their choices,
+// never to file names (cobra's directive 4: no file completion).
+func TestCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "practice", ""}, []string{"smtp", "pop3"}},
+		{[]string{"__complete", "play", "--format", ""}, []string{"text", "json", "markdown"}},
+		{[]string{"__complete", "sandbox", "--only", ""}, []string{"sohu.com", "sina.com"}},
+		{[]string{"__complete", "play", "--color", ""}, []string{"auto", "always", "never"}},
+		{[]string{"__complete", "lesson", ""}, []string{"1\tMail servers", "8\tDecoding"}},
+	} {
+		out, _, err := execute(t, context.Background(), "", tt.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range append(tt.want, ":4") {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: completions %q lack %q", tt.args[1:], out, want)
+			}
+		}
 	}
 }

@@ -57,6 +57,7 @@ Shift_JIS or windows-1252), and the other readings are shown too.`,
 	f.StringVar(&opts.Charset, "charset", "", "read the bytes in this charset, whatever the label says (e.g. gbk, big5, iso-8859-1)")
 	f.StringVar(&opts.Save, "save", "", "write a message's attachments into DIR (never outside it)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the decoded text, not the layers")
+	complete(cmd, "charset", charsets...)
 	return cmd
 }
 
@@ -188,7 +189,7 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 		return err
 	}
 	if !opts.Quiet {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: decoded Base64 %s as a stream: %d octets of UTF-8 written\n", charset, n)
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: decoded Base64 %s as a stream: %s of UTF-8 written\n", charset, trace.Count(int(n), "octet"))
 	}
 	return nil
 }

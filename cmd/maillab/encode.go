@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,11 +13,12 @@ import (
 // encodeOptions are the inputs of maillab encode.
 type encodeOptions struct {
 	*globalOptions
-	Args      []string
-	AuthPlain bool
-	Word      bool
-	Q         bool
-	Charset   string
+	Args       []string
+	AuthPlain  bool
+	Word       bool
+	Q          bool
+	Charset    string
+	charsetSet bool // --charset was given
 }
 
 func newCmdEncode(g *globalOptions, runF func(*encodeOptions) error) *cobra.Command {
@@ -31,12 +34,14 @@ func newCmdEncode(g *globalOptions, runF func(*encodeOptions) error) *cobra.Comm
                                            an RFC 2047 encoded-word for a header (B encoding;
                                            --q for Q encoding)`,
 		Example: `  maillab encode gacl
+  printf gacl | maillab encode -
   maillab encode 123456
   maillab encode --auth-plain gacl 123456
   maillab encode --word --charset GBK 邮件测试
   maillab encode --word --q --charset iso-8859-1 "café crème"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
+			opts.charsetSet = cmd.Flags().Changed("charset")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -48,12 +53,22 @@ func newCmdEncode(g *globalOptions, runF func(*encodeOptions) error) *cobra.Comm
 	f.BoolVar(&opts.Word, "word", false, "encode TEXT as an RFC 2047 encoded-word")
 	f.BoolVar(&opts.Q, "q", false, "with --word: Q encoding instead of B (Base64)")
 	f.StringVar(&opts.Charset, "charset", "UTF-8", "with --word: the charset to write TEXT in")
+	complete(cmd, "charset", charsets...)
 	return cmd
 }
 
 func encodeRun(opts *encodeOptions) error {
 	out := opts.IO.Out
+	if len(opts.Args) == 1 && opts.Args[0] == "-" {
+		text, err := io.ReadAll(io.LimitReader(opts.IO.In, maxSmallInput))
+		if err != nil {
+			return fmt.Errorf("reading standard input: %w", err)
+		}
+		opts.Args[0] = strings.TrimSuffix(strings.TrimSuffix(string(text), "\n"), "\r") // the newline that ends a piped line is not part of it
+	}
 	switch {
+	case opts.charsetSet && !opts.Word:
+		return fmt.Errorf("--charset goes with --word (Base64 encodes the text's UTF-8 bytes; for an encoded-word in another charset add --word)")
 	case opts.AuthPlain && opts.Word:
 		return fmt.Errorf("choose --auth-plain or --word, not both")
 	case opts.AuthPlain:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,36 +14,48 @@ import (
 // lessonOptions are the inputs of maillab lesson.
 type lessonOptions struct {
 	*globalOptions
-	Dir    string
-	Number int // 0: all (check)
+	Dir      string
+	Progress string // the progress file; "": MAILLAB_PROGRESS, else the user's config dir
+	Number   int    // 0: all (check)
 }
 
 func newCmdLesson(g *globalOptions, runF func(*lessonOptions) error) *cobra.Command {
 	opts := &lessonOptions{globalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "lesson N | list | check [N]",
+		Use:   "lesson [N | list | check [N] | reset]",
 		Short: "Step through lessons with live demos and exercises checked by the real servers",
 		Long: `lesson plays a lesson: a few paragraphs, live demos against an embedded
 sandbox, and exercises where you type the commands yourself. The servers'
 real answers decide whether you passed; a wrong try earns a hint, and after
 two the solution is offered. At a terminal, Enter moves on; otherwise the
-answers are read from standard input.
+answers are read from standard input. Ctrl-C leaves at once.
 
-  maillab lesson list          the lessons, with a mark on those you passed
+  maillab lesson               the lessons, with a mark on those you passed
   maillab lesson 3             lesson 3
   maillab lesson check         play every demo and answer every exercise with its
                                reference solution (for teachers writing lessons)
+  maillab lesson reset         forget which lessons were passed
 
---dir DIR adds a teacher's own lesson files (see lessons/README.md).`,
-		Example: `  maillab lesson list
+Progress is kept in the user's config directory (maillab lesson list says
+where). People sharing one login keep theirs apart with --progress FILE or
+MAILLAB_PROGRESS=FILE. --dir DIR adds a teacher's own lesson files (see
+lessons/README.md).`,
+		Example: `  maillab lesson
   maillab lesson 1
   maillab lesson check --dir my-lessons/
+  MAILLAB_PROGRESS=~/li-lei.json maillab lesson 2
   printf 'EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\n' | maillab lesson 3`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return lessonNumbers(opts, args), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return lessonList(opts) // with no argument: the choices
+			}
 			n, err := strconv.Atoi(args[0])
 			if err != nil || n < 1 {
-				return fmt.Errorf("lesson %q: give a lesson number, list or check", args[0])
+				return fmt.Errorf("lesson %q: give a lesson number, list, check or reset (maillab lesson lists them)", args[0])
 			}
 			opts.Number = n
 			if runF != nil {
@@ -52,8 +65,22 @@ answers are read from standard input.
 		},
 	}
 	cmd.PersistentFlags().StringVar(&opts.Dir, "dir", "", "also read lesson files from DIR")
-	cmd.AddCommand(newCmdLessonList(opts), newCmdLessonCheck(opts))
+	cmd.PersistentFlags().StringVar(&opts.Progress, "progress", "", "keep progress in FILE (default: $MAILLAB_PROGRESS, else the user's config directory)")
+	cmd.AddCommand(newCmdLessonList(opts), newCmdLessonCheck(opts), newCmdLessonReset(opts))
 	return cmd
+}
+
+// lessonNumbers completes lesson numbers, with their titles.
+func lessonNumbers(opts *lessonOptions, args []string) []cobra.Completion {
+	if len(args) > 0 {
+		return nil
+	}
+	all, _ := lessons.Load(opts.Dir)
+	var out []cobra.Completion
+	for _, l := range all {
+		out = append(out, cobra.CompletionWithDesc(strconv.Itoa(l.Number), l.Title))
+	}
+	return out
 }
 
 func newCmdLessonList(opts *lessonOptions) *cobra.Command {
@@ -69,11 +96,14 @@ func newCmdLessonList(opts *lessonOptions) *cobra.Command {
 }
 
 func newCmdLessonCheck(opts *lessonOptions) *cobra.Command {
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:     "check [N]",
 		Short:   "Play every demo and answer every exercise with its reference solution",
-		Example: "  maillab lesson check\n  maillab lesson check 3\n  maillab lesson check --dir my-lessons/",
+		Example: "  maillab lesson check\n  maillab lesson check 3\n  maillab lesson check --dir my-lessons/ --verbose",
 		Args:    cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return lessonNumbers(opts, args), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				n, err := strconv.Atoi(args[0])
@@ -85,7 +115,26 @@ func newCmdLessonCheck(opts *lessonOptions) *cobra.Command {
 			return lessonCheck(cmd, opts)
 		},
 	}
-	return cmd
+}
+
+func newCmdLessonReset(opts *lessonOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:     "reset",
+		Short:   "Forget which lessons were passed",
+		Example: "  maillab lesson reset\n  maillab lesson reset --progress ~/li-lei.json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			progress, err := lessons.LoadProgress(opts.Progress)
+			if err != nil {
+				return err
+			}
+			if err := progress.Reset(); err != nil {
+				return err
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: progress cleared (%s)\n", progress.Path())
+			return nil
+		},
+	}
 }
 
 func lessonList(opts *lessonOptions) error {
@@ -93,28 +142,39 @@ func lessonList(opts *lessonOptions) error {
 	if err != nil {
 		return err
 	}
-	progress, err := lessons.LoadProgress()
+	progress, err := lessons.LoadProgress(opts.Progress)
 	if err != nil {
 		return err
 	}
+	next := 0
 	for _, l := range all {
 		mark := " "
 		if progress.Done(l.Number) {
 			mark = "✓"
+		} else if next == 0 {
+			next = l.Number
 		}
 		fmt.Fprintf(opts.IO.Out, "%s %2d  %s\n", mark, l.Number, l.Title)
 	}
+	if next == 0 && len(all) > 0 {
+		next = all[0].Number
+	}
+	fmt.Fprintf(opts.IO.Out, "\nstart with: maillab lesson %d\n", next)
+	fmt.Fprintf(opts.IO.ErrOut, "maillab: progress is kept in %s (maillab lesson reset clears it)\n", progress.Path())
 	return nil
 }
 
-// find returns lesson n.
-func find(all []*lessons.Lesson, n int) (*lessons.Lesson, error) {
-	for _, l := range all {
+// find returns lesson n, and the one after it (nil after the last).
+func find(all []*lessons.Lesson, n int) (*lessons.Lesson, *lessons.Lesson, error) {
+	for i, l := range all {
 		if l.Number == n {
-			return l, nil
+			if i+1 < len(all) {
+				return l, all[i+1], nil
+			}
+			return l, nil, nil
 		}
 	}
-	return nil, fmt.Errorf("there is no lesson %d (maillab lesson list shows them)", n)
+	return nil, nil, fmt.Errorf("there is no lesson %d (maillab lesson lists them)", n)
 }
 
 func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
@@ -122,7 +182,7 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := find(all, opts.Number)
+	l, next, err := find(all, opts.Number)
 	if err != nil {
 		return err
 	}
@@ -140,20 +200,21 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 		return &exitError{code: 1}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "\nlesson %d passed\n", l.Number)
-	progress, err := lessons.LoadProgress()
+	if next != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "next: maillab lesson %d (%s)\n", next.Number, next.Title)
+	}
+	progress, err := lessons.LoadProgress(opts.Progress)
 	if err != nil {
 		return err
 	}
 	return progress.MarkPassed(l.Number)
 }
 
+// lessonCheck verifies lessons and reports every problem, not the first.
 func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
-	all, err := lessons.Load(opts.Dir)
-	if err != nil {
-		return err
-	}
+	all, loadErr := lessons.Load(opts.Dir) // broken files are reported with the rest
 	if opts.Number != 0 {
-		l, err := find(all, opts.Number)
+		l, _, err := find(all, opts.Number)
 		if err != nil {
 			return err
 		}
@@ -163,11 +224,14 @@ func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
 	if opts.Verbose {
 		out = opts.IO.Out
 	}
+	problems := []error{loadErr}
 	for _, l := range all {
 		if err := lessons.Verify(cmd.Context(), l, out); err != nil {
-			return err
+			problems = append(problems, err)
+			fmt.Fprintf(opts.IO.Out, "FAIL lesson %d: %s\n", l.Number, l.Title)
+			continue
 		}
-		fmt.Fprintf(opts.IO.Out, "ok  lesson %d: %s\n", l.Number, l.Title)
+		fmt.Fprintf(opts.IO.Out, "ok   lesson %d: %s\n", l.Number, l.Title)
 	}
-	return nil
+	return errors.Join(problems...)
 }

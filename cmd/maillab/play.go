@@ -61,6 +61,7 @@ servers refuse it or bounce it.`,
 	f.StringVar(&opts.Format, "format", "text", "output: text, json (one event per line) or markdown (a handout)")
 	f.BoolVar(&opts.Step, "step", false, "wait for Enter before each step")
 	f.DurationVar(&opts.Delay, "delay", 0, "pause before each line, e.g. 400ms")
+	complete(cmd, "format", formats()...)
 	return cmd
 }
 
@@ -129,7 +130,7 @@ func summary(opts *playOptions, res *play.Result) string {
 	case res.Refused != "":
 		return fmt.Sprintf("\nrefused at step ①: %s (after %s)", res.Refused, took)
 	case res.Bounced:
-		return fmt.Sprintf("\nbounced: %s could not be delivered; %s fetched the report (%d octets) in %s", opts.To, opts.From, res.Octets, took)
+		return fmt.Sprintf("\nbounced: %s could not be delivered; %s fetched the report (%s) in %s", opts.To, opts.From, trace.Count(res.Octets, "octet"), took)
 	}
-	return fmt.Sprintf("\ndelivered: %s → %s, %d hops (Received: headers), %d octets retrieved, in %s", opts.From, opts.To, res.Hops, res.Octets, took)
+	return fmt.Sprintf("\ndelivered: %s → %s, %s (Received: headers), %s retrieved, in %s", opts.From, opts.To, trace.Count(res.Hops, "hop"), trace.Count(res.Octets, "octet"), took)
 }

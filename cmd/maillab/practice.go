@@ -37,7 +37,13 @@ mode), with the same transcript.`,
   maillab practice pop3 --domain sina.com
   maillab practice smtp --addr 127.0.0.1:2526
   printf 'EHLO me\nQUIT\n' | maillab practice smtp`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("choose what to practise: maillab practice smtp (send mail) or maillab practice pop3 (fetch it)")
+			}
+			return nil
+		},
+		ValidArgs: []cobra.Completion{"smtp\tsend mail: EHLO, AUTH, MAIL, RCPT, DATA", "pop3\tfetch mail: USER, PASS, STAT, LIST, RETR"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Proto = strings.ToLower(args[0])
 			if runF != nil {
@@ -48,6 +54,7 @@ mode), with the same transcript.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Domain, "domain", "", "the provider: sohu.com (default for smtp) or sina.com (default for pop3)")
+	complete(cmd, "domain", domains()...)
 	f.IntVar(&opts.PortOffset, "port-offset", 0, "the sandbox's --port-offset")
 	f.StringVar(&opts.Addr, "addr", "", "talk to any server at HOST:PORT instead")
 	return cmd

@@ -108,6 +108,7 @@ your own machine (loopback only), and shows every line they exchange.
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.PersistentFlags().StringVar(&g.Color, "color", "auto", "colour output: auto (off for NO_COLOR or when not a terminal), always or never")
+	root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]cobra.Completion{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentFlags().IntVar(&g.Width, "width", 0, "wrap notes to N columns (default: the terminal's width, or 80)")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "more detail: the wiretap names each client's address and port")
 	root.AddCommand(

@@ -68,6 +68,7 @@ relays mail outside its own two domains. Ctrl-C stops it.`,
 	f.IntVar(&opts.MaxConns, "max-conns", 200, "most sessions per server at once")
 	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
+	complete(cmd, "only", domains()...)
 	f.BoolVar(&opts.AllowSpoofing, "allow-spoofing", false, "let a logged-in user send as any address (for a lesson on forged senders); by default MAIL FROM must be the login (553 5.7.1)")
 	return cmd
 }
@@ -112,7 +113,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	}
 	for _, p := range sb.Running() {
 		if n := sb.QueueLen(p.Domain); n > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %d messages still queued at %s; %s\n", n, p.Domain, queueFate(opts.Maildir))
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s still queued at %s; %s\n", trace.Count(n, "message"), p.Domain, queueFate(opts.Maildir))
 		}
 	}
 	return nil
@@ -157,7 +158,7 @@ func isLoopback(host string) bool {
 // printWorld prints the table of providers, servers and accounts.
 func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	out := opts.IO.Out
-	fmt.Fprintf(out, "maillab sandbox: %d mail providers on %s\n\n", len(sb.Running()), opts.Listen)
+	fmt.Fprintf(out, "maillab sandbox: %s on %s\n\n", trace.Count(len(sb.Running()), "mail provider"), opts.Listen)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  domain\tservice\tserver\taddress\taccounts (password "+sandbox.DefaultPassword+")")
 	var last *sandbox.Provider

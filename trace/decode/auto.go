@@ -168,7 +168,7 @@ func quotedPrintableInput(s, charset string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid quoted-printable: %w", err)
 	}
-	r.layer("quoted-printable", "%d characters → %d bytes: %s", len(s), len(raw), Hex(raw, 32))
+	r.layer("quoted-printable", "%d characters → %s: %s", len(s), byteCount(len(raw)), Hex(raw, 32))
 	text, err := r.charset(raw, "", charset)
 	if err != nil {
 		return nil, err
@@ -184,7 +184,7 @@ func (r *Result) base64(s string) ([]byte, error) {
 		return nil, err
 	}
 	compact := strings.Join(strings.Fields(s), "")
-	r.layer("Base64", "%s → %d bytes: %s", shorten(compact, 60), len(raw), Hex(raw, 32))
+	r.layer("Base64", "%s → %s: %s", shorten(compact, 60), byteCount(len(raw)), Hex(raw, 32))
 	if n := len(strings.TrimRight(compact, "=")); n%4 != 0 && !strings.HasSuffix(compact, "=") {
 		r.warn("the '=' padding is missing (decoded anyway): Base64 comes in groups of 4 characters")
 	}

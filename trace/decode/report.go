@@ -80,7 +80,7 @@ func (p *Part) describe() string {
 		if name == "" {
 			name = "(no name)"
 		}
-		fmt.Fprintf(&b, "attachment %q %s, %d octets", name, p.MediaType, p.Size)
+		fmt.Fprintf(&b, "attachment %q %s, %s", name, p.MediaType, octets(p.Size))
 		return b.String()
 	}
 	b.WriteString(p.MediaType)
@@ -91,7 +91,15 @@ func (p *Part) describe() string {
 		b.WriteString(", " + p.Encoding)
 	}
 	if len(p.Parts) == 0 {
-		fmt.Fprintf(&b, " (%d octets)", p.Size)
+		fmt.Fprintf(&b, " (%s)", octets(p.Size))
 	}
 	return b.String()
+}
+
+// octets writes "1 octet" or "512 octets".
+func octets(n int64) string {
+	if n == 1 {
+		return "1 octet"
+	}
+	return fmt.Sprintf("%d octets", n)
 }

@@ -46,3 +46,11 @@ func Hex(b []byte, max int) string {
 	}
 	return sb.String()
 }
+
+// byteCount writes "1 byte" or "8 bytes".
+func byteCount(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -77,7 +77,7 @@ func (r *Result) word(word, label, enc, payload, override string) (string, bool)
 		r.layer("encoded-word", "%s: charset %s, encoding Q (quoted-printable, _ for space)", word, label)
 		raw, err = qDecode(payload)
 		if err == nil {
-			r.layer("Q", "%s → %d bytes: %s", payload, len(raw), Hex(raw, 32))
+			r.layer("Q", "%s → %s: %s", payload, byteCount(len(raw)), Hex(raw, 32))
 		}
 	default:
 		r.warn("%s: the encoding must be B or Q, not %q; left as it is", word, enc)
