@@ -33,6 +33,13 @@ func (tm *terminal) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// text returns what the terminal shows so far.
+func (tm *terminal) text() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.out.String()
+}
+
 // waitFor waits until the output holds text n times.
 func (tm *terminal) waitFor(t *testing.T, text string, n int) {
 	t.Helper()
@@ -173,7 +180,7 @@ func TestCtrlC(t *testing.T) {
 		tm.waitFor(t, "[greeted]>", 2)
 		f.Write([]byte("\x03"))
 		exitsWith(t, cmd, 130, 5*time.Second)
-		if strings.Contains(tm.out.String(), "C: EHLO half-typed") {
+		if strings.Contains(tm.text(), "C: EHLO half-typed") {
 			t.Error("the cleared line was sent")
 		}
 	})
