@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"strconv"
 	"testing"
 
 	"maillab/trace"
@@ -21,15 +20,7 @@ func TestBlockedSinkNeverSlowsServers(t *testing.T) {
 	stored, stop := waitStored(sb)
 	defer stop()
 
-	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
-	for i := range 20 {
-		c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
-		c.cmd("RCPT TO:<bbb@sina.com>", "250")
-		c.cmd("DATA", "354")
-		c.send("Subject: message " + strconv.Itoa(i) + "\r\n\r\nbody\r\n.")
-		c.expect("250 2.0.0")
-	}
-	c.cmd("QUIT", "221")
+	submit(t, sb, 20)
 	for range 20 {
 		<-stored
 	}

@@ -9,22 +9,6 @@ import (
 	"maillab/sandbox/reply"
 )
 
-// placeholders returns an argument for every fmt verb in format.
-func placeholders(format string) []any {
-	var args []any
-	for i := 0; i < len(format)-1; i++ {
-		if format[i] == '%' {
-			if format[i+1] == 'd' {
-				args = append(args, 1)
-			} else {
-				args = append(args, "x")
-			}
-			i++
-		}
-	}
-	return args
-}
-
 // renderOne annotates e and renders it as text, returning the note and
 // the output.
 func renderOne(t *testing.T, e Event) (string, string) {
@@ -43,7 +27,7 @@ func renderOne(t *testing.T, e Event) (string, string) {
 // (one that falls back to its code or class) fails.
 func TestEveryReplyIsExplained(t *testing.T) {
 	for _, r := range reply.AllSMTP {
-		line := r.Line(placeholders(r.Text)...)
+		line := r.Line(reply.SampleArgs(r.Text)...)
 		e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Reply: reply.IdentifySMTP(line)}
 		note, out := renderOne(t, e)
 		if _, keyed := smtpReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {
@@ -51,7 +35,7 @@ func TestEveryReplyIsExplained(t *testing.T) {
 		}
 	}
 	for _, r := range reply.AllPOP3 {
-		line := r.Line(placeholders(r.Text)...)
+		line := r.Line(reply.SampleArgs(r.Text)...)
 		e := Event{Proto: POP3, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Answers: r.Example, Reply: reply.IdentifyPOP3(line, r.Example)}
 		note, out := renderOne(t, e)
 		if _, keyed := pop3ReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {

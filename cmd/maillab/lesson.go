@@ -45,10 +45,8 @@ lessons/README.md).`,
   maillab lesson check --dir my-lessons/
   MAILLAB_PROGRESS=~/li-lei.json maillab lesson 2
   printf 'EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\n' | maillab lesson 3`,
-		Args: cobra.MaximumNArgs(1),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			return lessonNumbers(opts, args), cobra.ShellCompDirectiveNoFileComp
-		},
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: lessonNumbers(opts),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return lessonList(opts) // with no argument: the choices
@@ -70,17 +68,19 @@ lessons/README.md).`,
 	return cmd
 }
 
-// lessonNumbers completes lesson numbers, with their titles.
-func lessonNumbers(opts *lessonOptions, args []string) []cobra.Completion {
-	if len(args) > 0 {
-		return nil
+// lessonNumbers completes a lesson number, with the lessons' titles.
+func lessonNumbers(opts *lessonOptions) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		all, _ := lessons.Load(opts.Dir)
+		var out []cobra.Completion
+		for _, l := range all {
+			out = append(out, cobra.CompletionWithDesc(strconv.Itoa(l.Number), l.Title))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-	all, _ := lessons.Load(opts.Dir)
-	var out []cobra.Completion
-	for _, l := range all {
-		out = append(out, cobra.CompletionWithDesc(strconv.Itoa(l.Number), l.Title))
-	}
-	return out
 }
 
 func newCmdLessonList(opts *lessonOptions) *cobra.Command {
@@ -97,13 +97,11 @@ func newCmdLessonList(opts *lessonOptions) *cobra.Command {
 
 func newCmdLessonCheck(opts *lessonOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:     "check [N]",
-		Short:   "Play every demo and answer every exercise with its reference solution",
-		Example: "  maillab lesson check\n  maillab lesson check 3\n  maillab lesson check --dir my-lessons/ --verbose",
-		Args:    cobra.MaximumNArgs(1),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			return lessonNumbers(opts, args), cobra.ShellCompDirectiveNoFileComp
-		},
+		Use:               "check [N]",
+		Short:             "Play every demo and answer every exercise with its reference solution",
+		Example:           "  maillab lesson check\n  maillab lesson check 3\n  maillab lesson check --dir my-lessons/ --verbose",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: lessonNumbers(opts),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				n, err := strconv.Atoi(args[0])

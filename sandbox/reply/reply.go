@@ -173,3 +173,24 @@ func Known(key Key) bool {
 	}
 	return false
 }
+
+// SampleArgs returns an argument for every fmt verb in a reply's text (7
+// for %d, "x@sina.com" for the others), to render any reply as the server
+// could send it: for tests and documentation.
+func SampleArgs(format string) []any {
+	var args []any
+	for i := 0; i < len(format)-1; i++ {
+		if format[i] != '%' {
+			continue
+		}
+		switch format[i+1] {
+		case 'd':
+			args = append(args, 7)
+		case '%':
+		default:
+			args = append(args, "x@sina.com")
+		}
+		i++
+	}
+	return args
+}

@@ -6,24 +6,6 @@ import (
 	"testing"
 )
 
-// placeholders returns an argument for every fmt verb in format.
-func placeholders(format string) []any {
-	var args []any
-	for i := 0; i < len(format)-1; i++ {
-		if format[i] != '%' {
-			continue
-		}
-		switch format[i+1] {
-		case 'd':
-			args = append(args, 7)
-		case 's':
-			args = append(args, "x@sina.com")
-		}
-		i++
-	}
-	return args
-}
-
 func TestEverySMTPReplyIsIdentified(t *testing.T) {
 	seen := map[Key]bool{}
 	for _, r := range AllSMTP {
@@ -32,7 +14,7 @@ func TestEverySMTPReplyIsIdentified(t *testing.T) {
 		}
 		seen[r.Key] = true
 		for _, sep := range []string{" ", "-"} {
-			line := r.Prefix(sep) + Fill(r.Text, placeholders(r.Text)...)
+			line := r.Prefix(sep) + Fill(r.Text, SampleArgs(r.Text)...)
 			if got := IdentifySMTP(line); got != r.Key {
 				t.Errorf("%q identified as %q, want %q", line, got, r.Key)
 			}
@@ -47,7 +29,7 @@ func TestEveryPOP3ReplyIsIdentified(t *testing.T) {
 			t.Errorf("key %s is used twice", r.Key)
 		}
 		seen[r.Key] = true
-		line := r.Line(placeholders(r.Text)...)
+		line := r.Line(SampleArgs(r.Text)...)
 		if got := IdentifyPOP3(line, r.Example); got != r.Key {
 			t.Errorf("%q answering %q identified as %q, want %q", line, r.Example, got, r.Key)
 		}
