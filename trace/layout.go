@@ -28,6 +28,10 @@ var spaces = strings.Repeat(" ", noteColumn)
 func DisplayWidth(s string) int {
 	n := 0
 	for _, r := range s {
+		if r < 0x1100 { // nothing below Hangul Jamo is wide: the common case
+			n++
+			continue
+		}
 		switch width.LookupRune(r).Kind() {
 		case width.EastAsianWide, width.EastAsianFullwidth:
 			n += 2

@@ -169,18 +169,24 @@ func splitReply(line string) (code, enhanced, text string) {
 	return code, enhanced, text
 }
 
-// isEnhanced reports whether s is an enhanced status code matching class.
+// isEnhanced reports whether s is an enhanced status code matching class:
+// class.subject.detail, each of one to three digits (RFC 3463).
 func isEnhanced(s string, class byte) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] != class {
+	if len(s) < 5 || s[0] != class || s[1] != '.' {
 		return false
 	}
-	for _, p := range parts[1:] {
-		if _, err := strconv.Atoi(p); err != nil || len(p) == 0 || len(p) > 3 {
+	parts, digits := 1, 0
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.' && digits > 0:
+			parts, digits = parts+1, 0
+		case c >= '0' && c <= '9' && digits < 3:
+			digits++
+		default:
 			return false
 		}
 	}
-	return true
+	return parts == 2 && digits > 0
 }
 
 // ehloNote explains one line of an EHLO reply by its keyword.
