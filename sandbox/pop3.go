@@ -209,6 +209,7 @@ func (s *pop3Session) pass(password string) {
 		return
 	}
 	s.owner, s.unlock, s.msgs, s.deleted = &addr, unlock, msgs, make([]bool, len(msgs))
+	loggedIn(s.conn, addr)
 	n, size := s.totals()
 	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: addr.String() + "'s mailbox", Action: trace.MailboxOpened,
 		Facts: &trace.Facts{Mailbox: addr.String(), Count: n, Size: size}})

@@ -102,6 +102,7 @@ type Sandbox struct {
 
 	dirLocks []*dirLock // of cfg.Maildir, one per provider served
 	throttle loginThrottle
+	faults   faults
 	idPrefix string
 	idSeq    atomic.Uint64
 	sessSeq  atomic.Uint64
@@ -351,6 +352,10 @@ func (sb *Sandbox) Addr(domain, proto string) (string, bool) {
 // Listening lists the services this process serves, in world order.
 func (sb *Sandbox) Listening() []Listening { return sb.running }
 
+// TapsServers reports whether every server's lines are published as
+// Events (the wiretap is on), so a client need not tap its own.
+func (sb *Sandbox) TapsServers() bool { return sb.cfg.TapServers }
+
 // World returns the sandbox's world.
 func (sb *Sandbox) World() *World { return sb.world }
 
@@ -468,6 +473,13 @@ func newIDPrefix() string {
 // observer can follow one message from hop to hop.
 func messageRef(msg []byte) string {
 	return headerValue(msg, "Message-ID")
+}
+
+// loggedIn tells a session's tap (if any) which account it logged in as.
+func loggedIn(conn net.Conn, account Address) {
+	if t, ok := conn.(*trace.Tap); ok {
+		t.SetAccount(account.String())
+	}
 }
 
 // tap wraps a session's connection in a server-side trace.Tap when the

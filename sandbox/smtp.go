@@ -335,8 +335,8 @@ func (s *smtpSession) rcpt(arg string) {
 		s.fail(reply.SMTPBadParam, printable(params[0], 40))
 		return
 	}
-	if strings.EqualFold(path, postmaster) {
-		path = postmaster + "@" + s.p.Domain // RFC 5321 4.5.1: <Postmaster> alone is this server's
+	if strings.EqualFold(path, Postmaster) {
+		path = Postmaster + "@" + s.p.Domain // RFC 5321 4.5.1: <Postmaster> alone is this server's
 	}
 	addr, err := ParseAddress(path)
 	if err != nil {
@@ -382,10 +382,13 @@ func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
 		return reply.SMTPNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
 	case owner == s.p:
 		_, user, known := s.sb.world.Account(addr)
+		if fault, ok := s.sb.takeFault(addr); ok && known {
+			return fault, []any{addr.String()}, false
+		}
 		switch {
 		case !known:
 			return reply.SMTPNoSuchUser, []any{addr.String()}, false
-		case user == postmaster:
+		case user == Postmaster:
 			return reply.SMTPPostmasterOK, []any{addr.String()}, true
 		}
 		return reply.SMTPRecipientOK, []any{addr.String()}, true

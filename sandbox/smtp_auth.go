@@ -68,6 +68,7 @@ func (s *smtpSession) auth(arg string) {
 		return
 	}
 	s.user = &addr
+	loggedIn(s.conn, addr)
 	s.reply(reply.SMTPAuthOK)
 }
 

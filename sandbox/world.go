@@ -14,13 +14,14 @@ import (
 	"strconv"
 	"strings"
 
+	"maillab/sandbox/roster"
 	"maillab/trace"
 )
 
-// postmaster is the account every provider has: RFC 5321 section 4.5.1
+// Postmaster is the account every provider has: RFC 5321 section 4.5.1
 // says every server must accept mail for it, so that problems can always
 // be reported. The teacher reads its mailbox by POP3.
-const postmaster = "postmaster"
+const Postmaster = "postmaster"
 
 // DefaultPassword is the password of every default account. It matches the
 // Base64 captured in the source tutorial ("MTIzNDU2").
@@ -49,6 +50,7 @@ type Provider struct {
 	Domain   string            // e.g. "sohu.com"
 	Services []Service         // every server it runs, each on its own listener
 	Accounts map[string]string // local part -> password
+	Students map[string]bool   // the accounts of a class (their logins are kept from the shared page)
 }
 
 // Host returns the name of the provider's first server for proto.
@@ -77,6 +79,17 @@ func (p *Provider) Users() []string {
 	return users
 }
 
+// DemoUsers lists the provider's accounts that are not a class's.
+func (p *Provider) DemoUsers() []string {
+	var out []string
+	for _, u := range p.Users() {
+		if !p.Students[u] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // World is the set of providers that exist in the sandbox.
 type World struct {
 	Providers []*Provider
@@ -92,7 +105,7 @@ func DefaultWorld() *World {
 				{Proto: trace.SMTP, Host: "smtp.sohu.com", Port: 2525},
 				{Proto: trace.POP3, Host: "pop3.sohu.com", Port: 1110},
 			},
-			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword, postmaster: DefaultPassword},
+			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword, Postmaster: DefaultPassword},
 		},
 		{
 			Domain: "sina.com",
@@ -100,7 +113,7 @@ func DefaultWorld() *World {
 				{Proto: trace.SMTP, Host: "smtp.sina.com", Port: 2526},
 				{Proto: trace.POP3, Host: "pop3.sina.com", Port: 1111},
 			},
-			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword, postmaster: DefaultPassword},
+			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword, Postmaster: DefaultPassword},
 		},
 	}}
 }
@@ -185,6 +198,41 @@ func (w *World) canonical(a Address) string {
 		return user + "@" + p.Domain
 	}
 	return a.String()
+}
+
+// AddStudents adds a class's accounts to the world. A student's name may
+// not be a demo account's.
+func (w *World) AddStudents(entries []roster.Entry) error {
+	for _, e := range entries {
+		p, ok := w.Provider(e.Domain)
+		if !ok {
+			return fmt.Errorf("%s: no provider %s in the world", e.Address(), e.Domain)
+		}
+		if _, exists := p.account(e.Account); exists && !p.Students[e.Account] {
+			return fmt.Errorf("%s: already a demo account; give the student another name", e.Address())
+		}
+		if p.Students == nil {
+			p.Students = map[string]bool{}
+		}
+		p.Accounts[e.Account], p.Students[e.Account] = e.Password, true
+	}
+	return nil
+}
+
+// IsStudent reports whether an address is a student's account.
+func (w *World) IsStudent(a Address) bool {
+	p, user, ok := w.Account(a)
+	return ok && p.Students[user]
+}
+
+// SetPassword changes the password of an account in every domain that has
+// it (the teacher's Postmaster, in class).
+func (w *World) SetPassword(local, password string) {
+	for _, p := range w.Providers {
+		if user, ok := p.account(local); ok {
+			p.Accounts[user] = password
+		}
+	}
 }
 
 // Password returns the password of the account an address names.

@@ -77,7 +77,8 @@ type Event struct {
 
 	Dir     Dir       `json:"dir,omitempty"`     // which way a line went
 	Hop     Hop       `json:"hop,omitempty"`     // SMTP: submission or relay
-	Session string    `json:"session,omitempty"` // a short session label, e.g. "s3 127.0.0.1:53412"
+	Session string    `json:"session,omitempty"` // a short session label, e.g. "s3"
+	Account string    `json:"account,omitempty"` // the account the session logged in as, once it has
 	Status  string    `json:"status,omitempty"`  // server replies: the SMTP code ("250") or POP3 status ("+OK", "-ERR")
 	Reply   reply.Key `json:"reply,omitempty"`   // server lines: which reply of the catalogue
 	Answers string    `json:"answers,omitempty"` // server lines: the command they answer

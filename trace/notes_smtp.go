@@ -60,6 +60,9 @@ var smtpReplyNotes = map[reply.Key]string{
 	reply.SMTPSenderNotOwned.Key: "you may send only as yourself: providers refuse a MAIL FROM that is not the logged-in user, so nobody sends in another's name through them",
 	reply.SMTPDataLine.Key:       "the message has a line that is far too long: wrap long lines",
 	reply.SMTPBadParam.Key:       "unknown MAIL FROM parameter: only SIZE, BODY and AUTH are understood",
+	reply.SMTPFaultBusy.Key:      "a temporary failure (4xx): a relaying provider keeps the message and tries again later; a mail program shows an error and may retry",
+	reply.SMTPFaultDisabled.Key:  "a permanent failure (5xx): this recipient takes no mail; a relaying provider sends its sender a bounce",
+	reply.SMTPFaultFull.Key:      "the mailbox is over its quota (5.2.2): the message is refused; a relaying provider sends a bounce",
 }
 
 // codeNotes explains replies of other servers by code and enhanced status

@@ -271,6 +271,7 @@ type jsonEvent struct {
 	Note    string    `json:"note"`
 	Dir     Dir       `json:"dir,omitempty"`
 	Session string    `json:"session,omitempty"`
+	Account string    `json:"account,omitempty"`
 	Reply   reply.Key `json:"reply,omitempty"`
 	Action  Action    `json:"action,omitempty"`
 	Facts   *Facts    `json:"facts,omitempty"`
@@ -280,7 +281,7 @@ type jsonEvent struct {
 func JSON(e Event) any {
 	return jsonEvent{
 		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,
-		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session,
+		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account,
 		Reply: e.Reply, Action: e.Action, Facts: e.Facts,
 	}
 }

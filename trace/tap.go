@@ -66,6 +66,7 @@ type Tap struct {
 	pending []string     // commands not yet answered, oldest first
 	greeted bool         // the greeting, which answers no command, was seen
 	hop     Hop
+	account string // set by SetAccount once the session logs in
 
 	// the server's answer in progress
 	answering string    // the command it answers
@@ -103,6 +104,15 @@ func (t *Tap) Write(p []byte) (int, error) {
 	return t.Conn.Write(p)
 }
 
+// SetAccount records the account the session has logged in as: every
+// later Event carries it (the server calls it before it answers the
+// login, so the answer carries it too).
+func (t *Tap) SetAccount(account string) {
+	t.mu.Lock()
+	t.account = account
+	t.mu.Unlock()
+}
+
 // Close closes the connection and records that it closed (once), so that
 // consumers can forget the session.
 func (t *Tap) Close() error {
@@ -134,7 +144,7 @@ func (t *Tap) record(fromClient bool, p []byte) {
 
 // emit fills in what every Event of this session shares and passes it on.
 func (t *Tap) emit(e Event) {
-	e.Time, e.Proto, e.Session, e.Hop = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop
+	e.Time, e.Proto, e.Session, e.Hop, e.Account = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop, t.account
 	if e.Dir == FromClient {
 		e.From, e.To = t.cfg.Client, t.cfg.Server
 	} else {

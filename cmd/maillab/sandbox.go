@@ -27,8 +27,14 @@ type sandboxOptions struct {
 	Maildir        string
 	Quiet          bool
 	AllowSpoofing  bool
+	Students       int
+	Accounts       string
+	Roster         string
+	Web            string
+	Token          string
 
-	started func() // called once the servers listen (tests wait on it)
+	started    func() // called once the servers listen (tests wait on it)
+	postmaster string // the postmaster's password in a class
 }
 
 func newCmdSandbox(g *globalOptions, runF func(*sandboxOptions) error) *cobra.Command {
@@ -42,11 +48,19 @@ your own telnet and nc sessions included. Accounts: gacl and aaa at sohu.com,
 bbb and gacl at sina.com; every password is 123456.
 
 It listens on 127.0.0.1 only, unless --listen says otherwise, and never
-relays mail outside its own two domains. Ctrl-C stops it.`,
+relays mail outside its own two domains. Ctrl-C stops it.
+
+For a class: --students N makes accounts s01..sNN in both domains, each with
+its own password (--accounts FILE loads your own: account,domain,password),
+and the projector page at http://127.0.0.1:8025/ animates the six steps as
+the class works. The teacher's view (/teacher.html) needs the token printed
+at start. With --maildir, the roster is kept there: a restart keeps the
+passwords.`,
 		Example: `  maillab sandbox
   maillab sandbox --port-offset 1000          # SMTP on 3525/3526, POP3 on 2110/2111
   maillab sandbox --only sina.com             # one provider per process
   maillab sandbox --maildir ~/maillab-mail    # mailboxes survive a restart
+  maillab sandbox --students 30 --roster class.csv --maildir ~/class
 
   # then, in another terminal:
   telnet 127.0.0.1 2525`,
@@ -69,6 +83,11 @@ relays mail outside its own two domains. Ctrl-C stops it.`,
 	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
 	complete(cmd, "only", domains()...)
+	f.IntVar(&opts.Students, "students", 0, "make accounts s01..sNN in every domain, each with a random six-digit password")
+	f.StringVar(&opts.Accounts, "accounts", "", "load the class's accounts from FILE (CSV: account,domain,password)")
+	f.StringVar(&opts.Roster, "roster", "", "write the class's accounts and passwords to FILE (CSV) instead of printing them")
+	f.StringVar(&opts.Web, "web", "", "serve the projector page on ADDR (default: the --listen address, port 8025 + --port-offset); off: no page")
+	f.StringVar(&opts.Token, "token", "", "the teacher's token (default: a new random one, printed at start)")
 	f.BoolVar(&opts.AllowSpoofing, "allow-spoofing", false, "let a logged-in user send as any address (for a lesson on forged senders); by default MAIL FROM must be the login (553 5.7.1)")
 	return cmd
 }
@@ -81,21 +100,35 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if err := checkSandboxFlags(opts); err != nil {
 		return err
 	}
+	world := sandbox.DefaultWorld()
+	class, err := classAccounts(opts, world)
+	if err != nil {
+		return err
+	}
 	if !isLoopback(opts.Listen) {
-		// before anything listens: the teacher can still stop it
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
+		warnExposed(opts) // before anything listens: the teacher can still stop it
 	}
 	sb, err := sandbox.Start(sandbox.Config{
-		Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
+		World: world, Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
 		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
 		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns, Maildir: opts.Maildir,
-		TapServers: !opts.Quiet, TapRelay: !opts.Quiet && opts.Only != "",
+		TapServers: !opts.Quiet || opts.Web != "off" && opts.Only == "", TapRelay: !opts.Quiet && opts.Only != "",
 		AllowSpoofing: opts.AllowSpoofing,
 	})
 	if err != nil {
 		return err
 	}
+	defer sb.Close()
+	page, err := startPage(opts, sb)
+	if err != nil {
+		return err
+	}
 	printWorld(opts, sb)
+	printClass(opts, class, page)
+	if !opts.Quiet {
+		fmt.Fprintln(opts.IO.Out, "every line of every session is shown below; Ctrl-C stops")
+	}
+	fmt.Fprintln(opts.IO.Out)
 	if opts.started != nil {
 		opts.started()
 	}
@@ -105,8 +138,12 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose})
 		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{}), func() { out.Flush() })
 	}
+
 	<-cmd.Context().Done()
 	fmt.Fprintln(opts.IO.ErrOut, "\nmaillab: stopping: ending sessions (at most 5 seconds)")
+	if page != nil {
+		page.Close()
+	}
 	sb.Close()
 	if wiretap != nil && !wiretap.Close(time.Second) {
 		fmt.Fprintln(opts.IO.ErrOut, "maillab: the terminal is not reading the wiretap; stopping without it")
@@ -155,6 +192,18 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// demoAccounts lists the accounts whose password is the demo one: in a
+// class, the postmaster is the teacher's and has its own.
+func demoAccounts(opts *sandboxOptions, p *sandbox.Provider) []string {
+	var out []string
+	for _, u := range p.DemoUsers() {
+		if u != sandbox.Postmaster || opts.postmaster == "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // printWorld prints the table of providers, servers and accounts.
 func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	out := opts.IO.Out
@@ -165,7 +214,7 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	for _, l := range sb.Listening() {
 		domain, accounts := "", ""
 		if l.Provider != last {
-			domain, accounts, last = l.Provider.Domain, strings.Join(l.Provider.Users(), ", "), l.Provider
+			domain, accounts, last = l.Provider.Domain, strings.Join(demoAccounts(opts, l.Provider), ", "), l.Provider
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Proto, l.Service.Host, l.Addr, accounts)
 	}
@@ -174,8 +223,4 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	smtpAddr, _ := sb.Addr(first.Domain, trace.SMTP)
 	host, port, _ := net.SplitHostPort(smtpAddr)
 	fmt.Fprintf(out, "\ntry: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...\n", host, port, first.Domain)
-	if !opts.Quiet {
-		fmt.Fprintln(out, "every line of every session is shown below; Ctrl-C stops")
-	}
-	fmt.Fprintln(out)
 }

@@ -253,9 +253,13 @@ func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, o
 		return nil, fmt.Errorf("%s is not served here", p.Host(proto))
 	}
 	name := owner.String() + "'s client"
+	sink := j.sb.Events.Publish
+	if j.sb.TapsServers() {
+		sink = nil // the servers' taps record these sessions already
+	}
 	s, _, err := client.Dial(ctx, client.Config{
 		Proto: proto, Addr: addr, Client: name, Server: p.Host(proto), Session: name,
-		Sink: j.sb.Events.Publish, Timeout: j.opts.Timeout,
+		Sink: sink, Timeout: j.opts.Timeout,
 	})
 	if err != nil {
 		return nil, err

@@ -52,7 +52,17 @@ var (
 	SMTPSenderNotOwned = SMTP{"smtp.sender-not-owned", 553, "5.7.1", "<%s>: sender address rejected, not owned by %s"}
 	SMTPDataLine       = SMTP{"smtp.data-line-too-long", 554, "5.6.0", "message has a line longer than %d octets"}
 	SMTPBadParam       = SMTP{"smtp.bad-parameter", 555, "5.5.4", "parameter not recognized: %s"}
+
+	// Faults a teacher can inject: the next message to an account gets one.
+	SMTPFaultBusy     = SMTP{"smtp.fault-busy", 450, "4.2.1", "<%s>: mailbox busy, try again later"}
+	SMTPFaultDisabled = SMTP{"smtp.fault-disabled", 550, "5.2.1", "<%s>: mailbox disabled, not accepting messages"}
+	SMTPFaultFull     = SMTP{"smtp.fault-full", 552, "5.2.2", "<%s>: mailbox full"}
 )
+
+// Faults are the replies a teacher can inject, for a lesson on retries
+// (4xx: the sender's provider keeps the message and tries again) and
+// bounces (5xx: the sender gets a report).
+var Faults = []SMTP{SMTPFaultBusy, SMTPFaultDisabled, SMTPFaultFull}
 
 // AllSMTP is every reply the SMTP server can send.
 var AllSMTP = []SMTP{
@@ -67,7 +77,7 @@ var AllSMTP = []SMTP{
 	SMTPNeedMailData, SMTPNeedRcpt, SMTPAlreadyAuth, SMTPAuthInMail,
 	SMTPBadMechanism, SMTPAuthFailed, SMTPNoSuchUser, SMTPRelayDenied,
 	SMTPNotOurWorld, SMTPTooBig, SMTPSenderNotOwned, SMTPDataLine,
-	SMTPBadParam,
+	SMTPBadParam, SMTPFaultBusy, SMTPFaultDisabled, SMTPFaultFull,
 }
 
 // smtpMatcher finds SMTP replies by code and enhanced code, then text.

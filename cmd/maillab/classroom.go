@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"maillab/sandbox"
+	"maillab/sandbox/roster"
+	"maillab/sandbox/web"
+	"maillab/trace"
+)
+
+// pagePort is the projector page's default port, moved by --port-offset.
+const pagePort = 8025
+
+// classAccounts adds the class's accounts (--students, --accounts, or a
+// roster kept in --maildir) to the world, and in a class gives the
+// postmaster a password of its own: the teacher's.
+func classAccounts(opts *sandboxOptions, world *sandbox.World) ([]roster.Entry, error) {
+	var domains []string
+	for _, p := range world.Providers {
+		domains = append(domains, p.Domain)
+	}
+	class, err := roster.Class(roster.Options{Students: opts.Students, Accounts: opts.Accounts, KeepDir: opts.Maildir, Domains: domains})
+	if err != nil || class == nil {
+		return nil, err
+	}
+	if err := world.AddStudents(class); err != nil {
+		return nil, err
+	}
+	password, err := roster.NewPassword()
+	if err != nil {
+		return nil, err
+	}
+	world.SetPassword(sandbox.Postmaster, password)
+	opts.postmaster = password
+	if opts.Roster != "" {
+		if err := roster.Save(opts.Roster, class); err != nil {
+			return nil, err
+		}
+	}
+	return class, nil
+}
+
+// startPage serves the projector page, unless --web off (or --only
+// without --web: one provider per process, and one page would not see the
+// other's servers).
+func startPage(opts *sandboxOptions, sb *sandbox.Sandbox) (*web.Server, error) {
+	if opts.Web == "off" || opts.Web == "" && opts.Only != "" {
+		return nil, nil
+	}
+	addr := opts.Web
+	if addr == "" {
+		addr = net.JoinHostPort(opts.Listen, strconv.Itoa(pagePort+opts.PortOffset))
+	}
+	return web.Start(web.Config{Sandbox: sb, Addr: addr, Token: opts.Token})
+}
+
+// warnExposed says, before anything listens, who can reach what.
+func warnExposed(opts *sandboxOptions) {
+	w := opts.IO.ErrOut
+	fmt.Fprintf(w, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
+	if opts.Web != "off" {
+		fmt.Fprintf(w, "maillab: WARNING: the projector page is open to that network too; only the teacher's token protects the teacher's view and actions\n")
+	}
+}
+
+// printClass prints the page's address, the teacher's token and the
+// class's accounts (or where they were written).
+func printClass(opts *sandboxOptions, class []roster.Entry, page *web.Server) {
+	out := opts.IO.Out
+	if page != nil {
+		fmt.Fprintf(out, "projector page: %s   teacher's view: %steacher.html\n", page.URL(), page.URL())
+	}
+	if class == nil {
+		return
+	}
+	students := map[string]bool{}
+	for _, e := range class {
+		students[e.Account] = true
+	}
+	fmt.Fprintf(out, "\na class of %s (keep this off the projector):\n", trace.Count(len(students), "student"))
+	if page != nil {
+		fmt.Fprintf(out, "  teacher's token: %s\n", page.Token())
+	}
+	fmt.Fprintf(out, "  postmaster's password (its mailbox, by POP3): %s\n", opts.postmaster)
+	if opts.Roster != "" {
+		fmt.Fprintf(out, "  accounts and passwords written to %s\n\n", opts.Roster)
+		return
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  account\tpassword\tlogs in as")
+	seen := map[string]bool{}
+	for _, e := range class {
+		if seen[e.Account] {
+			continue
+		}
+		seen[e.Account] = true
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Account, e.Password, strings.Join(domainsOf(class, e.Account), ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+}
+
+// domainsOf lists the addresses an account has in the class.
+func domainsOf(class []roster.Entry, account string) []string {
+	var out []string
+	for _, e := range class {
+		if e.Account == account {
+			out = append(out, e.Address())
+		}
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package sandbox
+
+import (
+	"fmt"
+	"sync"
+
+	"maillab/sandbox/reply"
+)
+
+// faults are replies a teacher asked for: the next message to an account
+// gets one, once.
+type faults struct {
+	mu   sync.Mutex
+	next map[string]reply.SMTP // canonical address -> the reply
+}
+
+// InjectFault makes the next RCPT TO for account (at its own provider's
+// server, so also when another provider relays to it) get fault, which
+// must be one of reply.Faults: a 4xx teaches retries, a 5xx bounces.
+func (sb *Sandbox) InjectFault(account Address, fault reply.SMTP) error {
+	if _, _, ok := sb.world.Account(account); !ok {
+		return fmt.Errorf("%s: no such account", account)
+	}
+	known := false
+	for _, f := range reply.Faults {
+		known = known || f.Key == fault.Key
+	}
+	if !known {
+		return fmt.Errorf("%s: not a fault a teacher can inject", fault.Key)
+	}
+	sb.faults.mu.Lock()
+	defer sb.faults.mu.Unlock()
+	if sb.faults.next == nil {
+		sb.faults.next = map[string]reply.SMTP{}
+	}
+	sb.faults.next[sb.world.canonical(account)] = fault
+	return nil
+}
+
+// takeFault returns (and forgets) the fault waiting for an account.
+func (sb *Sandbox) takeFault(account Address) (reply.SMTP, bool) {
+	sb.faults.mu.Lock()
+	defer sb.faults.mu.Unlock()
+	key := sb.world.canonical(account)
+	f, ok := sb.faults.next[key]
+	delete(sb.faults.next, key)
+	return f, ok
+}
+
+// EmptyMailbox deletes every message of an account's mailbox. A mailbox
+// open in a POP3 session is left alone (it is locked, RFC 1939).
+func (sb *Sandbox) EmptyMailbox(account Address) (int, error) {
+	_, user, ok := sb.world.Account(account)
+	if !ok {
+		return 0, fmt.Errorf("%s: no such account", account)
+	}
+	owner := Address{Local: user, Domain: account.Domain}
+	unlock, ok := sb.locks.tryLock(owner)
+	if !ok {
+		return 0, fmt.Errorf("%s's mailbox is open in a POP3 session; try again when it has quit", owner)
+	}
+	defer unlock()
+	infos, err := sb.store.List(owner)
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]string, len(infos))
+	for i, m := range infos {
+		ids[i] = m.ID
+	}
+	return len(ids), sb.store.Delete(owner, ids)
+}

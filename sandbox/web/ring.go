@@ -1,0 +1,69 @@
+package web
+
+import "sync"
+
+// item is one event as the pages receive it: JSON for the shared page
+// (students' secrets masked) and for the teacher's view (as it was).
+type item struct {
+	id      uint64
+	public  []byte
+	private []byte
+	account string
+}
+
+// ring keeps the last events for pages that reconnect (EventSource's
+// Last-Event-ID) or replay. It is filled by one goroutine and read by any
+// number of page connections, each at its own pace: a page that falls
+// more than the ring's size behind skips ahead and is told how much it
+// missed. Nobody waits for a page.
+type ring struct {
+	mu     sync.Mutex
+	items  []item        // circular, len == capacity once full
+	start  int           // index of the oldest item
+	next   uint64        // the id the next item gets (ids start at 1)
+	notify chan struct{} // closed when an item is added
+}
+
+func newRing(capacity int) *ring {
+	return &ring{items: make([]item, 0, capacity), next: 1, notify: make(chan struct{})}
+}
+
+// add appends an item, forgetting the oldest when full, and wakes readers.
+func (r *ring) add(it item) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	it.id = r.next
+	r.next++
+	if len(r.items) < cap(r.items) {
+		r.items = append(r.items, it)
+	} else {
+		r.items[r.start] = it
+		r.start = (r.start + 1) % len(r.items)
+	}
+	close(r.notify)
+	r.notify = make(chan struct{})
+	return it.id
+}
+
+// since returns up to max items after id, how many items after id were
+// already forgotten, and a channel closed when more come.
+func (r *ring) since(id uint64, max int) (items []item, missed uint64, more <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	oldest := r.next - uint64(len(r.items))
+	if id+1 < oldest {
+		missed = oldest - id - 1
+		id = oldest - 1
+	}
+	for n := id + 1; n < r.next && len(items) < max; n++ {
+		items = append(items, r.items[(r.start+int(n-oldest))%len(r.items)])
+	}
+	return items, missed, r.notify
+}
+
+// last is the id of the newest item (0 when none).
+func (r *ring) last() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.next - 1
+}

@@ -1,0 +1,311 @@
+// Package web is the classroom's page, served by a running sandbox: a
+// projector page that animates the six steps as events arrive, with the
+// transcript beside it (students' logins masked), and the teacher's view
+// behind a token: who is at which step, each student's transcript as it
+// was, and actions (empty a mailbox, reset progress, inject a fault, play
+// the six steps). Live updates are Server-Sent Events at /events; a page
+// that reconnects catches up from its last event id. A slow or closed
+// browser never slows the servers: events reach the pages through their
+// own queue and a ring of recent events that each page reads at its pace.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"time"
+
+	"maillab/sandbox"
+	"maillab/sandbox/play"
+	"maillab/trace"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Config says how to serve the page.
+type Config struct {
+	Sandbox *sandbox.Sandbox
+	Addr    string // listen address, e.g. 127.0.0.1:8025; port 0: any free port
+	Token   string // the teacher's token; "": a new random one
+	History int    // events kept for reconnects and replays; 0: 20000
+}
+
+// Server serves the page and the teacher's view.
+type Server struct {
+	cfg    Config
+	sb     *sandbox.Sandbox
+	token  string
+	ring   *ring
+	class  *class
+	queue  *trace.Queue
+	srv    *http.Server
+	ln     net.Listener
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	ann  *trace.Annotator
+	mask *trace.Masker
+}
+
+// Start listens on cfg.Addr and serves until Close.
+func Start(cfg Config) (*Server, error) {
+	if cfg.History == 0 {
+		cfg.History = 20000
+	}
+	token := cfg.Token
+	if token == "" {
+		token = newToken()
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
+	}
+	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln,
+		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotator()}
+	s.mask = &trace.Masker{Public: s.public}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.queue = s.sb.Events.SubscribeQueued("the page", 1<<16, s.ingest, nil)
+	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// newToken is 16 random bytes in hex.
+func newToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// URL is where the page is.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+
+// Token is the teacher's token.
+func (s *Server) Token() string { return s.token }
+
+// Close stops serving; open pages are disconnected.
+func (s *Server) Close() error {
+	s.cancel()
+	s.queue.Close(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// public reports whether a login name's secrets may be shown to the class:
+// a demo account's may, a student's (or an unknown name's) may not.
+func (s *Server) public(name, server string) bool {
+	w := s.sb.World()
+	for _, p := range w.Providers {
+		for _, svc := range p.Services {
+			if svc.Host != server {
+				continue
+			}
+			local := name
+			if a, err := sandbox.ParseAddress(name); err == nil {
+				local = a.Local
+			}
+			addr := sandbox.Address{Local: local, Domain: p.Domain}
+			_, _, known := w.Account(addr)
+			return known && !w.IsStudent(addr)
+		}
+	}
+	return false
+}
+
+// ingest takes each event of the sandbox (in the page's own goroutine):
+// explains it, keeps it for the teacher as it is and for the class with
+// the students' secrets masked.
+func (s *Server) ingest(e trace.Event) {
+	s.ann.Annotate(&e)
+	s.class.observe(e)
+	private, _ := json.Marshal(trace.JSON(e))
+	public := private
+	masked := e
+	s.mask.Mask(&masked)
+	if masked.Line != e.Line || masked.Note != e.Note {
+		public, _ = json.Marshal(trace.JSON(masked))
+	}
+	s.ring.add(item{public: public, private: private, account: e.Account})
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "assets")
+	mux.Handle("GET /", http.FileServer(http.FS(static)))
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, false) })
+	mux.HandleFunc("GET /teacher/events", s.teacher(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, true) }))
+	mux.HandleFunc("GET /api/class", s.teacher(s.classTable))
+	mux.HandleFunc("POST /api/mailbox/empty", s.teacher(s.emptyMailbox))
+	mux.HandleFunc("POST /api/progress/reset", s.teacher(s.resetProgress))
+	mux.HandleFunc("POST /api/fault", s.teacher(s.injectFault))
+	mux.HandleFunc("POST /api/play", s.teacher(s.play))
+	mux.HandleFunc("POST /api/report", s.report)
+	return securityHeaders(mux)
+}
+
+// securityHeaders keeps the page to its own assets: no scripts from
+// elsewhere, no framing.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// teacher wraps a handler that needs the teacher's token: the header
+// "Authorization: Bearer TOKEN", or ?token= for an EventSource (which
+// cannot set headers). Without it: 403.
+func (s *Server) teacher(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		given := r.URL.Query().Get("token")
+		if auth := r.Header.Get("Authorization"); len(auth) > 7 && auth[:7] == "Bearer " {
+			given = auth[7:]
+		}
+		if subtle.ConstantTimeCompare([]byte(given), []byte(s.token)) != 1 {
+			http.Error(w, "the teacher's token is needed (it was printed when the sandbox started)", http.StatusForbidden)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// readJSON reads a small JSON request body into v.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(v); err != nil {
+		http.Error(w, "a JSON body is needed: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+func (s *Server) classTable(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, s.class.table())
+}
+
+// accountRequest names an account ("" or "all": every one).
+type accountRequest struct {
+	Account string `json:"account"`
+	Fault   string `json:"fault,omitempty"`
+}
+
+func (s *Server) emptyMailbox(w http.ResponseWriter, r *http.Request) {
+	var req accountRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	var targets []sandbox.Address
+	if req.Account == "" || req.Account == "all" {
+		for _, row := range s.class.table() {
+			a, _ := sandbox.ParseAddress(row.Account)
+			targets = append(targets, a)
+		}
+	} else {
+		a, err := sandbox.ParseAddress(req.Account)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		targets = append(targets, a)
+	}
+	deleted, problems := 0, []error{}
+	for _, a := range targets {
+		n, err := s.sb.EmptyMailbox(a)
+		deleted += n
+		problems = append(problems, err)
+	}
+	writeJSON(w, map[string]any{"deleted": deleted, "problems": errorText(errors.Join(problems...))})
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func (s *Server) resetProgress(w http.ResponseWriter, r *http.Request) {
+	var req accountRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	s.class.resetProgress(req.Account)
+	writeJSON(w, map[string]string{"reset": req.Account})
+}
+
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
+	var req accountRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	a, err := sandbox.ParseAddress(req.Account)
+	if err == nil {
+		err = s.sb.InjectFault(a, faultByKey(req.Fault))
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, map[string]string{"account": a.String(), "fault": req.Fault})
+}
+
+func (s *Server) play(w http.ResponseWriter, r *http.Request) {
+	var req struct{ From, To, Subject, Body string }
+	if r.ContentLength != 0 && !readJSON(w, r, &req) {
+		return
+	}
+	res, err := play.On(s.ctx, s.sb, play.Options{From: req.From, To: req.To, Subject: req.Subject, Body: req.Body})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, map[string]any{"delivered": res.Delivered, "bounced": res.Bounced, "refused": res.Refused, "hops": res.Hops})
+}
+
+// report takes an exercise result from a student's lesson, authenticated
+// with the student's own account and password (HTTP Basic).
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	user, password, ok := r.BasicAuth()
+	a, err := sandbox.ParseAddress(user)
+	if !ok || err != nil {
+		http.Error(w, "log in with your account (user@domain) and password", http.StatusUnauthorized)
+		return
+	}
+	p, known := s.sb.World().Provider(a.Domain)
+	if !known {
+		http.Error(w, "no such domain", http.StatusUnauthorized)
+		return
+	}
+	account, ok := p.Login(a.Local, password)
+	if !ok {
+		http.Error(w, "wrong account or password", http.StatusUnauthorized)
+		return
+	}
+	var req struct {
+		Exercise string `json:"exercise"`
+		Passed   bool   `json:"passed"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.Passed && req.Exercise != "" && len(req.Exercise) < 100 {
+		s.class.passed(account.String(), trace.Visible(req.Exercise))
+	}
+	writeJSON(w, map[string]string{"account": account.String()})
+}

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"maillab/sandbox"
+	"maillab/sandbox/roster"
+)
+
+// classroom starts a sandbox with n students and its page, on free ports.
+func classroom(t testing.TB, n int) (*sandbox.Sandbox, *Server, []roster.Entry) {
+	t.Helper()
+	world := sandbox.DefaultWorld()
+	class, err := roster.Generate(n, []string{"sohu.com", "sina.com"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := world.AddStudents(class); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(sandbox.Config{World: world, RandomPorts: true, TapServers: true, RetryInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { page.Close(); sb.Close() })
+	return sb, page, class
+}
+
+// sse reads a page's event stream.
+type sse struct {
+	resp *http.Response
+	r    *bufio.Reader
+}
+
+func openStream(t testing.TB, url string, header http.Header) *sse {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %s", url, resp.Status)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return &sse{resp: resp, r: bufio.NewReader(resp.Body)}
+}
+
+// next returns the next event and its id.
+func (s *sse) next() (map[string]any, string, error) {
+	var id string
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			return nil, "", err
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "id: "):
+			id = line[4:]
+		case strings.HasPrefix(line, "data: "):
+			var e map[string]any
+			if err := json.Unmarshal([]byte(line[6:]), &e); err != nil {
+				return nil, "", err
+			}
+			return e, id, nil
+		}
+	}
+}
+
+// until reads events until one satisfies done, returning all read.
+func (s *sse) until(t testing.TB, done func(map[string]any) bool) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	deadline := time.AfterFunc(10*time.Second, func() { s.resp.Body.Close() })
+	defer deadline.Stop()
+	for {
+		e, _, err := s.next()
+		if err != nil {
+			t.Fatalf("stream ended (%v) after %d events", err, len(all))
+		}
+		all = append(all, e)
+		if done(e) {
+			return all
+		}
+	}
+}
+
+// smtpSend logs in as account with AUTH LOGIN and sends a message.
+func smtpSend(t testing.TB, sb *sandbox.Sandbox, from roster.Entry, to, subject string) {
+	t.Helper()
+	addr, _ := sb.Addr(from.Domain, "SMTP")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	expect := func(line, want string) {
+		if line != "" {
+			fmt.Fprintf(c, "%s\r\n", line)
+		}
+		for {
+			l, err := r.ReadString('\n')
+			if err != nil || !strings.HasPrefix(l, want) {
+				t.Fatalf("%q: want %s, got %q (%v)", line, want, l, err)
+			}
+			if l[3] != '-' {
+				return
+			}
+		}
+	}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	expect("", "220")
+	expect("EHLO student", "250")
+	expect("AUTH LOGIN", "334")
+	expect(b64(from.Account), "334")
+	expect(b64(from.Password), "235")
+	expect("MAIL FROM:<"+from.Address()+">", "250")
+	expect("RCPT TO:<"+to+">", "250")
+	expect("DATA", "354")
+	expect("Subject: "+subject+"\r\n\r\nhello\r\n.", "250")
+	expect("QUIT", "221")
+}
+
+func isStored(e map[string]any) bool { return e["action"] == "stored" }
+
+// TestStudentsLoginsAreMasked: on the shared page a student's AUTH
+// answers never appear; the teacher's stream has them.
+func TestStudentsLoginsAreMasked(t *testing.T) {
+	sb, page, class := classroom(t, 2)
+	public := openStream(t, page.URL()+"events", nil)
+	private := openStream(t, page.URL()+"teacher/events?token=tok", nil)
+	student := class[0] // s01@sohu.com
+	smtpSend(t, sb, student, class[3].Address(), "masked")
+	secret := base64.StdEncoding.EncodeToString([]byte(student.Password))
+	shared := fmt.Sprint(public.until(t, isStored))
+	teacher := fmt.Sprint(private.until(t, isStored))
+	if strings.Contains(shared, secret) || strings.Contains(shared, student.Password) || !strings.Contains(shared, "••••••") {
+		t.Errorf("the shared page shows %s's password", student.Account)
+	}
+	if !strings.Contains(teacher, secret) {
+		t.Errorf("the teacher's view lacks the login")
+	}
+	if !strings.Contains(shared, "s01@sohu.com") {
+		t.Errorf("the shared page does not say whose session it is")
+	}
+}
+
+// TestTeacherActionsNeedTheToken: every teacher endpoint answers 403
+// without the token, and works with it.
+func TestTeacherActionsNeedTheToken(t *testing.T) {
+	sb, page, class := classroom(t, 1)
+	for _, ep := range []struct{ method, path, body string }{
+		{"GET", "api/class", ""}, {"GET", "teacher/events", ""},
+		{"POST", "api/mailbox/empty", `{"account":"all"}`}, {"POST", "api/progress/reset", `{"account":"s01@sohu.com"}`},
+		{"POST", "api/fault", `{"account":"s01@sina.com","fault":"smtp.fault-full"}`}, {"POST", "api/play", `{}`},
+	} {
+		for _, token := range []string{"", "wrong"} {
+			req, _ := http.NewRequest(ep.method, page.URL()+ep.path, strings.NewReader(ep.body))
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s with token %q: %s", ep.method, ep.path, token, resp.Status)
+			}
+		}
+	}
+	post := func(path, body string) *http.Response {
+		req, _ := http.NewRequest("POST", page.URL()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := post("api/fault", `{"account":"s01@sina.com","fault":"smtp.fault-full"}`); r.StatusCode != 200 {
+		t.Fatalf("fault: %s", r.Status)
+	}
+	private := openStream(t, page.URL()+"teacher/events?token=tok", nil)
+	smtpSend(t, sb, class[0], "s01@sina.com", "to a full mailbox")
+	events := private.until(t, func(e map[string]any) bool { return e["action"] == "bounced" })
+	if !strings.Contains(fmt.Sprint(events), "552 5.2.2") {
+		t.Errorf("the injected fault did not reach the relay")
+	}
+	if r := post("api/play", ``); r.StatusCode != 200 {
+		t.Errorf("play: %s", r.Status)
+	}
+}
+
+// TestPageCatchesUpAfterReconnecting: a page that comes back with its
+// Last-Event-ID gets what it missed, and nothing twice.
+func TestPageCatchesUpAfterReconnecting(t *testing.T) {
+	sb, page, class := classroom(t, 1)
+	first := openStream(t, page.URL()+"events", nil)
+	smtpSend(t, sb, class[0], "bbb@sina.com", "one")
+	first.until(t, isStored)
+	_, lastID, _ := first.next()
+	for lastID == "" {
+		_, lastID, _ = first.next()
+	}
+	first.resp.Body.Close()
+	smtpSend(t, sb, class[0], "bbb@sina.com", "two")
+	again := openStream(t, page.URL()+"events", http.Header{"Last-Event-ID": {lastID}})
+	e, id, err := again.next()
+	if err != nil || id == lastID || id == "" {
+		t.Fatalf("after reconnecting: %v %s %v", e, id, err)
+	}
+	seen := fmt.Sprint(again.until(t, isStored))
+	if !strings.Contains(seen, "Subject: two") {
+		t.Errorf("the reconnected page missed the second message")
+	}
+}
+
+// TestExerciseReports: a student reports an exercise with their own
+// account; the teacher's table shows it, and a wrong password is refused.
+func TestExerciseReports(t *testing.T) {
+	_, page, class := classroom(t, 1)
+	report := func(user, password string) int {
+		req, _ := http.NewRequest("POST", page.URL()+"api/report", strings.NewReader(`{"exercise":"lesson 3","passed":true}`))
+		req.SetBasicAuth(user, password)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := report("s01@sohu.com", "000000x"); code != http.StatusUnauthorized {
+		t.Errorf("a wrong password: %d", code)
+	}
+	if code := report("s01@sohu.com", class[0].Password); code != 200 {
+		t.Errorf("a right one: %d", code)
+	}
+	for _, row := range page.class.table() {
+		if row.Account == "s01@sohu.com" && (len(row.Passed) != 1 || row.Passed[0] != "lesson 3") {
+			t.Errorf("row %+v", row)
+		}
+	}
+}
+
+// TestPageIsEmbedded: the page and its assets come from the binary.
+func TestPageIsEmbedded(t *testing.T) {
+	_, page, _ := classroom(t, 1)
+	for _, path := range []string{"", "app.js", "common.js", "style.css", "teacher.html", "teacher.js"} {
+		resp, err := http.Get(page.URL() + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", path, err, resp.Status)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		resp.Body.Close()
+	}
+}
