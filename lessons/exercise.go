@@ -34,14 +34,17 @@ func (env *environment) start(s Step, sink trace.Sink) (*attempt, error) {
 			if err != nil {
 				return nil, err
 			}
-			infos, _ := env.sb.Store().List(owner)
-			a.baseline[owner.String()] = len(infos)
+			subjects, err := env.boxes.subjects(owner)
+			if err != nil {
+				return nil, err
+			}
+			a.baseline[owner.String()] = len(subjects)
 		}
 	}
 	if s.Proto == "decode" {
 		return a, nil
 	}
-	sess, err := env.connect(s, "you", sink)
+	sess, err := env.connectExercise(s, sink)
 	if err != nil {
 		return nil, err
 	}
@@ -150,46 +153,25 @@ func (a *attempt) nearMiss() string {
 }
 
 // waitDelivered checks that a new message (with the subject, if given)
-// reached a mailbox, waiting for store events up to limit.
-// It stops waiting when the message the server just accepted has been
-// stored in that mailbox, matching or not.
+// reached a mailbox, waiting up to limit for the mailboxes to say a
+// message arrived there, matching or not.
 func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
 	owner, _ := sandbox.ParseAddress(c.Args[0])
-	stored := make(chan struct{}, 1)
-	stop := a.env.sb.Events.Subscribe(func(e trace.Event) {
-		if e.Action == trace.Stored && strings.EqualFold(e.Facts.Mailbox, owner.String()) {
-			select {
-			case stored <- struct{}{}:
-			default:
-			}
-		}
-	})
-	defer stop()
 	if a.delivered(c) {
 		return true
 	}
-	select {
-	case <-stored:
-		return a.delivered(c)
-	case <-time.After(limit):
-		return a.delivered(c)
-	}
+	a.env.boxes.wait(owner, a.baseline[owner.String()], limit)
+	return a.delivered(c)
 }
 
 // delivered reports whether the mailbox has a message it did not have at
 // the start, with the subject asked for.
 func (a *attempt) delivered(c Check) bool {
-	owner, _ := sandbox.ParseAddress(c.Args[0])
-	store := a.env.sb.Store()
-	infos, _ := store.List(owner)
-	base := a.baseline[owner.String()]
-	if len(infos) <= base {
-		return false
-	}
+	subjects := a.newSubjects(c)
 	if len(c.Args) < 2 {
-		return true
+		return len(subjects) > 0
 	}
-	for _, subject := range a.newSubjects(c) {
+	for _, subject := range subjects {
 		if strings.TrimSpace(subject) == c.Args[1] {
 			return true
 		}
@@ -201,17 +183,8 @@ func (a *attempt) delivered(c Check) bool {
 // mailbox since the exercise started.
 func (a *attempt) newSubjects(c Check) []string {
 	owner, _ := sandbox.ParseAddress(c.Args[0])
-	store := a.env.sb.Store()
-	infos, _ := store.List(owner)
-	base := a.baseline[owner.String()]
-	var subjects []string
-	for _, m := range infos[min(base, len(infos)):] {
-		data, _ := store.Read(owner, m.ID)
-		if res, err := decode.ParseMessage(strings.NewReader(string(data)), decode.MessageOptions{}); err == nil {
-			subjects = append(subjects, res.Text)
-		}
-	}
-	return subjects
+	subjects, _ := a.env.boxes.subjects(owner)
+	return subjects[min(a.baseline[owner.String()], len(subjects)):]
 }
 
 // wrong reports whether an answer is a failure the learner should hear
@@ -229,7 +202,7 @@ func (a *attempt) wrong(answer []string, err error) bool {
 // reconnect opens a fresh session after the server closed the last one.
 func (a *attempt) reconnect(sink trace.Sink) error {
 	a.close()
-	sess, err := a.env.connect(a.step, "you", sink)
+	sess, err := a.env.connectExercise(a.step, sink)
 	a.sess = sess
 	return err
 }

@@ -13,6 +13,9 @@ import (
 // the checks hold. A wrong try gets the next hint; after two, the solution
 // is offered. It reports whether the exercise was passed.
 func (r *Runner) exercise(env *environment, s Step) (bool, error) {
+	if env.class != nil {
+		s = env.class.localize(s)
+	}
 	ex := s.Ex
 	fmt.Fprintf(r.Out, "\n--- your turn ---\n%s\n", ex.Goal)
 	fmt.Fprintln(r.Out, "(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)")
@@ -43,6 +46,7 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 			} else {
 				fmt.Fprintln(r.Out, "\n✓ passed: the server's answers show you did it")
 			}
+			r.report(env, s)
 			return true, nil
 		}
 		if miss := a.nearMiss(); miss != "" && !told[miss] {

@@ -21,10 +21,12 @@ type Runner struct {
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: wait for Enter between steps
 	Color       bool
-	Width       int // columns to wrap notes to; 0: no wrapping
+	Width       int    // columns to wrap notes to; 0: no wrapping
+	Class       *Class // a class sandbox for the exercises; nil: the lesson's own
 
-	ctx   context.Context
-	lines *practice.Lines
+	ctx    context.Context
+	lines  *practice.Lines
+	lesson *Lesson
 }
 
 // errQuit is the learner leaving the lesson.
@@ -33,10 +35,13 @@ var errQuit = errors.New("left the lesson")
 // Run plays a lesson: explanations, demos, and exercises the learner
 // answers. It reports whether every exercise was passed.
 func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
-	r.ctx, r.lines = ctx, practice.NewLines(r.In)
+	r.ctx, r.lines, r.lesson = ctx, practice.NewLines(r.In), l
 	env, err := newEnvironment(r.Out, trace.RenderOptions{Color: r.Color, Width: r.Width})
 	if err != nil {
 		return false, err
+	}
+	if r.Class != nil {
+		env.class, env.boxes = r.Class, classBoxes{r.Class}
 	}
 	defer env.close()
 	fmt.Fprintf(r.Out, "\nLesson %d: %s\n%s\n", l.Number, l.Title, strings.Repeat("=", len([]rune(l.Title))+11))
@@ -108,6 +113,8 @@ type environment struct {
 	out      io.Writer
 	renderer trace.Renderer
 	sink     trace.Sink
+	boxes    mailboxes // where delivered checks look
+	class    *Class    // a class sandbox for the exercises, or nil
 }
 
 func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, error) {
@@ -119,7 +126,7 @@ func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, erro
 	opts.NoSteps = true
 	plain, _ := trace.NewRenderer(out, "text", opts)
 	ann := trace.NewAnnotator()
-	env := &environment{sb: sb, out: out, renderer: rd}
+	env := &environment{sb: sb, out: out, renderer: rd, boxes: storeBoxes{sb}}
 	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }
 	return env, nil
 }
@@ -138,7 +145,25 @@ func (env *environment) addr(proto, domain string) (string, error) {
 	return addr, nil
 }
 
-// connect opens a practice session for a step, transcript to the renderer.
+// connectExercise opens the learner's session for an exercise: on the
+// class sandbox in class, else on the lesson's own.
+func (env *environment) connectExercise(s Step, sink trace.Sink) (*client.Session, error) {
+	if env.class == nil {
+		return env.connect(s, "you", sink)
+	}
+	addr, err := env.class.addr(s.Proto, s.Domain)
+	if err != nil {
+		return nil, err
+	}
+	sess, _, err := client.Dial(context.Background(), client.Config{Proto: s.Proto, Addr: addr, Client: "you", Sink: sink})
+	if err != nil {
+		return nil, fmt.Errorf("the class sandbox at %s: %w", addr, err)
+	}
+	return sess, nil
+}
+
+// connect opens a session on the lesson's own sandbox for a step,
+// transcript to the renderer.
 func (env *environment) connect(s Step, who string, sink trace.Sink) (*client.Session, error) {
 	addr, err := env.addr(s.Proto, s.Domain)
 	if err != nil {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"maillab/lessons"
+	"maillab/lessons/practice"
 )
 
 // lessonOptions are the inputs of maillab lesson.
@@ -17,6 +19,11 @@ type lessonOptions struct {
 	Dir      string
 	Progress string // the progress file; "": MAILLAB_PROGRESS, else the user's config dir
 	Number   int    // 0: all (check)
+
+	Server     string // a class sandbox's host
+	PortOffset int
+	User       string
+	Password   string
 }
 
 func newCmdLesson(g *globalOptions, runF func(*lessonOptions) error) *cobra.Command {
@@ -44,6 +51,7 @@ lessons/README.md).`,
   maillab lesson 1
   maillab lesson check --dir my-lessons/
   MAILLAB_PROGRESS=~/li-lei.json maillab lesson 2
+  maillab lesson 4 --server 192.168.1.10 --user s07 --password 404242
   printf 'EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\n' | maillab lesson 3`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: lessonNumbers(opts),
@@ -63,6 +71,10 @@ lessons/README.md).`,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&opts.Dir, "dir", "", "also read lesson files from DIR")
+	cmd.Flags().StringVar(&opts.Server, "server", "", "do the exercises on the class sandbox at HOST (the teacher's machine), as --user")
+	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "the class sandbox's --port-offset")
+	cmd.Flags().StringVar(&opts.User, "user", "", "your account in the class, e.g. s07")
+	cmd.Flags().StringVar(&opts.Password, "password", "", "its password")
 	cmd.PersistentFlags().StringVar(&opts.Progress, "progress", "", "keep progress in FILE (default: $MAILLAB_PROGRESS, else the user's config directory)")
 	cmd.AddCommand(newCmdLessonList(opts), newCmdLessonCheck(opts), newCmdLessonReset(opts))
 	return cmd
@@ -188,7 +200,11 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 	if err != nil {
 		return err
 	}
-	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width()}
+	class, err := opts.class()
+	if err != nil {
+		return err
+	}
+	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(), Class: class}
 	passed, err := r.Run(cmd.Context(), l)
 	if err != nil {
 		return err
@@ -206,6 +222,22 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 		return err
 	}
 	return progress.MarkPassed(l.Number)
+}
+
+// class is the class sandbox of --server, or nil.
+func (opts *lessonOptions) class() (*lessons.Class, error) {
+	if opts.Server == "" {
+		if opts.User != "" {
+			return nil, fmt.Errorf("--user goes with --server (the class sandbox's host)")
+		}
+		return nil, nil
+	}
+	if opts.User == "" || opts.Password == "" {
+		return nil, fmt.Errorf("--server needs --user and --password: your account in the class")
+	}
+	page := "http://" + net.JoinHostPort(opts.Server, strconv.Itoa(pagePort+opts.PortOffset)) + "/"
+	return &lessons.Class{Server: opts.Server, PortOffset: opts.PortOffset, Page: page,
+		Account: practice.Account{User: opts.User, Password: opts.Password}}, nil
 }
 
 // lessonCheck verifies lessons and reports every problem, not the first.

@@ -16,6 +16,9 @@ type practiceOptions struct {
 	Domain     string
 	PortOffset int
 	Addr       string
+	Server     string
+	User       string
+	Password   string
 }
 
 func newCmdPractice(g *globalOptions, runF func(*practiceOptions) error) *cobra.Command {
@@ -36,6 +39,7 @@ mode), with the same transcript.`,
 		Example: `  maillab practice smtp
   maillab practice pop3 --domain sina.com
   maillab practice smtp --addr 127.0.0.1:2526
+  maillab practice smtp --server 192.168.1.10 --user s07 --password 404242
   printf 'EHLO me\nQUIT\n' | maillab practice smtp`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -57,6 +61,9 @@ mode), with the same transcript.`,
 	complete(cmd, "domain", domains()...)
 	f.IntVar(&opts.PortOffset, "port-offset", 0, "the sandbox's --port-offset")
 	f.StringVar(&opts.Addr, "addr", "", "talk to any server at HOST:PORT instead")
+	f.StringVar(&opts.Server, "server", "", "the class sandbox's host (the teacher's machine); ports as its startup table")
+	f.StringVar(&opts.User, "user", "", "your account in the class (e.g. s07): hints use it")
+	f.StringVar(&opts.Password, "password", "", "its password")
 	return cmd
 }
 
@@ -70,6 +77,7 @@ func practiceRun(cmd *cobra.Command, opts *practiceOptions) error {
 	}
 	return practice.Run(cmd.Context(), practice.Options{
 		Proto: opts.Proto, Domain: opts.Domain, PortOffset: opts.PortOffset, Addr: opts.Addr,
+		Server: opts.Server, Account: practice.Account{User: opts.User, Password: opts.Password},
 		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut,
 		Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(),
 	})

@@ -143,3 +143,20 @@ func TestHintForEveryState(t *testing.T) {
 		}
 	}
 }
+
+// TestHintsUseTheLearnersAccount: with a class account, hints and
+// examples name it, and its Base64, not the demo accounts'.
+func TestHintsUseTheLearnersAccount(t *testing.T) {
+	sb := startSandbox(t)
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), Options{
+		Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP"), Account: Account{User: "s07", Password: "404242"},
+		In: strings.NewReader("EHLO me\nAUTH LOGIN\n:hint\n"), Out: &out, ErrOut: &errOut,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "e.g. czA3") || strings.Contains(out.String(), "Z2FjbA==") || !strings.Contains(out.String(), ":b64 s07") {
+		t.Errorf("the hint is not in the learner's terms:\n%s", out.String())
+	}
+}

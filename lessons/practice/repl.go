@@ -22,10 +22,12 @@ import (
 
 // Options configure a practice prompt.
 type Options struct {
-	Proto       string // "smtp" or "pop3"
-	Domain      string // the provider to talk to; default sohu.com for SMTP, sina.com for POP3
-	PortOffset  int    // where the sandbox's ports are
-	Addr        string // any server HOST:PORT instead of the sandbox
+	Proto       string  // "smtp" or "pop3"
+	Domain      string  // the provider to talk to; default sohu.com for SMTP, sina.com for POP3
+	PortOffset  int     // where the sandbox's ports are
+	Addr        string  // any server HOST:PORT instead of the sandbox
+	Server      string  // a class sandbox's host (its ports as its startup table, moved by PortOffset)
+	Account     Account // the learner's account there: hints use it
 	In          io.Reader
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: prompt, line editing, history
@@ -62,6 +64,10 @@ func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
 	if opts.Addr != "" {
 		return opts.Addr, nil, nil
 	}
+	host := "127.0.0.1"
+	if opts.Server != "" {
+		host = opts.Server
+	}
 	world := sandbox.DefaultWorld()
 	domain := opts.Domain
 	if domain == "" {
@@ -71,9 +77,12 @@ func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
 	if !ok {
 		return "", nil, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
 	}
-	addr, _ := p.DefaultAddr(proto, "127.0.0.1", opts.PortOffset)
+	addr, _ := p.DefaultAddr(proto, host, opts.PortOffset)
 	if reachable(addr) {
 		return addr, nil, nil
+	}
+	if opts.Server != "" {
+		return "", nil, fmt.Errorf("no sandbox answers on %s (is the class sandbox running? its --port-offset?)", addr)
 	}
 	sb, err := sandbox.Start(sandbox.Config{PortOffset: opts.PortOffset})
 	if err != nil {
@@ -188,7 +197,7 @@ func (p *prompt) run(line string) bool {
 		return false
 	}
 	if client.IsError(answer) {
-		h := HintNow(p.s.State())
+		h := p.hint()
 		fmt.Fprintf(p.opts.Out, "  hint: %s, e.g. %s\n", h.Text, h.Example)
 	}
 	return p.s.Closed() && !p.opts.Interactive
@@ -204,7 +213,7 @@ func (p *prompt) helper(line string) bool {
 	case ":help":
 		fmt.Fprint(out, helpText)
 	case ":hint":
-		h := HintNow(p.s.State())
+		h := p.hint()
 		fmt.Fprintf(out, "  %s\n  e.g. %s\n", h.Text, h.Example)
 	case ":state":
 		fmt.Fprintf(out, "  %s\n", p.s.State().Describe())
@@ -240,3 +249,9 @@ const helpText = `  Type commands for the server; each answer is shown and expla
     :decode TEXT   decode an encoded-word, Base64 or quoted-printable
     :quit          leave (Ctrl-D too)
 `
+
+// hint is what is valid now, in the learner's own account's terms.
+func (p *prompt) hint() Hint {
+	h := HintNow(p.s.State())
+	return Hint{Text: p.opts.Account.Localize(h.Text), Example: p.opts.Account.Localize(h.Example)}
+}

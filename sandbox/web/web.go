@@ -309,3 +309,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, map[string]string{"account": account.String()})
 }
+
+// Table returns the teacher's table as JSON (for tests and tools).
+func (s *Server) Table() (string, error) {
+	b, err := json.Marshal(s.class.table())
+	return string(b), err
+}
