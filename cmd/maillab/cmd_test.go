@@ -373,3 +373,12 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestSandboxBadAccountsFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "class.csv")
+	os.WriteFile(file, []byte("account,domain,password\nzhangsan,sohu.com,x1\nli si,sina.com,x\n"), 0o644)
+	_, _, err := execute(t, context.Background(), "", "sandbox", "--accounts", file, "--port-offset", strconv.Itoa(freeOffset(t)))
+	if err == nil || !strings.Contains(err.Error(), "class.csv:3") {
+		t.Errorf("a bad accounts file: %v", err)
+	}
+}
