@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"maillab/trace"
 )
 
 // Fuzz targets for the servers: random byte streams fed to whole SMTP and
@@ -80,7 +82,7 @@ func FuzzSMTPSession(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input []byte) {
 		sb := fuzzSandbox(t)
 		p := sb.world.Providers[0]
-		lines := feed(t, func(c net.Conn) { sb.newSMTPSession(p, c, "fuzz").serve() }, input)
+		lines := feed(t, func(c net.Conn) { sb.newSMTPSession(p, sb.newLink(c, trace.TapConfig{Proto: trace.SMTP})).serve() }, input)
 		if len(lines) == 0 || !strings.HasPrefix(lines[0], "220 ") {
 			t.Fatalf("no greeting: %q", lines)
 		}
@@ -109,7 +111,7 @@ func FuzzPOP3Session(f *testing.F) {
 		if infos, _ := sb.store.List(owner); len(infos) == 0 {
 			sb.store.Deliver(owner, []byte("Subject: fuzz\r\n\r\n.dot\r\nbody\r\n"))
 		}
-		lines := feed(t, func(c net.Conn) { sb.newPOP3Session(p, c, "fuzz").serve() }, input)
+		lines := feed(t, func(c net.Conn) { sb.newPOP3Session(p, sb.newLink(c, trace.TapConfig{Proto: trace.POP3})).serve() }, input)
 		if len(lines) == 0 || !strings.HasPrefix(lines[0], "+OK ") {
 			t.Fatalf("no greeting: %q", lines)
 		}

@@ -43,6 +43,19 @@ func (lr *lineReader) armDeadline() error {
 	return nil
 }
 
+// discard throws away what has been read and not yet taken: plaintext a
+// client pipelined after STARTTLS. It returns it, for the record.
+func (lr *lineReader) discard() []byte {
+	n := lr.r.Buffered()
+	if n == 0 {
+		return nil
+	}
+	b, _ := lr.r.Peek(n)
+	out := append([]byte(nil), b...)
+	lr.r.Discard(n)
+	return out
+}
+
 // readLine returns the next line without its line end. The returned slice
 // is valid until the next call. A line longer than max octets is discarded
 // up to its end and errLineTooLong returned.

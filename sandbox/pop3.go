@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/textproto"
 	"os"
 	"strconv"
@@ -21,14 +20,23 @@ import (
 // section 4: 255 octets with it).
 const maxPOP3Line = 253
 
-// pop3Capabilities is the CAPA answer (RFC 2449).
+// pop3Capabilities is the CAPA answer (RFC 2449); STLS is added while the
+// connection is plain and TLS is at hand (RFC 2595).
 var pop3Capabilities = []string{"USER", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION maillab"}
+
+// capabilities is this session's CAPA answer.
+func (s *pop3Session) capabilities() []string {
+	if s.sb.certs == nil || s.link.secure {
+		return pop3Capabilities
+	}
+	return append(append([]string{}, pop3Capabilities...), "STLS")
+}
 
 // pop3Session is one client's connection to a provider's POP3 server.
 type pop3Session struct {
 	sb   *Sandbox
 	p    *Provider
-	conn net.Conn
+	link *link
 	in   *lineReader
 	out  *textproto.Writer
 
@@ -41,18 +49,22 @@ type pop3Session struct {
 	quit    bool
 }
 
-func (sb *Sandbox) newPOP3Session(p *Provider, conn net.Conn, label string) *pop3Session {
-	conn = sb.tap(conn, trace.TapConfig{Proto: trace.POP3, Server: p.POP3Host(), Session: label})
-	s := &pop3Session{sb: sb, p: p, conn: conn}
-	s.in = newLineReader(conn, 2*sb.cfg.IdleTimeout, &sb.closing)
-	s.out = textproto.NewWriter(bufio.NewWriter(conn))
+func (sb *Sandbox) newPOP3Session(p *Provider, l *link) *pop3Session {
+	s := &pop3Session{sb: sb, p: p, link: l}
+	s.attach()
 	return s
+}
+
+// attach reads and writes through the link's connection (again, after STLS).
+func (s *pop3Session) attach() {
+	s.in = newLineReader(s.link.conn, 2*s.sb.cfg.IdleTimeout, &s.sb.closing)
+	s.out = textproto.NewWriter(bufio.NewWriter(s.link.conn))
 }
 
 // serve runs the session until QUIT, a dropped connection or shutdown.
 // Deletions happen only after QUIT (the UPDATE state).
 func (s *pop3Session) serve() {
-	defer s.conn.Close()
+	defer s.link.conn.Close()
 	defer s.release()
 	defer func() {
 		if r := recover(); r != nil {
@@ -142,7 +154,7 @@ func (s *pop3Session) handle(line string) {
 	arg = strings.TrimSpace(arg)
 	switch verb {
 	case "CAPA":
-		s.multiLine(reply.POP3Capa, nil, []byte(strings.Join(pop3Capabilities, "\r\n")+"\r\n"))
+		s.multiLine(reply.POP3Capa, nil, []byte(strings.Join(s.capabilities(), "\r\n")+"\r\n"))
 		return
 	case "QUIT":
 		s.quitSession()
@@ -163,16 +175,24 @@ func (s *pop3Session) handle(line string) {
 // authorization handles the commands allowed before login.
 func (s *pop3Session) authorization(verb, arg string) {
 	switch verb {
-	case "USER":
+	case "USER", "PASS":
+		if s.sb.cfg.RequireTLS && !s.link.secure {
+			s.fail(reply.POP3NeedTLS)
+			return
+		}
+		if verb == "PASS" {
+			s.pass(arg)
+			return
+		}
 		if arg == "" {
 			s.fail(reply.POP3BadArgs, "USER name")
 			return
 		}
 		s.user = arg
 		s.reply(reply.POP3UserOK, arg)
-	case "PASS":
-		s.pass(arg)
-	case "APOP", "AUTH", "STLS":
+	case "STLS":
+		s.stls()
+	case "APOP", "AUTH":
 		s.fail(reply.POP3NotSupported, verb)
 	case "STAT", "LIST", "RETR", "TOP", "UIDL", "DELE", "RSET", "NOOP":
 		s.fail(reply.POP3NeedLogin)
@@ -188,7 +208,7 @@ func (s *pop3Session) pass(password string) {
 		return
 	}
 	var addr Address
-	ok, _ := s.sb.attempt(s.conn.RemoteAddr(), s.p, s.user, func() (ok bool) {
+	ok, _ := s.sb.attempt(s.link.raw.RemoteAddr(), s.p, s.user, func() (ok bool) {
 		addr, ok = s.p.Login(s.user, password)
 		return ok
 	})
@@ -209,7 +229,7 @@ func (s *pop3Session) pass(password string) {
 		return
 	}
 	s.owner, s.unlock, s.msgs, s.deleted = &addr, unlock, msgs, make([]bool, len(msgs))
-	loggedIn(s.conn, addr)
+	s.link.loggedIn(addr)
 	n, size := s.totals()
 	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: addr.String() + "'s mailbox", Action: trace.MailboxOpened,
 		Facts: &trace.Facts{Mailbox: addr.String(), Count: n, Size: size}})
@@ -252,6 +272,8 @@ func (s *pop3Session) transaction(verb, arg string) {
 		s.reply(reply.POP3Reset, messages(n), size)
 	case "USER", "PASS", "APOP", "AUTH":
 		s.fail(reply.POP3LoggedInAlr)
+	case "STLS":
+		s.fail(reply.POP3STLSLate)
 	default:
 		s.fail(reply.POP3Unknown, printable(verb, 20))
 	}

@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	mailclient "maillab/sandbox/client"
 	"maillab/trace"
 )
 
@@ -231,8 +231,13 @@ func expiredFailures(e *envelope) []failure {
 	return f
 }
 
-// relayOnce looks up the next hop for e's domain and speaks SMTP to it with
-// go-smtp's client. It returns the answer for each recipient it got one for.
+// relayOnce looks up the next hop for e's domain and hands e over in an
+// SMTP conversation of its own: EHLO, STARTTLS when the peer offers it
+// (opportunistic, as between real mail servers: a certificate that does
+// not verify is reported, not refused), MAIL FROM, RCPT TO, DATA. It
+// returns the answer for each recipient it got one for, and calls
+// answered with them as soon as the peer has answered the message, before
+// QUIT.
 func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Address]rcptResult)) (map[Address]rcptResult, error) {
 	domain := e.To[0].Domain
 	peer, addr, ok := sb.route(domain)
@@ -241,49 +246,62 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	}
 	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Ref: messageRef(e.Data),
 		Facts: &trace.Facts{QueueID: e.ID, Domain: domain, Peer: peer.SMTPHost(), Addr: addr}})
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(sb.ctx, "tcp", addr)
+	cfg := mailclient.Config{Proto: trace.SMTP, Addr: addr, Client: from.SMTPHost(), Server: peer.SMTPHost(),
+		Session: "relay " + from.SMTPHost(), Hop: trace.Relay, Timeout: relayWait}
+	if sb.cfg.TapRelay && sb.Events.Active() {
+		cfg.Sink = sb.Events.Publish
+	}
+	if sb.certs != nil {
+		cfg.TLS = &mailclient.TLS{Config: sb.certs.ClientConfig(peer.SMTPHost()), Opportunistic: true}
+	}
+	c, _, err := mailclient.Dial(sb.ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
 	}
-	stop := context.AfterFunc(sb.ctx, func() { conn.Close() }) // shutdown never waits for a stalled peer
+	stop := context.AfterFunc(sb.ctx, func() { c.Close() }) // shutdown never waits for a stalled peer
 	defer stop()
-	if sb.cfg.TapRelay && sb.Events.Active() {
-		conn = trace.NewTap(conn, trace.TapConfig{
-			Side: trace.ClientSide, Proto: trace.SMTP, Hop: trace.Relay,
-			Client: from.SMTPHost(), Server: peer.SMTPHost(),
-			Session: "relay " + from.SMTPHost(), Sink: sb.Events.Publish,
-		})
-	}
-	conn.SetDeadline(time.Now().Add(5 * time.Minute))
-	c := smtp.NewClient(conn)
 	defer c.Close()
-	results, err := sendEnvelope(c, from.SMTPHost(), e)
+	results, err := sb.sendEnvelope(c, from, peer, e)
 	if err == nil || results != nil {
 		answered(results)
 	}
 	if err == nil {
-		conn.SetDeadline(time.Now().Add(quitWait))
-		c.Quit() // the message is delivered; a peer slow to say goodbye changes nothing
+		c.SetTimeout(quitWait)
+		c.Send("QUIT") // the message is delivered; a peer slow to say goodbye changes nothing
 	}
 	return results, err
 }
 
-// quitWait is how long the relay waits for the next hop's answer to QUIT.
-const quitWait = 5 * time.Second
+// relayWait bounds each answer of the next hop; quitWait, its answer to QUIT.
+const (
+	relayWait = 5 * time.Minute
+	quitWait  = 5 * time.Second
+)
 
-// sendEnvelope runs one SMTP transaction for e on a connected client.
-func sendEnvelope(c *smtp.Client, helo string, e *envelope) (map[Address]rcptResult, error) {
-	results := make(map[Address]rcptResult, len(e.To))
-	if err := c.Hello(helo); err != nil {
+// sendEnvelope runs one SMTP transaction for e on a connected mailclient.
+func (sb *Sandbox) sendEnvelope(c *mailclient.Session, from, peer *Provider, e *envelope) (map[Address]rcptResult, error) {
+	hello, err := expect(c, "EHLO "+from.SMTPHost(), "250")
+	if err != nil {
 		return nil, fmt.Errorf("EHLO: %w", err)
 	}
-	if err := c.Mail(e.From, &smtp.MailOptions{Size: int64(len(e.Data))}); err != nil {
+	if _, offered := mailclient.Extensions(hello)["STARTTLS"]; offered && sb.certs != nil {
+		if _, err := expect(c, "STARTTLS", "220"); err != nil {
+			return nil, fmt.Errorf("STARTTLS: %w", err)
+		}
+		sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.TLSStarted, Ref: messageRef(e.Data),
+			Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
+		if _, err := expect(c, "EHLO "+from.SMTPHost(), "250"); err != nil {
+			return nil, fmt.Errorf("EHLO after STARTTLS: %w", err)
+		}
+	}
+	mail := fmt.Sprintf("MAIL FROM:<%s> BODY=8BITMIME SIZE=%d", e.From, len(e.Data))
+	if _, err := expect(c, mail, "250"); err != nil {
 		return allFailed(e.To, err), fmt.Errorf("MAIL FROM: %w", err)
 	}
+	results := make(map[Address]rcptResult, len(e.To))
 	var accepted []Address
 	for _, r := range e.To {
-		if err := c.Rcpt(r.String(), nil); err != nil {
+		if _, err := expect(c, "RCPT TO:<"+r.String()+">", "250"); err != nil {
 			results[r] = resultOf(err)
 			continue
 		}
@@ -299,33 +317,48 @@ func sendEnvelope(c *smtp.Client, helo string, e *envelope) (map[Address]rcptRes
 	return results, err
 }
 
-// writeData sends DATA, the message and the final "."; it returns the
-// server's answer to the whole message.
-func writeData(c *smtp.Client, data []byte) (rcptResult, error) {
-	w, err := c.Data()
+// refusal is an answer other than the one hoped for.
+type peerRefusal struct{ line string }
+
+func (r *peerRefusal) Error() string { return r.line }
+
+// expect sends a line and returns its answer, or an error: a refusal
+// (carrying the reply) or a failure of the connection.
+func expect(c *mailclient.Session, line, code string) ([]string, error) {
+	answer, err := c.Send(line)
 	if err != nil {
-		return resultOf(err), fmt.Errorf("DATA: %w", err)
+		return nil, err
 	}
-	if _, err := w.Write(data); err != nil {
-		return rcptResult{}, fmt.Errorf("sending the message: %w", err)
+	if last := answer[len(answer)-1]; !strings.HasPrefix(last, code) {
+		return answer, &peerRefusal{last}
 	}
-	resp, err := w.CloseWithResponse()
-	if err != nil {
-		return resultOf(err), fmt.Errorf("end of data: %w", err)
-	}
-	return rcptResult{code: 250, text: "250 " + resp.StatusText}, nil
+	return answer, nil
 }
 
-// resultOf turns a client error into a reply; network errors have code 0
-// (try again later).
+// writeData sends DATA, the message and the final "."; it returns the
+// server's answer to the whole message.
+func writeData(c *mailclient.Session, data []byte) (rcptResult, error) {
+	if _, err := expect(c, "DATA", "354"); err != nil {
+		return resultOf(err), fmt.Errorf("DATA: %w", err)
+	}
+	answer, err := c.SendMessage(data)
+	if err != nil {
+		return rcptResult{}, fmt.Errorf("sending the message: %w", err)
+	}
+	last := answer[len(answer)-1]
+	if !strings.HasPrefix(last, "250") {
+		return resultOf(&peerRefusal{last}), fmt.Errorf("end of data: %s", last)
+	}
+	return rcptResult{code: 250, text: last}, nil
+}
+
+// resultOf turns an error into a reply: a refusal keeps its code and
+// text; a failure of the connection has code 0 (try again later).
 func resultOf(err error) rcptResult {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		text := fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message)
-		if se.EnhancedCode == smtp.NoEnhancedCode || se.EnhancedCode[0] == 0 {
-			text = fmt.Sprintf("%d %s", se.Code, se.Message)
-		}
-		return rcptResult{code: se.Code, text: text}
+	var r *peerRefusal
+	if errors.As(err, &r) {
+		code, _ := strconv.Atoi(r.line[:min(3, len(r.line))])
+		return rcptResult{code: code, text: r.line}
 	}
 	return rcptResult{code: 0, text: err.Error()}
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"maillab/sandbox/certs"
 	"maillab/sandbox/reply"
 	"maillab/trace"
 )
@@ -22,22 +23,25 @@ import (
 // Config says how to run a sandbox. Zero values mean the defaults given on
 // each field.
 type Config struct {
-	World          *World        // nil: DefaultWorld()
-	Host           string        // listen address; "": 127.0.0.1 (loopback only)
-	PortOffset     int           // added to every default port
-	RandomPorts    bool          // listen on free ports (port 0) instead of the defaults
-	Only           string        // run only this domain's servers; "": all
-	Store          Store         // nil: a new MemoryStore
-	MaxMessageSize int64         // octets; 0: 10 MiB
-	MaxRecipients  int           // per message; 0: 100
-	MaxConns       int           // per server; 0: 200
-	IdleTimeout    time.Duration // SMTP; 0: 5 minutes (POP3 gets twice this)
-	RetryInterval  time.Duration // relay retries; 0: 10 seconds
-	MaxQueueAge    time.Duration // then bounce; 0: 1 hour
-	Maildir        string        // keep mailboxes and relay queues on disk here; "": in memory
-	TapServers     bool          // publish every server-side line as an Event
-	TapRelay       bool          // publish the relay client's lines as Events (step 2)
-	AllowSpoofing  bool          // let a logged-in user send as any address (a lesson on forged senders); off: 553 5.7.1
+	World          *World           // nil: DefaultWorld()
+	Host           string           // listen address; "": 127.0.0.1 (loopback only)
+	PortOffset     int              // added to every default port
+	RandomPorts    bool             // listen on free ports (port 0) instead of the defaults
+	Only           string           // run only this domain's servers; "": all
+	Store          Store            // nil: a new MemoryStore
+	MaxMessageSize int64            // octets; 0: 10 MiB
+	MaxRecipients  int              // per message; 0: 100
+	MaxConns       int              // per server; 0: 200
+	IdleTimeout    time.Duration    // SMTP; 0: 5 minutes (POP3 gets twice this)
+	RetryInterval  time.Duration    // relay retries; 0: 10 seconds
+	MaxQueueAge    time.Duration    // then bounce; 0: 1 hour
+	Maildir        string           // keep mailboxes and relay queues on disk here; "": in memory
+	TapServers     bool             // publish every server-side line as an Event
+	TapRelay       bool             // publish the relay client's lines as Events (step 2), up to STARTTLS
+	TapRelayIn     bool             // publish the lines of relay sessions as the receiving server sees them (above TLS)
+	Certs          *certs.Authority // the sandbox CA: STARTTLS, STLS and the implicit-TLS services; nil: no TLS
+	RequireTLS     bool             // refuse AUTH (530 5.7.0) and USER/PASS before TLS
+	AllowSpoofing  bool             // let a logged-in user send as any address (a lesson on forged senders); off: 553 5.7.1
 }
 
 func (c *Config) setDefaults() error {
@@ -102,6 +106,7 @@ type Sandbox struct {
 
 	dirLocks []*dirLock // of cfg.Maildir, one per provider served
 	throttle loginThrottle
+	certs    *certs.Authority
 	faults   faults
 	idPrefix string
 	idSeq    atomic.Uint64
@@ -115,7 +120,7 @@ func Start(cfg Config) (*Sandbox, error) {
 		return nil, err
 	}
 	sb := &Sandbox{
-		cfg: cfg, world: cfg.World, store: cfg.Store,
+		cfg: cfg, world: cfg.World, store: cfg.Store, certs: cfg.Certs,
 		queues: make(map[*Provider]*relayQueue),
 		done:   make(chan struct{}), idPrefix: newIDPrefix(),
 	}
@@ -222,6 +227,9 @@ type Listening struct {
 func (sb *Sandbox) listen(p *Provider) (serve func(), err error) {
 	var starts []func()
 	for _, svc := range p.Services {
+		if svc.TLS == ImplicitTLS && sb.certs == nil {
+			continue // no certificates, no TLS port
+		}
 		addr := svc.DefaultAddr(sb.cfg.Host, sb.cfg.PortOffset)
 		if sb.cfg.RandomPorts {
 			addr = net.JoinHostPort(sb.cfg.Host, "0")
@@ -240,16 +248,36 @@ func (sb *Sandbox) listen(p *Provider) (serve func(), err error) {
 	}, nil
 }
 
-// server returns a function that serves a service's listener.
+// server returns a function that serves a service's listener: each
+// connection gets a link (tapped, and for implicit TLS, handshaken first)
+// and a session of the service's protocol.
 func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
+	busy := reply.SMTPTooManyConns.Line("maillab")
 	if svc.Proto == trace.POP3 {
-		return func() {
-			sb.accept(ln, func(c net.Conn, label string) { sb.newPOP3Session(p, c, label).serve() }, reply.POP3Busy.Line())
+		busy = reply.POP3Busy.Line()
+	}
+	serve := func(raw net.Conn, label string) {
+		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label}
+		if svc.Proto == trace.SMTP {
+			cfg.IsRelay = sb.world.IsServerName
+		}
+		l := sb.newLink(raw, cfg)
+		if svc.TLS == ImplicitTLS {
+			if err := sb.startTLS(l, svc.Host, nil); err != nil {
+				l.conn.Close()
+				return
+			}
+		}
+		if svc.Proto == trace.POP3 {
+			sb.newPOP3Session(p, l).serve()
+		} else {
+			sb.newSMTPSession(p, l).serve()
 		}
 	}
-	return func() {
-		sb.accept(ln, func(c net.Conn, label string) { sb.newSMTPSession(p, c, label).serve() }, reply.SMTPTooManyConns.Line("maillab"))
+	if svc.TLS == ImplicitTLS {
+		busy = "" // no plaintext on a TLS port
 	}
+	return func() { sb.accept(ln, serve, busy) }
 }
 
 // openListener listens on addr and explains the usual failure.
@@ -297,8 +325,10 @@ func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busy st
 
 // refuse answers a connection over the limit with one line and closes it.
 func refuse(conn net.Conn, line string) {
-	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	io.WriteString(conn, line+"\r\n")
+	if line != "" {
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(conn, line+"\r\n")
+	}
 	conn.Close()
 }
 
@@ -339,15 +369,24 @@ func (sb *Sandbox) sessionCount() int {
 }
 
 // Addr returns where domain's first server for proto listens in this
-// process.
+// process (the plaintext one, where STARTTLS is offered).
 func (sb *Sandbox) Addr(domain, proto string) (string, bool) {
+	return sb.AddrTLS(domain, proto, PlainText)
+}
+
+// AddrTLS returns where domain's server for proto with the TLS mode
+// listens in this process.
+func (sb *Sandbox) AddrTLS(domain, proto string, mode TLSMode) (string, bool) {
 	for _, l := range sb.running {
-		if strings.EqualFold(l.Provider.Domain, domain) && l.Service.Proto == proto && l.Service.TLS == PlainText {
+		if strings.EqualFold(l.Provider.Domain, domain) && l.Service.Proto == proto && l.Service.TLS == mode {
 			return l.Addr, true
 		}
 	}
 	return "", false
 }
+
+// Certs returns the sandbox's CA, or nil when it offers no TLS.
+func (sb *Sandbox) Certs() *certs.Authority { return sb.certs }
 
 // Listening lists the services this process serves, in world order.
 func (sb *Sandbox) Listening() []Listening { return sb.running }
@@ -473,21 +512,4 @@ func newIDPrefix() string {
 // observer can follow one message from hop to hop.
 func messageRef(msg []byte) string {
 	return headerValue(msg, "Message-ID")
-}
-
-// loggedIn tells a session's tap (if any) which account it logged in as.
-func loggedIn(conn net.Conn, account Address) {
-	if t, ok := conn.(*trace.Tap); ok {
-		t.SetAccount(account.String())
-	}
-}
-
-// tap wraps a session's connection in a server-side trace.Tap when the
-// servers are tapped and anyone listens; cfg names the server.
-func (sb *Sandbox) tap(conn net.Conn, cfg trace.TapConfig) net.Conn {
-	if !sb.cfg.TapServers || !sb.Events.Active() {
-		return conn
-	}
-	cfg.Side, cfg.Client, cfg.Sink = trace.ServerSide, conn.RemoteAddr().String(), sb.Events.Publish
-	return trace.NewTap(conn, cfg)
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"maillab/sandbox/reply"
-	"maillab/trace"
 )
 
 // Limits of the SMTP server (RFC 5321 section 4.5.3.1 gives the minimums).
@@ -38,7 +37,7 @@ const (
 type smtpSession struct {
 	sb   *Sandbox
 	p    *Provider
-	conn net.Conn
+	link *link
 	in   *lineReader
 	out  *textproto.Writer
 
@@ -53,18 +52,23 @@ type smtpSession struct {
 	quit     bool
 }
 
-func (sb *Sandbox) newSMTPSession(p *Provider, conn net.Conn, label string) *smtpSession {
-	conn = sb.tap(conn, trace.TapConfig{Proto: trace.SMTP, Server: p.SMTPHost(), Session: label, IsRelay: sb.world.IsServerName})
-	s := &smtpSession{sb: sb, p: p, conn: conn}
-	s.in = newLineReader(conn, sb.cfg.IdleTimeout, &sb.closing)
-	s.out = textproto.NewWriter(bufio.NewWriter(conn))
+func (sb *Sandbox) newSMTPSession(p *Provider, l *link) *smtpSession {
+	s := &smtpSession{sb: sb, p: p, link: l}
+	s.attach()
 	return s
+}
+
+// attach reads and writes through the link's connection (again, after
+// STARTTLS).
+func (s *smtpSession) attach() {
+	s.in = newLineReader(s.link.conn, s.sb.cfg.IdleTimeout, &s.sb.closing)
+	s.out = textproto.NewWriter(bufio.NewWriter(s.link.conn))
 }
 
 // serve runs the session until the client quits, the connection drops or
 // the sandbox shuts down.
 func (s *smtpSession) serve() {
-	defer s.conn.Close()
+	defer s.link.conn.Close()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)
@@ -159,7 +163,9 @@ func (s *smtpSession) handle(line string) {
 			return
 		}
 		s.reply(reply.SMTPVrfy)
-	case "EXPN", "TURN", "ETRN", "STARTTLS", "BDAT":
+	case "STARTTLS":
+		s.starttls(arg)
+	case "EXPN", "TURN", "ETRN", "BDAT":
 		s.reply(reply.SMTPNotImpl, strings.ToUpper(verb))
 	case "HELP":
 		s.replyLines(reply.SMTPHelp, smtpHelpText...)
@@ -210,14 +216,21 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 		s.replyLines(reply.SMTPHello, greets)
 		return
 	}
-	s.replyLines(reply.SMTPHello,
-		greets,
-		"SIZE "+strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10),
-		"8BITMIME",
-		"ENHANCEDSTATUSCODES",
-		"AUTH LOGIN PLAIN",
-		"HELP",
-	)
+	s.replyLines(reply.SMTPHello, s.extensions(greets)...)
+}
+
+// extensions are the lines of the EHLO reply: STARTTLS while the
+// connection is plain and TLS is at hand, AUTH unless logins need TLS
+// first (as real providers do).
+func (s *smtpSession) extensions(greets string) []string {
+	lines := []string{greets, "SIZE " + strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10), "8BITMIME", "ENHANCEDSTATUSCODES"}
+	if s.sb.certs != nil && !s.link.secure {
+		lines = append(lines, "STARTTLS")
+	}
+	if s.link.secure || !s.sb.cfg.RequireTLS {
+		lines = append(lines, "AUTH LOGIN PLAIN")
+	}
+	return append(lines, "HELP")
 }
 
 // mail handles MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME].
@@ -530,7 +543,7 @@ func (s *smtpSession) stamp(id string, content []byte) []byte {
 		with += "A" // RFC 3848: authenticated
 	}
 	now := time.Now()
-	host, _, _ := net.SplitHostPort(s.conn.RemoteAddr().String())
+	host, _, _ := net.SplitHostPort(s.link.raw.RemoteAddr().String())
 	auth := ""
 	if s.user != nil {
 		auth = " (authenticated as " + s.user.String() + ")" // as real servers record it

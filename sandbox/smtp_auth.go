@@ -34,6 +34,9 @@ func (s *smtpSession) auth(arg string) {
 	case s.state >= smtpMail:
 		s.fail(reply.SMTPAuthInMail)
 		return
+	case s.sb.cfg.RequireTLS && !s.link.secure:
+		s.fail(reply.SMTPNeedTLS)
+		return
 	}
 	mechanism, initial, _ := strings.Cut(arg, " ")
 	var name, password string
@@ -59,7 +62,7 @@ func (s *smtpSession) auth(arg string) {
 		return
 	}
 	var addr Address
-	ok, _ := s.sb.attempt(s.conn.RemoteAddr(), s.p, name, func() (ok bool) {
+	ok, _ := s.sb.attempt(s.link.raw.RemoteAddr(), s.p, name, func() (ok bool) {
 		addr, ok = s.p.Login(name, password)
 		return ok
 	})
@@ -68,7 +71,7 @@ func (s *smtpSession) auth(arg string) {
 		return
 	}
 	s.user = &addr
-	loggedIn(s.conn, addr)
+	s.link.loggedIn(addr)
 	s.reply(reply.SMTPAuthOK)
 }
 

@@ -103,7 +103,9 @@ func DefaultWorld() *World {
 			Domain: "sohu.com",
 			Services: []Service{
 				{Proto: trace.SMTP, Host: "smtp.sohu.com", Port: 2525},
+				{Proto: trace.SMTP, Host: "smtp.sohu.com", Port: 4465, TLS: ImplicitTLS},
 				{Proto: trace.POP3, Host: "pop3.sohu.com", Port: 1110},
+				{Proto: trace.POP3, Host: "pop3.sohu.com", Port: 1995, TLS: ImplicitTLS},
 			},
 			Accounts: map[string]string{"gacl": DefaultPassword, "aaa": DefaultPassword, Postmaster: DefaultPassword},
 		},
@@ -111,7 +113,9 @@ func DefaultWorld() *World {
 			Domain: "sina.com",
 			Services: []Service{
 				{Proto: trace.SMTP, Host: "smtp.sina.com", Port: 2526},
+				{Proto: trace.SMTP, Host: "smtp.sina.com", Port: 4466, TLS: ImplicitTLS},
 				{Proto: trace.POP3, Host: "pop3.sina.com", Port: 1111},
+				{Proto: trace.POP3, Host: "pop3.sina.com", Port: 1996, TLS: ImplicitTLS},
 			},
 			Accounts: map[string]string{"bbb": DefaultPassword, "gacl": DefaultPassword, Postmaster: DefaultPassword},
 		},
@@ -260,6 +264,15 @@ func (p *Provider) Login(name, password string) (Address, bool) {
 		return Address{}, false
 	}
 	return Address{Local: user, Domain: p.Domain}, true
+}
+
+// Name is how people call the service: SMTP, SMTPS (SMTP over implicit
+// TLS, RFC 8314), POP3, POP3S.
+func (s Service) Name() string {
+	if s.TLS == ImplicitTLS {
+		return s.Proto + "S"
+	}
+	return s.Proto
 }
 
 // DefaultAddr returns where a service listens on host when every default

@@ -27,33 +27,44 @@ const (
 	Elided        Action = "elided"         // lines of a long message not shown
 	Closed        Action = "closed"         // a connection closed
 	Dropped       Action = "dropped"        // a consumer could not keep up and missed events
+	TLSStarted    Action = "tls"            // a TLS handshake finished: what follows is encrypted
+	Wire          Action = "wire"           // what an eavesdropper sees of encrypted lines: record sizes
+	Discarded     Action = "discarded"      // plaintext sent after STARTTLS, thrown away unread
 )
 
 // Actions lists every action, for tests that each one is explained.
 var Actions = []Action{
 	Queued, MXLookup, Relayed, Deferred, Bounced, Stored, Refused,
 	MailboxOpened, MessageRead, Deleted, Abandoned, LoginDelayed,
-	QueueError, Elided, Closed, Dropped,
+	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded,
 }
 
 // Facts are the details of an action; which fields are set depends on it.
 type Facts struct {
-	QueueID    string        `json:"queue_id,omitempty"`   // the id of the 250 reply that accepted the message
-	Mailbox    string        `json:"mailbox,omitempty"`    // whose mailbox, user@domain
-	StoreID    string        `json:"store_id,omitempty"`   // the message's id in the mailbox (its UIDL)
-	Number     int           `json:"number,omitempty"`     // a POP3 message number
-	Domain     string        `json:"domain,omitempty"`     // where a relay goes
-	Peer       string        `json:"peer,omitempty"`       // the next hop's server
-	Addr       string        `json:"addr,omitempty"`       // where it listens, host:port
-	Size       int64         `json:"size,omitempty"`       // octets
-	Count      int           `json:"count,omitempty"`      // messages, recipients, lines, failures or events, as the action says
-	Total      int           `json:"total,omitempty"`      // recipients in all (relayed)
-	Attempt    int           `json:"attempt,omitempty"`    // which relay attempt
-	Wait       time.Duration `json:"wait,omitempty"`       // until the next try, or how long a login was delayed
-	Reason     string        `json:"reason,omitempty"`     // the reply or error that decided it
-	Recipients []string      `json:"recipients,omitempty"` // who could not be reached (bounced)
-	Client     string        `json:"client,omitempty"`     // the client address (login-delayed)
-	Viewer     string        `json:"viewer,omitempty"`     // who missed events (dropped)
+	QueueID    string        `json:"queue_id,omitempty"`    // the id of the 250 reply that accepted the message
+	Mailbox    string        `json:"mailbox,omitempty"`     // whose mailbox, user@domain
+	StoreID    string        `json:"store_id,omitempty"`    // the message's id in the mailbox (its UIDL)
+	Number     int           `json:"number,omitempty"`      // a POP3 message number
+	Domain     string        `json:"domain,omitempty"`      // where a relay goes
+	Peer       string        `json:"peer,omitempty"`        // the next hop's server
+	Addr       string        `json:"addr,omitempty"`        // where it listens, host:port
+	Size       int64         `json:"size,omitempty"`        // octets
+	Count      int           `json:"count,omitempty"`       // messages, recipients, lines, failures or events, as the action says
+	Total      int           `json:"total,omitempty"`       // recipients in all (relayed)
+	Attempt    int           `json:"attempt,omitempty"`     // which relay attempt
+	Wait       time.Duration `json:"wait,omitempty"`        // until the next try, or how long a login was delayed
+	Reason     string        `json:"reason,omitempty"`      // the reply or error that decided it
+	Recipients []string      `json:"recipients,omitempty"`  // who could not be reached (bounced)
+	Client     string        `json:"client,omitempty"`      // the client address (login-delayed)
+	Viewer     string        `json:"viewer,omitempty"`      // who missed events (dropped)
+	TLSVersion string        `json:"tls_version,omitempty"` // tls: e.g. "TLS 1.3"
+	Cipher     string        `json:"cipher,omitempty"`      // tls: the cipher suite
+	Subject    string        `json:"subject,omitempty"`     // tls: the certificate's name
+	Issuer     string        `json:"issuer,omitempty"`      // tls: who signed it
+	Verified   string        `json:"verified,omitempty"`    // tls: "verified", or why not
+
+	ReplyRecords int   `json:"reply_records,omitempty"` // wire: the server's TLS records (Count, Size: the client's)
+	ReplyOctets  int64 `json:"reply_octets,omitempty"`  // wire: their octets
 }
 
 // facts returns e's Facts, or empty ones, so a sentence never panics.
@@ -106,6 +117,13 @@ func Describe(e Event) string {
 		return fmt.Sprintf("… %s more (%s) not shown", Count(f.Count, "line"), Size(f.Size))
 	case Closed:
 		return "connection closed"
+	case TLSStarted:
+		return fmt.Sprintf("TLS started: %s, %s; certificate %s issued by %s (%s)", f.TLSVersion, f.Cipher, f.Subject, f.Issuer, f.Verified)
+	case Wire:
+		return fmt.Sprintf("on the wire: → %s (%s), ← %s (%s) of ciphertext", Count(f.Count, "TLS record"), Count(int(f.Size), "octet"),
+			Count(f.ReplyRecords, "record"), Count(int(f.ReplyOctets), "octet"))
+	case Discarded:
+		return fmt.Sprintf("discarded %s sent before the handshake, unread: %s", Count(int(f.Size), "octet"), f.Reason)
 	case Dropped:
 		return fmt.Sprintf("%s missed %s: it could not keep up, and the servers never wait for it", f.Viewer, Count(f.Count, "event"))
 	}

@@ -38,6 +38,7 @@ type conversation struct {
 	authAnswers int      // Base64 answers still expected in an AUTH exchange
 	message     *message // the message being sent (DATA) or retrieved (RETR, TOP)
 	loggedIn    bool     // POP3: PASS was answered +OK
+	wireSeen    bool     // what an eavesdropper sees was explained
 }
 
 // Annotate sets e.Note (when not already set).
@@ -52,14 +53,20 @@ func (a *Annotator) Annotate(e *Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := e.Session + "|" + e.Proto + "|" + e.Client() + "|" + e.Server()
+	c := a.sessions[key]
 	if e.Kind == Internal {
-		e.Note = actionNote(e)
 		if e.Action == Closed {
 			delete(a.sessions, key)
 		}
+		e.Note = actionNote(e)
+		if e.Action == Wire && c != nil {
+			if c.wireSeen {
+				e.Note = "" // explained once a session
+			}
+			c.wireSeen = true
+		}
 		return
 	}
-	c := a.sessions[key]
 	if c == nil {
 		c = a.start(key)
 	}

@@ -79,6 +79,7 @@ type Event struct {
 	Hop     Hop       `json:"hop,omitempty"`     // SMTP: submission or relay
 	Session string    `json:"session,omitempty"` // a short session label, e.g. "s3"
 	Account string    `json:"account,omitempty"` // the account the session logged in as, once it has
+	TLS     bool      `json:"tls,omitempty"`     // the line crossed the wire encrypted (the Tap sits above TLS)
 	Status  string    `json:"status,omitempty"`  // server replies: the SMTP code ("250") or POP3 status ("+OK", "-ERR")
 	Reply   reply.Key `json:"reply,omitempty"`   // server lines: which reply of the catalogue
 	Answers string    `json:"answers,omitempty"` // server lines: the command they answer

@@ -84,6 +84,9 @@ var actionNotes = map[Action]string{
 	QueueError:    "the queue on disk could not be updated: after a restart this message may be tried again",
 	Elided:        "a long message: the transcript keeps the first 500 lines of each; the servers got every line",
 	Closed:        "the connection is closed",
+	TLSStarted:    "from here on every line travels encrypted; the lines shown are the plaintext the two ends see",
+	Wire:          "all an eavesdropper sees of the lines above: how many records, how big; not a word of what they say",
+	Discarded:     "these bytes came before the encryption started, so anyone could have inserted them: the server throws them away (the STARTTLS injection of CVE-2011-0411)",
 	Dropped:       "this view fell behind (a paused terminal, a slow browser); the servers went on without waiting for it",
 }
 

@@ -41,6 +41,11 @@ var pop3ReplyNotes = map[reply.Key]string{
 	reply.POP3Shutdown.Key:     "the server is shutting down: nothing was deleted; try again later",
 	reply.POP3Busy.Key:         "the server has too many sessions open; try again in a moment",
 	reply.POP3SysError.Key:     "a temporary problem on the server: try again later",
+	reply.POP3STLS.Key:         "go ahead with the TLS handshake: everything after it is encrypted (RFC 2595)",
+	reply.POP3NeedTLS.Key:      "this server takes logins only over TLS: send STLS first",
+	reply.POP3NoTLS.Key:        "this server has no certificate: it cannot encrypt the connection",
+	reply.POP3AlreadyTLS.Key:   "the connection is encrypted already",
+	reply.POP3STLSLate.Key:     "STLS must come before USER and PASS (RFC 2595): the password would already have gone out in the clear",
 }
 
 // respCodeNotes explains -ERR response codes of any server (RFC 2449

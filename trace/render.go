@@ -212,9 +212,14 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		session += " " + e.Client()
 	}
 	b.WriteString(Visible(session))
-	if e.Dir == FromServer {
+	switch {
+	case e.Dir == FromServer && e.TLS:
+		b.WriteString(" <~ ")
+	case e.Dir == FromServer:
 		b.WriteString(" < ")
-	} else {
+	case e.TLS:
+		b.WriteString(" ~> ")
+	default:
 		b.WriteString(" > ")
 	}
 	b.WriteString(Visible(e.Server()))
@@ -222,13 +227,18 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 }
 
 // lineTag marks who a line is from: "C: " client, "S: " server, "*  " the
-// sandbox itself.
+// sandbox itself; "C~ " and "S~ " for lines that crossed the wire
+// encrypted (as swaks marks them).
 func lineTag(e Event) string {
 	switch {
 	case e.Kind == Internal:
 		return "*  "
+	case e.Dir == FromClient && e.TLS:
+		return "C~ "
 	case e.Dir == FromClient:
 		return "C: "
+	case e.TLS:
+		return "S~ "
 	default:
 		return "S: "
 	}
@@ -272,6 +282,7 @@ type jsonEvent struct {
 	Dir     Dir       `json:"dir,omitempty"`
 	Session string    `json:"session,omitempty"`
 	Account string    `json:"account,omitempty"`
+	TLS     bool      `json:"tls,omitempty"`
 	Reply   reply.Key `json:"reply,omitempty"`
 	Action  Action    `json:"action,omitempty"`
 	Facts   *Facts    `json:"facts,omitempty"`
@@ -281,7 +292,7 @@ type jsonEvent struct {
 func JSON(e Event) any {
 	return jsonEvent{
 		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,
-		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account,
+		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account, TLS: e.TLS,
 		Reply: e.Reply, Action: e.Action, Facts: e.Facts,
 	}
 }

@@ -49,6 +49,11 @@ type TapConfig struct {
 	// provider's server, a submission when not; lines before have no hop.
 	Hop     Hop
 	IsRelay func(heloName string) bool
+
+	// OnlyHop, when set, records only sessions of that hop: events wait
+	// until HELO/EHLO tells the hop, then go out, or are dropped with
+	// all that follow. A relay session is named by its HELO name.
+	OnlyHop Hop
 }
 
 // Tap wraps a net.Conn and turns every line read or written into an Event.
@@ -66,7 +71,13 @@ type Tap struct {
 	pending []string     // commands not yet answered, oldest first
 	greeted bool         // the greeting, which answers no command, was seen
 	hop     Hop
-	account string // set by SetAccount once the session logs in
+	account string  // set by SetAccount once the session logs in
+	waiting []Event // OnlyHop: events held until the hop is known
+	muted   bool    // OnlyHop: the hop is another; nothing is recorded
+	secure  bool    // above TLS: every line was encrypted on the wire
+	meter   *Meter  // below TLS, when secure: what an eavesdropper sees
+	replied bool    // a whole server answer was just recorded
+	opaque  bool    // STARTTLS or STLS was accepted: what follows is a handshake, not lines
 
 	// the server's answer in progress
 	answering string    // the command it answers
@@ -93,6 +104,9 @@ func (t *Tap) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
 	if n > 0 {
 		t.record(t.cfg.Side == ServerSide, p[:n])
+		if t.cfg.Side == ClientSide {
+			t.afterReply() // the answer's records were read before its lines
+		}
 	}
 	return n, err
 }
@@ -101,7 +115,22 @@ func (t *Tap) Read(p []byte) (int, error) {
 // Event comes first so that it precedes anything the peer does in answer.
 func (t *Tap) Write(p []byte) (int, error) {
 	t.record(t.cfg.Side == ClientSide, p)
-	return t.Conn.Write(p)
+	n, err := t.Conn.Write(p)
+	if t.cfg.Side == ServerSide {
+		t.afterReply() // the answer's records are written now
+	}
+	return n, err
+}
+
+// afterReply tells what an eavesdropper saw of an exchange, once its
+// answer has crossed the wire.
+func (t *Tap) afterReply() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.replied && t.secure {
+		t.wireSummary()
+	}
+	t.replied = false
 }
 
 // SetAccount records the account the session has logged in as: every
@@ -129,6 +158,9 @@ func (t *Tap) Close() error {
 func (t *Tap) record(fromClient bool, p []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.opaque {
+		return // a handshake (or, below a TLS this Tap is not above, ciphertext)
+	}
 	split := &t.server
 	if fromClient {
 		split = &t.client
@@ -144,15 +176,47 @@ func (t *Tap) record(fromClient bool, p []byte) {
 
 // emit fills in what every Event of this session shares and passes it on.
 func (t *Tap) emit(e Event) {
-	e.Time, e.Proto, e.Session, e.Hop, e.Account = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop, t.account
+	e.Time, e.Proto, e.Session, e.Hop, e.Account, e.TLS = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop, t.account, t.secure
 	if e.Dir == FromClient {
 		e.From, e.To = t.cfg.Client, t.cfg.Server
 	} else {
 		e.From, e.To = t.cfg.Server, t.cfg.Client
 	}
-	if t.cfg.Sink != nil {
+	switch {
+	case t.cfg.Sink == nil || t.muted:
+	case t.cfg.OnlyHop != "" && t.hop == "":
+		if len(t.waiting) < 64 {
+			t.waiting = append(t.waiting, e)
+		}
+	default:
 		t.cfg.Sink(e)
 	}
+}
+
+// hopKnown lets held events go out when the hop is the one recorded (the
+// client named by its HELO name, as a relaying server), or mutes the Tap.
+func (t *Tap) hopKnown(heloName string) {
+	if t.hop == Relay {
+		t.cfg.Client = heloName // a provider relaying: named as it names itself
+	}
+	if t.cfg.OnlyHop == "" {
+		return
+	}
+	if t.hop != t.cfg.OnlyHop {
+		t.muted, t.waiting = true, nil
+		return
+	}
+	t.cfg.Client = heloName
+	for _, e := range t.waiting {
+		if e.Dir == FromServer {
+			e.To = heloName
+		} else {
+			e.From = heloName
+		}
+		e.Hop = t.hop
+		t.cfg.Sink(e)
+	}
+	t.waiting = nil
 }
 
 // clientLine records a line the client sent.
@@ -187,6 +251,7 @@ func (t *Tap) smtpCommand(verb, line string) {
 			if t.cfg.IsRelay(strings.TrimSpace(name)) {
 				t.hop = Relay
 			}
+			t.hopKnown(strings.TrimSpace(name))
 		}
 	case "DATA":
 		if strings.EqualFold(strings.TrimSpace(line), "DATA") {
@@ -231,6 +296,7 @@ func (t *Tap) serverLine(line string, octets int) {
 	}
 	final := len(line) < 4 || line[3] != '-'
 	t.inReply = !final
+	t.replied = t.replied || final
 	if t.awaitingData && final {
 		t.awaitingData = false
 		if smtpStatus(line) != "354" {
@@ -238,6 +304,9 @@ func (t *Tap) serverLine(line string, octets int) {
 		}
 	}
 	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: smtpStatus(line), Reply: t.key, Answers: t.answering})
+	if final && smtpStatus(line) == "220" && strings.EqualFold(strings.TrimSpace(t.answering), "STARTTLS") {
+		t.opaque = true
+	}
 }
 
 // smtpStatus is a reply line's three-digit code, or "" when it has none.
@@ -264,6 +333,7 @@ func (t *Tap) pop3ServerLine(line string, octets int) {
 	if t.inMulti {
 		if line == "." {
 			t.inMulti = false
+			t.replied = true
 			t.flushElided(false)
 		} else if !t.countData(octets) {
 			return
@@ -276,8 +346,13 @@ func (t *Tap) pop3ServerLine(line string, octets int) {
 	status := pop3Status(line)
 	if status == "+OK" && POP3MultiLine(t.answering) {
 		t.inMulti, t.dataLines = true, 0
+	} else {
+		t.replied = true
 	}
 	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: status, Reply: t.key, Answers: t.answering})
+	if status == "+OK" && strings.EqualFold(strings.TrimSpace(t.answering), "STLS") {
+		t.opaque = true
+	}
 }
 
 // countData counts a line of a message or multi-line answer and reports

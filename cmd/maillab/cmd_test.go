@@ -157,11 +157,15 @@ func TestSandboxServesAndStops(t *testing.T) {
 	cmd := newCmdSandbox(g, nil)
 	opts := &sandboxOptions{globalOptions: g, Listen: "127.0.0.1", PortOffset: offset,
 		RetryInterval: time.Second, MaxQueueAge: time.Minute, MaxMessageSize: 1 << 20, MaxConns: 10,
-		started: func() { close(started) }}
+		TLS: "on", started: func() { close(started) }}
 	cmd.SetContext(ctx)
 	done := make(chan error)
 	go func() { done <- sandboxRun(cmd, opts) }()
-	<-started
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("the sandbox did not start: %v", err)
+	}
 
 	addr := "127.0.0.1:" + strconv.Itoa(2525+offset)
 	conn, err := net.Dial("tcp", addr)

@@ -11,5 +11,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MAILLAB_RUN_MAIN") == "1" {
 		os.Exit(Main())
 	}
-	os.Exit(m.Run())
+	// The sandbox CA, progress and history go to a config directory of
+	// the tests' own, never the user's (the processes tests start inherit it).
+	dir, err := os.MkdirTemp("", "maillab-test-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }

@@ -19,6 +19,7 @@ type playOptions struct {
 	Format                  string
 	Step                    bool
 	Delay                   time.Duration
+	TLS                     string
 }
 
 func newCmdPlay(g *globalOptions, runF func(*playOptions) error) *cobra.Command {
@@ -44,6 +45,7 @@ servers refuse it or bounce it.`,
   maillab play --delay 400ms               # one line at a time, for a projector
   maillab play --to aaa@sohu.com           # stays inside sohu.com: no relay
   maillab play --to nobody@sina.com        # watch a bounce
+  maillab play --tls starttls               # every hop encrypted, the plaintext shown
   maillab play --subject "邮件测试" --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,6 +63,8 @@ servers refuse it or bounce it.`,
 	f.StringVar(&opts.Format, "format", "text", "output: text, json (one event per line) or markdown (a handout)")
 	f.BoolVar(&opts.Step, "step", false, "wait for Enter before each step")
 	f.DurationVar(&opts.Delay, "delay", 0, "pause before each line, e.g. 400ms")
+	f.StringVar(&opts.TLS, "tls", "", "encrypt every hop: starttls (STARTTLS and STLS on the usual ports) or implicit (SMTPS and POP3S)")
+	complete(cmd, "tls", "starttls", "implicit")
 	complete(cmd, "format", formats()...)
 	return cmd
 }
@@ -77,7 +81,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if opts.Delay < 0 {
 		return fmt.Errorf("--delay %s: must not be negative", opts.Delay)
 	}
-	playOpts := play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body}
+	playOpts := play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body, TLS: opts.TLS}
 	if err := play.Check(playOpts, sandbox.DefaultWorld()); err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ type sandboxOptions struct {
 	Roster         string
 	Web            string
 	Token          string
+	TLS            string
+	RequireTLS     bool
 
 	started    func() // called once the servers listen (tests wait on it)
 	postmaster string // the postmaster's password in a class
@@ -88,6 +90,9 @@ passwords.`,
 	f.StringVar(&opts.Roster, "roster", "", "write the class's accounts and passwords to FILE (CSV) instead of printing them")
 	f.StringVar(&opts.Web, "web", "", "serve the projector page on ADDR (default: the --listen address, port 8025 + --port-offset); off: no page")
 	f.StringVar(&opts.Token, "token", "", "the teacher's token (default: a new random one, printed at start)")
+	f.StringVar(&opts.TLS, "tls", "on", "on: STARTTLS, STLS, and SMTPS/POP3S ports with the sandbox's own CA; off: plaintext only")
+	f.BoolVar(&opts.RequireTLS, "require-tls", false, "refuse logins before TLS (530 5.7.0, -ERR [AUTH]), as real providers do")
+	complete(cmd, "tls", "on", "off")
 	f.BoolVar(&opts.AllowSpoofing, "allow-spoofing", false, "let a logged-in user send as any address (for a lesson on forged senders); by default MAIL FROM must be the login (553 5.7.1)")
 	return cmd
 }
@@ -105,6 +110,10 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if err != nil {
 		return err
 	}
+	ca, err := openCA(opts)
+	if err != nil {
+		return err
+	}
 	if !isLoopback(opts.Listen) {
 		warnExposed(opts) // before anything listens: the teacher can still stop it
 	}
@@ -113,7 +122,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
 		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns, Maildir: opts.Maildir,
 		TapServers: !opts.Quiet || opts.Web != "off" && opts.Only == "", TapRelay: !opts.Quiet && opts.Only != "",
-		AllowSpoofing: opts.AllowSpoofing,
+		AllowSpoofing: opts.AllowSpoofing, Certs: ca, RequireTLS: opts.RequireTLS,
 	})
 	if err != nil {
 		return err
@@ -124,6 +133,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		return err
 	}
 	printWorld(opts, sb)
+	printTLS(opts, sb)
 	printClass(opts, class, page)
 	if !opts.Quiet {
 		fmt.Fprintln(opts.IO.Out, "every line of every session is shown below; Ctrl-C stops")
@@ -180,6 +190,10 @@ func checkSandboxFlags(opts *sandboxOptions) error {
 		return fmt.Errorf("--retry-interval and --max-queue-age must be positive")
 	case opts.MaxConns < 1:
 		return fmt.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
+	case opts.TLS != "on" && opts.TLS != "off":
+		return fmt.Errorf("--tls %q: choose on or off", opts.TLS)
+	case opts.RequireTLS && opts.TLS == "off":
+		return fmt.Errorf("--require-tls needs --tls on")
 	}
 	return nil
 }
@@ -216,7 +230,7 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 		if l.Provider != last {
 			domain, accounts, last = l.Provider.Domain, strings.Join(demoAccounts(opts, l.Provider), ", "), l.Provider
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Proto, l.Service.Host, l.Addr, accounts)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Name(), l.Service.Host, l.Addr, accounts)
 	}
 	tw.Flush()
 	first := sb.Running()[0]

@@ -7,7 +7,9 @@ package client
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +33,11 @@ type Config struct {
 	Hop     trace.Hop     // SMTP: which leg this is; "": a submission
 	Sink    trace.Sink    // receives every line as an Event
 	Timeout time.Duration // for connecting and for each answer; 0: 30 seconds
+
+	// TLS, when set, is used after STARTTLS (or STLS) is accepted, and at
+	// once on connecting when Implicit (SMTPS, POP3S).
+	TLS      *TLS
+	Implicit bool
 }
 
 // Session is one connection to a server, speaking SMTP or POP3.
@@ -38,6 +45,13 @@ type Session struct {
 	Proto  string // "SMTP" or "POP3"
 	Server string // the name the greeting gave, e.g. "smtp.sohu.com"
 
+	Secure    bool                // TLS is on
+	TLSState  tls.ConnectionState // of the handshake, once Secure
+	VerifyErr error               // why the server's certificate did not verify, if it did not
+
+	raw     net.Conn   // the TCP connection
+	tap     *trace.Tap // above TLS, when lines are recorded
+	tls     *TLS
 	conn    net.Conn
 	r       *bufio.Reader
 	state   *State
@@ -59,9 +73,23 @@ func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &Session{Proto: proto, Server: cfg.Addr, timeout: cfg.Timeout, state: newState(proto)}
-	s.conn = trace.NewTap(raw, tapConfig(cfg, proto))
+	s := &Session{Proto: proto, Server: cfg.Addr, timeout: cfg.Timeout, state: newState(proto), raw: raw, tls: cfg.TLS}
+	s.conn = raw
+	if cfg.Sink != nil {
+		s.tap = trace.NewTap(raw, tapConfig(cfg, proto))
+		s.conn = s.tap
+	}
 	s.r = bufio.NewReader(s.conn)
+	if cfg.Implicit {
+		if cfg.TLS == nil {
+			raw.Close()
+			return nil, nil, fmt.Errorf("implicit TLS needs a TLS configuration")
+		}
+		if err := s.handshake(); err != nil {
+			raw.Close()
+			return nil, nil, err
+		}
+	}
 	greeting, err := s.readAnswer("")
 	if err != nil {
 		s.conn.Close()
@@ -129,6 +157,9 @@ func (s *Session) Send(line string) ([]string, error) {
 		return answer, err
 	}
 	s.state.answered(line, answer)
+	if s.startsTLS(line, answer) {
+		return answer, s.upgrade()
+	}
 	answer = s.unsolicited(answer)
 	if s.state.Closed {
 		s.closed = true
@@ -224,3 +255,56 @@ func Content(answer []string) []byte {
 	}
 	return []byte(b.String())
 }
+
+// SendMessage sends a whole message after DATA's 354 (CRLF lines),
+// dot-stuffed, then ".", in one write, and returns the server's answer to
+// it. It is what a mail server relaying does; a person types Send lines.
+func (s *Session) SendMessage(msg []byte) ([]string, error) {
+	if s.closed {
+		return nil, ErrClosed
+	}
+	var b strings.Builder
+	b.Grow(len(msg) + len(msg)/50 + 8)
+	for len(msg) > 0 {
+		i := bytes.IndexByte(msg, '\n')
+		line := msg
+		if i >= 0 {
+			line = msg[:i+1]
+		}
+		msg = msg[len(line):]
+		if line[0] == '.' {
+			b.WriteByte('.') // dot-stuffing (RFC 5321 section 4.5.2)
+		}
+		b.Write(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r")))
+		b.WriteString("\r\n")
+	}
+	b.WriteString(".\r\n")
+	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+	if _, err := io.WriteString(s.conn, b.String()); err != nil {
+		s.closed = true
+		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
+	}
+	answer, err := s.readAnswer(".")
+	if err != nil {
+		return answer, err
+	}
+	s.state.InData = true // the "." ends it
+	s.state.answered(".", answer)
+	return answer, nil
+}
+
+// Extensions returns the keywords of an EHLO answer ("STARTTLS", "SIZE").
+func Extensions(answer []string) map[string]string {
+	ext := map[string]string{}
+	for _, l := range answer[min(1, len(answer)):] {
+		if len(l) < 4 {
+			continue
+		}
+		kw, arg, _ := strings.Cut(l[4:], " ")
+		ext[strings.ToUpper(kw)] = arg
+	}
+	return ext
+}
+
+// SetTimeout changes how long the session waits for each answer.
+func (s *Session) SetTimeout(d time.Duration) { s.timeout = d }

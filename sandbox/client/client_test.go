@@ -1,8 +1,11 @@
-package client
+package client_test
 
 import (
 	"context"
+
 	"testing"
+
+	"maillab/sandbox/client"
 
 	"maillab/sandbox"
 	"maillab/trace"
@@ -17,15 +20,15 @@ func TestStateNames(t *testing.T) {
 	}
 	defer sb.Close()
 	addr, _ := sb.Addr("sohu.com", trace.SMTP)
-	s, _, err := Dial(context.Background(), Config{Proto: "smtp", Addr: addr, Client: "test", Sink: func(trace.Event) {}})
+	s, _, err := client.Dial(context.Background(), client.Config{Proto: "smtp", Addr: addr, Client: "test", Sink: func(trace.Event) {}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	steps := []struct{ line, state string }{
-		{"EHLO me", StateReady}, {"AUTH LOGIN", StateAuthUser}, {"Z2FjbA==", StateAuthPassword}, {"MTIzNDU2", StateAuthenticated},
-		{"MAIL FROM:<gacl@sohu.com>", StateSender}, {"RCPT TO:<aaa@sohu.com>", StateRecipients}, {"DATA", StateInData},
-		{"Subject: x", StateInData}, {".", StateAuthenticated}, {"AUTH PLAIN", StateAuthenticated}, {"QUIT", StateClosed},
+		{"EHLO me", client.StateReady}, {"AUTH LOGIN", client.StateAuthUser}, {"Z2FjbA==", client.StateAuthPassword}, {"MTIzNDU2", client.StateAuthenticated},
+		{"MAIL FROM:<gacl@sohu.com>", client.StateSender}, {"RCPT TO:<aaa@sohu.com>", client.StateRecipients}, {"DATA", client.StateInData},
+		{"Subject: x", client.StateInData}, {".", client.StateAuthenticated}, {"AUTH PLAIN", client.StateAuthenticated}, {"QUIT", client.StateClosed},
 	}
 	for _, st := range steps {
 		s.Send(st.line)
@@ -33,7 +36,7 @@ func TestStateNames(t *testing.T) {
 			t.Fatalf("after %q state is %q, want %q", st.line, got, st.state)
 		}
 	}
-	if _, err := s.Send("NOOP"); err != ErrClosed {
+	if _, err := s.Send("NOOP"); err != client.ErrClosed {
 		t.Errorf("sending after QUIT: %v", err)
 	}
 }

@@ -47,6 +47,13 @@ func (x Exchange) Success() bool {
 
 func newState(proto string) *State { return &State{Proto: proto} }
 
+// restart forgets the conversation after TLS starts (RFC 3207 4.2): the
+// client must say EHLO again and log in again.
+func (st *State) restart() {
+	exchanges, sent := st.Exchanges, st.Sent
+	*st = State{Proto: st.Proto, Greeted: true, Exchanges: exchanges, Sent: sent}
+}
+
 // answered updates the state from the answer to cmd ("" for the greeting).
 func (st *State) answered(cmd string, answer []string) {
 	if len(answer) == 0 {

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"maillab/sandbox"
+	"maillab/sandbox/certs"
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
@@ -29,6 +30,7 @@ type Options struct {
 	Subject string        // default "hello"
 	Body    string        // default "hello gacl"
 	Timeout time.Duration // for the journey (not for showing it); default 15s
+	TLS     string        // "": plaintext; "starttls": STARTTLS and STLS on every hop; "implicit": SMTPS and POP3S (the relay uses STARTTLS)
 
 	// Sink receives every Event, in order, in a goroutine of its own: it
 	// may take its time (pace a class, wait for Enter). Run returns once
@@ -88,13 +90,26 @@ func Check(opts Options, w *sandbox.World) error {
 	if _, _, ok := w.Account(from); !ok {
 		return fmt.Errorf("--from %s: not a sandbox account (try %s)", from, accountList(w))
 	}
+	if opts.TLS != "" && opts.TLS != "starttls" && opts.TLS != "implicit" {
+		return fmt.Errorf("--tls %s: choose starttls or implicit", opts.TLS)
+	}
 	return nil
 }
 
 // Run starts a sandbox on free loopback ports, sends one message through
 // it and retrieves it, and stops the sandbox.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, TapRelay: true})
+	if err := Check(opts, sandbox.DefaultWorld()); err != nil {
+		return nil, err
+	}
+	var err error
+	cfg := sandbox.Config{RandomPorts: true, TapRelayIn: true}
+	if opts.TLS != "" {
+		if cfg.Certs, err = certs.Open(""); err != nil { // a CA for this journey only
+			return nil, err
+		}
+	}
+	sb, err := sandbox.Start(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +122,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error) {
 	if err := Check(opts, sb.World()); err != nil {
 		return nil, err
+	}
+	if opts.TLS != "" && sb.Certs() == nil {
+		return nil, fmt.Errorf("--tls: this sandbox has no certificates")
 	}
 	opts.setDefaults()
 	from, _ := sandbox.ParseAddress(opts.From)
@@ -248,7 +266,11 @@ func (j *journey) show(e trace.Event) {
 
 // dial opens a client session whose lines go to the sandbox's events.
 func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, owner sandbox.Address) (*client.Session, error) {
-	addr, ok := j.sb.Addr(p.Domain, proto)
+	mode := sandbox.PlainText
+	if j.opts.TLS == "implicit" {
+		mode = sandbox.ImplicitTLS
+	}
+	addr, ok := j.sb.AddrTLS(p.Domain, proto, mode)
 	if !ok {
 		return nil, fmt.Errorf("%s is not served here", p.Host(proto))
 	}
@@ -257,10 +279,14 @@ func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, o
 	if j.sb.TapsServers() {
 		sink = nil // the servers' taps record these sessions already
 	}
-	s, _, err := client.Dial(ctx, client.Config{
+	cfg := client.Config{
 		Proto: proto, Addr: addr, Client: name, Server: p.Host(proto), Session: name,
-		Sink: sink, Timeout: j.opts.Timeout,
-	})
+		Sink: sink, Timeout: j.opts.Timeout, Implicit: mode == sandbox.ImplicitTLS,
+	}
+	if j.opts.TLS != "" {
+		cfg.TLS = &client.TLS{Config: j.sb.Certs().ClientConfig(p.Host(proto))}
+	}
+	s, _, err := client.Dial(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -291,15 +317,18 @@ func (j *journey) submit(ctx context.Context) (refused string, err error) {
 	}
 	defer s.Close()
 	password, _ := j.sb.World().Password(j.from)
-	steps := []struct{ line, code string }{
-		{"EHLO " + j.from.Local, "250"},
+	steps := []struct{ line, code string }{{"EHLO " + j.from.Local, "250"}}
+	if j.opts.TLS == "starttls" {
+		steps = append(steps, struct{ line, code string }{"STARTTLS", "220"}, struct{ line, code string }{"EHLO " + j.from.Local, "250"})
+	}
+	steps = append(steps, []struct{ line, code string }{
 		{"AUTH LOGIN", "334"},
 		{b64(j.from.Local), "334"},
 		{b64(password), "235"},
 		{"MAIL FROM:<" + j.from.String() + ">", "250"},
 		{"RCPT TO:<" + j.to.String() + ">", "250"},
 		{"DATA", "354"},
-	}
+	}...)
 	for _, st := range steps {
 		if refused, err = expect(s, st.line, st.code); refused != "" || err != nil {
 			break
@@ -369,8 +398,14 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 	}
 	defer s.Close()
 	password, _ := j.sb.World().Password(owner)
+	lines := []string{"USER " + owner.Local, "PASS " + password, "STAT", "LIST"}
+	if j.opts.TLS == "starttls" {
+		if refused, err := expect(s, "STLS", "+OK"); err != nil || refused != "" {
+			return nil, fmt.Errorf("STLS: %q %v", refused, err)
+		}
+	}
 	var answers [][]string
-	for _, line := range []string{"USER " + owner.Local, "PASS " + password, "STAT", "LIST"} {
+	for _, line := range lines {
 		answer, err := s.Send(line)
 		if err != nil {
 			return nil, err

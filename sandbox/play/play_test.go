@@ -147,3 +147,37 @@ func BenchmarkPlay(b *testing.B) {
 		}
 	}
 }
+
+// TestPlayOverTLS: with --tls starttls and implicit, every hop is
+// encrypted: the submission, the relay (STARTTLS, verified by the
+// sandbox CA) and the retrieval; the lines are the plaintext, marked.
+func TestPlayOverTLS(t *testing.T) {
+	for _, mode := range []string{"starttls", "implicit"} {
+		t.Run(mode, func(t *testing.T) {
+			res, events := runPlay(t, Options{TLS: mode})
+			if !res.Delivered {
+				t.Fatalf("result %+v", res)
+			}
+			handshakes := map[int]int{}
+			plaintext := map[int]int{}
+			for _, e := range events {
+				step := trace.StepOf(e)
+				if e.Action == trace.TLSStarted {
+					handshakes[step]++
+					if e.Facts.Verified != "verified" && !strings.Contains(e.Facts.Verified, "own") {
+						t.Errorf("step %d: %s", step, e.Facts.Verified)
+					}
+				}
+				if e.Kind == trace.Command && e.TLS && strings.HasPrefix(e.Line, "AUTH") {
+					plaintext[step]++
+				}
+			}
+			if handshakes[1] == 0 || handshakes[2] == 0 || handshakes[4] == 0 {
+				t.Errorf("handshakes by step: %v", handshakes)
+			}
+			if plaintext[1] == 0 {
+				t.Errorf("the login is not shown as encrypted plaintext")
+			}
+		})
+	}
+}

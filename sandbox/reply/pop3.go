@@ -36,6 +36,13 @@ var (
 	POP3Shutdown     = POP3{Key: "pop3.shutdown", Code: "SYS/TEMP", Text: "server shutting down, nothing deleted"}
 	POP3Busy         = POP3{Key: "pop3.busy", Code: "SYS/TEMP", Text: "too many connections, try again later"}
 	POP3SysError     = POP3{Key: "pop3.sys-error", Code: "SYS/TEMP", Text: "mailbox error: %s", Example: "RETR 1"}
+
+	// TLS (RFC 2595).
+	POP3STLS       = POP3{Key: "pop3.stls", OK: true, Text: "begin TLS negotiation", For: []string{"STLS"}, Example: "STLS"}
+	POP3NeedTLS    = POP3{Key: "pop3.need-tls", Code: "AUTH", Text: "plaintext login refused: send STLS first", For: []string{"USER", "PASS"}, Example: "USER bbb"}
+	POP3NoTLS      = POP3{Key: "pop3.no-tls", Text: "STLS not available here", For: []string{"STLS"}, Example: "STLS"}
+	POP3AlreadyTLS = POP3{Key: "pop3.already-tls", Text: "TLS is on already", For: []string{"STLS"}, Example: "STLS"}
+	POP3STLSLate   = POP3{Key: "pop3.stls-late", Text: "STLS only before login", For: []string{"STLS"}, Example: "STLS"}
 )
 
 // AllPOP3 is every status line the POP3 server can send.
@@ -46,7 +53,7 @@ var AllPOP3 = []POP3{
 	POP3NeedUser, POP3NeedLogin, POP3LoggedInAlr, POP3NoSuchMsg,
 	POP3MsgDeleted, POP3BadArgs, POP3Unknown, POP3NotSupported,
 	POP3LineTooLong, POP3TooManyErrs, POP3Idle, POP3Shutdown, POP3Busy,
-	POP3SysError,
+	POP3SysError, POP3STLS, POP3NeedTLS, POP3NoTLS, POP3AlreadyTLS, POP3STLSLate,
 }
 
 type pop3Matcher struct {

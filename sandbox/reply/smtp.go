@@ -53,6 +53,12 @@ var (
 	SMTPDataLine       = SMTP{"smtp.data-line-too-long", 554, "5.6.0", "message has a line longer than %d octets"}
 	SMTPBadParam       = SMTP{"smtp.bad-parameter", 555, "5.5.4", "parameter not recognized: %s"}
 
+	// TLS (RFC 3207).
+	SMTPReadyTLS   = SMTP{"smtp.ready-tls", 220, "2.0.0", "ready to start TLS"}
+	SMTPNeedTLS    = SMTP{"smtp.need-tls", 530, "5.7.0", "Must issue a STARTTLS command first"}
+	SMTPNoTLS      = SMTP{"smtp.no-tls", 454, "4.7.0", "TLS not available"}
+	SMTPAlreadyTLS = SMTP{"smtp.already-tls", 503, "5.5.1", "bad sequence of commands: TLS is on already"}
+
 	// Faults a teacher can inject: the next message to an account gets one.
 	SMTPFaultBusy     = SMTP{"smtp.fault-busy", 450, "4.2.1", "<%s>: mailbox busy, try again later"}
 	SMTPFaultDisabled = SMTP{"smtp.fault-disabled", 550, "5.2.1", "<%s>: mailbox disabled, not accepting messages"}
@@ -78,6 +84,7 @@ var AllSMTP = []SMTP{
 	SMTPBadMechanism, SMTPAuthFailed, SMTPNoSuchUser, SMTPRelayDenied,
 	SMTPNotOurWorld, SMTPTooBig, SMTPSenderNotOwned, SMTPDataLine,
 	SMTPBadParam, SMTPFaultBusy, SMTPFaultDisabled, SMTPFaultFull,
+	SMTPReadyTLS, SMTPNeedTLS, SMTPNoTLS, SMTPAlreadyTLS,
 }
 
 // smtpMatcher finds SMTP replies by code and enhanced code, then text.

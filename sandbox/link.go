@@ -1,0 +1,89 @@
+package sandbox
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"time"
+
+	"maillab/trace"
+)
+
+// handshakeWait bounds a TLS handshake: a client that never finishes one
+// holds nothing for long.
+const handshakeWait = 10 * time.Second
+
+// link is a session's connection: the TCP connection, and what the session
+// reads and writes (through a Tap when the servers are tapped, through TLS
+// once it has started: the Tap sits above TLS, so it records plaintext).
+type link struct {
+	raw    net.Conn   // the TCP connection
+	conn   net.Conn   // what the session reads and writes
+	tap    *trace.Tap // nil when not tapped
+	secure bool       // TLS is on
+}
+
+// newLink wraps an accepted connection, tapped when the servers are.
+func (sb *Sandbox) newLink(raw net.Conn, cfg trace.TapConfig) *link {
+	l := &link{raw: raw, conn: raw}
+	if sb.tapping(cfg.Proto) {
+		cfg.Side, cfg.Client, cfg.Sink = trace.ServerSide, raw.RemoteAddr().String(), sb.Events.Publish
+		if !sb.cfg.TapServers {
+			cfg.OnlyHop = trace.Relay // the relay hops only (play shows its own sessions itself)
+		}
+		l.tap = trace.NewTap(raw, cfg)
+		l.conn = l.tap
+	}
+	return l
+}
+
+// tapping reports whether sessions of proto are recorded.
+func (sb *Sandbox) tapping(proto string) bool {
+	if !sb.Events.Active() {
+		return false
+	}
+	return sb.cfg.TapServers || sb.cfg.TapRelayIn && proto == trace.SMTP
+}
+
+// loggedIn tells the link's tap which account the session logged in as.
+func (l *link) loggedIn(account Address) {
+	if l.tap != nil {
+		l.tap.SetAccount(account.String())
+	}
+}
+
+// startTLS makes the link TLS as the server named host (RFC 3207, RFC
+// 2595, RFC 8314's implicit TLS). buffered is plaintext the session had
+// read past STARTTLS or STLS: it is thrown away and reported, never
+// executed.
+func (sb *Sandbox) startTLS(l *link, host string, buffered []byte) error {
+	if sb.certs == nil {
+		return fmt.Errorf("no certificates")
+	}
+	cfg, err := sb.certs.ServerConfig(host)
+	if err != nil {
+		return err
+	}
+	if len(buffered) > 0 && l.tap != nil {
+		l.tap.Discarded(buffered)
+	}
+	below := l.raw
+	var meter *trace.Meter
+	if l.tap != nil {
+		meter = trace.NewMeter(l.raw)
+		below = meter
+	}
+	tc := tls.Server(below, cfg)
+	l.raw.SetDeadline(time.Now().Add(handshakeWait))
+	if err := tc.Handshake(); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	l.raw.SetDeadline(time.Time{})
+	l.secure, l.conn = true, tc
+	if l.tap != nil {
+		l.tap.Upgrade(tc, meter)
+		l.tap.Handshake(tc.ConnectionState(), cfg.Certificates[0].Leaf, nil)
+		l.conn = l.tap
+	}
+	return nil
+}
