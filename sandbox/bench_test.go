@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"crypto/tls"
 	"os"
 	"path/filepath"
 
@@ -25,7 +26,9 @@ type benchSender struct {
 	w    *bufio.Writer
 }
 
-func newBenchSender(b *testing.B, addr string, auth bool) *benchSender {
+// newBenchSender opens a session, turned to TLS first when tlsConfig is
+// not nil.
+func newBenchSender(b *testing.B, addr string, auth bool, tlsConfig *tls.Config) *benchSender {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
@@ -33,6 +36,15 @@ func newBenchSender(b *testing.B, addr string, auth bool) *benchSender {
 	s := &benchSender{conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}
 	s.expect(b, "220")
 	s.cmd(b, "EHLO bench", "250 ")
+	if tlsConfig != nil {
+		s.cmd(b, "STARTTLS", "220")
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.Handshake(); err != nil {
+			b.Fatal(err)
+		}
+		s.conn, s.r, s.w = tc, bufio.NewReader(tc), bufio.NewWriter(tc)
+		s.cmd(b, "EHLO bench", "250 ")
+	}
 	if auth {
 		s.cmd(b, "AUTH PLAIN "+b64("\x00gacl\x00123456"), "235")
 	}
@@ -73,10 +85,10 @@ func (s *benchSender) send(b *testing.B, from, to string) {
 
 // sendConcurrently spreads b.N messages over n sessions and returns when
 // the clock started.
-func sendConcurrently(b *testing.B, n int, addr string, auth bool, from, to string) time.Time {
+func sendConcurrently(b *testing.B, n int, addr string, auth bool, from, to string, tlsConfig *tls.Config) time.Time {
 	senders := make([]*benchSender, n)
 	for i := range senders {
-		senders[i] = newBenchSender(b, addr, auth)
+		senders[i] = newBenchSender(b, addr, auth, tlsConfig)
 		defer senders[i].conn.Close()
 	}
 	var next atomic.Int64
@@ -101,7 +113,7 @@ func sendConcurrently(b *testing.B, n int, addr string, auth bool, from, to stri
 // concurrent sessions.
 func BenchmarkSMTPIngest(b *testing.B) {
 	sb := startTestSandbox(b)
-	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com")
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com", nil)
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
 
@@ -118,7 +130,7 @@ func BenchmarkRelayPath(b *testing.B) {
 		}
 	})
 	defer stop()
-	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sohu.com"), true, "gacl@sohu.com", "bbb@sina.com")
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sohu.com"), true, "gacl@sohu.com", "bbb@sina.com", nil)
 	select {
 	case <-all:
 	case <-time.After(60 * time.Second):
@@ -140,9 +152,42 @@ func BenchmarkSMTPIngestWiretap(b *testing.B) {
 	w := bufio.NewWriterSize(f, 64<<10)
 	r, _ := trace.NewRenderer(w, "text", trace.RenderOptions{Wiretap: true})
 	wiretap := sb.Events.SubscribeQueued("the wiretap", 8192, trace.Paced(r, trace.Pacing{}), func() { w.Flush() })
-	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com")
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com", nil)
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 	b.StopTimer()
 	wiretap.Close(-1)
 	b.ReportMetric(float64(wiretap.Dropped())/float64(b.N), "dropped/msg")
+}
+
+// BenchmarkSMTPIngestTLS is BenchmarkSMTPIngest with every session turned
+// to TLS by STARTTLS first (the handshakes are outside the clock).
+func BenchmarkSMTPIngestTLS(b *testing.B) {
+	sb := startTLSSandbox(b)
+	cfg := sb.Certs().ClientConfig("smtp.sina.com")
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sina.com"), false, "x@y.z", "bbb@sina.com", cfg)
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// BenchmarkRelayPathTLS is BenchmarkRelayPath with TLS on both hops: the
+// submission by STARTTLS, the relay by the relay's own STARTTLS.
+func BenchmarkRelayPathTLS(b *testing.B) {
+	sb := startTLSSandbox(b)
+	var stored atomic.Int64
+	all := make(chan struct{})
+	target := int64(b.N)
+	stop := sb.Events.Subscribe(func(e traceEvent) {
+		if e.Action == trace.Stored && stored.Add(1) == target {
+			close(all)
+		}
+	})
+	defer stop()
+	cfg := sb.Certs().ClientConfig("smtp.sohu.com")
+	start := sendConcurrently(b, 8, smtpAddr(b, sb, "sohu.com"), true, "gacl@sohu.com", "bbb@sina.com", cfg)
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		b.Fatalf("only %d of %d relayed", stored.Load(), b.N)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }

@@ -2,12 +2,16 @@ package sandbox
 
 import (
 	"bufio"
+	"crypto/tls"
+	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"maillab/sandbox/certs"
 	"maillab/trace"
 )
 
@@ -144,5 +148,94 @@ func FuzzCommandParsing(f *testing.F) {
 				}
 			}
 		}
+	})
+}
+
+var fuzzTLS struct {
+	once sync.Once
+	sb   *Sandbox
+}
+
+// fuzzTLSSandbox is a shared sandbox with a CA in memory.
+func fuzzTLSSandbox(t testing.TB) *Sandbox {
+	fuzzTLS.once.Do(func() {
+		ca, err := certs.Open("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := Start(Config{RandomPorts: true, IdleTimeout: 30 * time.Second, Certs: ca, TapServers: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fuzzTLS.sb = sb
+	})
+	return fuzzTLS.sb
+}
+
+// FuzzTLSUpgrade: junk before STARTTLS (or STLS), pipelined right after
+// it, and inside TLS afterwards. The session never panics or hangs, and
+// what it says in plaintext stays well formed.
+func FuzzTLSUpgrade(f *testing.F) {
+	f.Add([]byte("EHLO a\r\n"), []byte("RSET\r\n"), []byte("EHLO b\r\nAUTH PLAIN AGdhY2wAMTIzNDU2\r\n"), false)
+	f.Add([]byte(""), []byte("USER bbb\r\n"), []byte("PASS 123456\r\nSTAT\r\n"), true)
+	f.Add([]byte("EHLO a\r\nDATA\r\n"), []byte("\x16\x03\x01\x00\x05"), []byte("\x00\xff"), false)
+	f.Add([]byte("CAPA\r\n"), []byte(strings.Repeat("X", 5000)), []byte("CAPA\r\n"), true)
+	f.Fuzz(func(t *testing.T, before, injected, after []byte, pop3 bool) {
+		sb := fuzzTLSSandbox(t)
+		verb, ready, host := "STARTTLS", "220 2.0.0", "smtp.sohu.com"
+		serve := func(c net.Conn) {
+			sb.newSMTPSession(sb.world.Providers[0], sb.newLink(c, trace.TapConfig{Proto: trace.SMTP, Server: host})).serve()
+		}
+		if pop3 {
+			verb, ready, host = "STLS", "+OK begin TLS", "pop3.sohu.com"
+			serve = func(c net.Conn) {
+				sb.newPOP3Session(sb.world.Providers[0], sb.newLink(c, trace.TapConfig{Proto: trace.POP3, Server: host})).serve()
+			}
+		}
+		client, server := net.Pipe()
+		done := make(chan struct{})
+		go func() { serve(server); close(done) }()
+		defer func() {
+			client.Close()
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				t.Fatalf("session hung: %q %q %q", before, injected, after)
+			}
+		}()
+		written := make(chan struct{})
+		go func() {
+			// "." and QUIT end a session that never reached TLS; once TLS
+			// is agreed they are part of the discarded plaintext
+			client.Write(slices.Concat(before, []byte(verb+"\r\n"), injected, []byte("\r\n.\r\nQUIT\r\n")))
+			client.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			close(written)
+		}()
+		client.SetReadDeadline(time.Now().Add(2 * time.Second))
+		br := bufio.NewReader(client)
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return // the session ended (or wants more than we send) before TLS
+			}
+			if !strings.HasSuffix(l, "\r\n") || strings.ContainsAny(strings.TrimSuffix(l, "\r\n"), "\r\n") {
+				t.Fatalf("malformed line %q", l)
+			}
+			if strings.HasPrefix(l, ready) && br.Buffered() == 0 {
+				break
+			}
+		}
+		select {
+		case <-written:
+		case <-time.After(300 * time.Millisecond):
+			return // the server reads the rest as TLS: a failed handshake
+		}
+		tc := tls.Client(client, sb.Certs().ClientConfig(host))
+		tc.SetDeadline(time.Now().Add(500 * time.Millisecond))
+		if tc.Handshake() != nil {
+			return
+		}
+		tc.Write(append(append([]byte{}, after...), "\r\nQUIT\r\n"...))
+		io.Copy(io.Discard, tc)
 	})
 }

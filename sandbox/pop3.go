@@ -20,16 +20,24 @@ import (
 // section 4: 255 octets with it).
 const maxPOP3Line = 253
 
-// pop3Capabilities is the CAPA answer (RFC 2449); STLS is added while the
-// connection is plain and TLS is at hand (RFC 2595).
-var pop3Capabilities = []string{"USER", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION maillab"}
+// pop3Capabilities is the CAPA answer (RFC 2449) without USER and STLS,
+// which depend on the connection.
+var pop3Capabilities = []string{"TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION maillab"}
 
-// capabilities is this session's CAPA answer.
+// capabilities is this session's CAPA answer: USER unless logins wait
+// for TLS (a server that leaves USER out forbids it, RFC 2449 section
+// 6.1), and STLS while the connection is plain and TLS is at hand (RFC
+// 2595).
 func (s *pop3Session) capabilities() []string {
-	if s.sb.certs == nil || s.link.secure {
-		return pop3Capabilities
+	var caps []string
+	if s.link.secure || !s.sb.cfg.RequireTLS {
+		caps = append(caps, "USER")
 	}
-	return append(append([]string{}, pop3Capabilities...), "STLS")
+	caps = append(caps, pop3Capabilities...)
+	if s.sb.certs != nil && !s.link.secure {
+		caps = append(caps, "STLS")
+	}
+	return caps
 }
 
 // pop3Session is one client's connection to a provider's POP3 server.
@@ -64,7 +72,7 @@ func (s *pop3Session) attach() {
 // serve runs the session until QUIT, a dropped connection or shutdown.
 // Deletions happen only after QUIT (the UPDATE state).
 func (s *pop3Session) serve() {
-	defer s.link.conn.Close()
+	defer s.link.close()
 	defer s.release()
 	defer func() {
 		if r := recover(); r != nil {

@@ -258,7 +258,7 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
 	}
-	stop := context.AfterFunc(sb.ctx, func() { c.Close() }) // shutdown never waits for a stalled peer
+	stop := context.AfterFunc(sb.ctx, c.Abort) // shutdown never waits for a stalled peer
 	defer stop()
 	defer c.Close()
 	results, err := sb.sendEnvelope(c, from, peer, e)
@@ -288,8 +288,10 @@ func (sb *Sandbox) sendEnvelope(c *mailclient.Session, from, peer *Provider, e *
 		if _, err := expect(c, "STARTTLS", "220"); err != nil {
 			return nil, fmt.Errorf("STARTTLS: %w", err)
 		}
-		sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.TLSStarted, Ref: messageRef(e.Data),
-			Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
+		if !c.Tapped() && !sb.tapping(trace.SMTP) { // else a tap has shown the handshake already
+			sb.emit(trace.Event{Proto: trace.SMTP, Hop: trace.Relay, From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.TLSStarted,
+				Ref: messageRef(e.Data), Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
+		}
 		if _, err := expect(c, "EHLO "+from.SMTPHost(), "250"); err != nil {
 			return nil, fmt.Errorf("EHLO after STARTTLS: %w", err)
 		}

@@ -68,7 +68,7 @@ func (s *smtpSession) attach() {
 // serve runs the session until the client quits, the connection drops or
 // the sandbox shuts down.
 func (s *smtpSession) serve() {
-	defer s.link.conn.Close()
+	defer s.link.close()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)

@@ -93,7 +93,7 @@ func (t *Tap) Discarded(plaintext []byte) {
 	defer t.mu.Unlock()
 	text := strings.ReplaceAll(strings.TrimRight(string(plaintext), "\r\n"), "\r\n", " ⏎ ")
 	if len(text) > 200 {
-		text = text[:200] + "…"
+		text = strings.ToValidUTF8(text[:200], "") + "…"
 	}
 	t.emit(Event{Kind: Internal, Action: Discarded, Dir: FromClient, Facts: &Facts{Size: int64(len(plaintext)), Reason: text}})
 }

@@ -54,6 +54,39 @@ func TestPlayJSON(t *testing.T) {
 	}
 }
 
+// TestPlayJSONOverTLS: with --tls starttls the relay's handshake is an
+// event of step 2 in the JSON, and the relayed lines are marked "tls".
+func TestPlayJSONOverTLS(t *testing.T) {
+	out, _, err := execute(t, context.Background(), "", "play", "--tls", "starttls", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var relayTLS, relayEncrypted bool
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct {
+			Step   int    `json:"step"`
+			Action string `json:"action"`
+			TLS    bool   `json:"tls"`
+			Line   string `json:"line"`
+			Facts  struct {
+				Verified string `json:"verified"`
+			} `json:"facts"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if e.Step == 2 && e.Action == "tls" && e.Facts.Verified != "" {
+			relayTLS = true
+		}
+		if e.Step == 2 && e.TLS && strings.HasPrefix(e.Line, "MAIL FROM") {
+			relayEncrypted = true
+		}
+	}
+	if !relayTLS || !relayEncrypted {
+		t.Errorf("relay handshake %v, relay MAIL FROM encrypted %v:\n%s", relayTLS, relayEncrypted, out)
+	}
+}
+
 func TestPlayTextAndColour(t *testing.T) {
 	plain, _, err := execute(t, context.Background(), "", "play", "--color", "never")
 	if err != nil {

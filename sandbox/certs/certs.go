@@ -44,13 +44,19 @@ type Authority struct {
 	ips    []net.IP
 	mu     sync.Mutex
 	issued map[string]*tls.Certificate
+	// servers keeps one configuration per server name, so its session
+	// tickets stay valid across connections; sessions is the clients'
+	// cache of them (resumption skips the certificate's signature).
+	servers  map[string]*tls.Config
+	sessions tls.ClientSessionCache
 }
 
 // Open loads the authority kept in dir, making it on first use. With dir
 // "", it lives in memory only (for play and tests). ips are the addresses
 // every server certificate names, besides 127.0.0.1 and ::1.
 func Open(dir string, ips ...net.IP) (*Authority, error) {
-	a := &Authority{dir: dir, issued: map[string]*tls.Certificate{}}
+	a := &Authority{dir: dir, issued: map[string]*tls.Certificate{}, servers: map[string]*tls.Config{},
+		sessions: tls.NewLRUClientSessionCache(64)}
 	a.ips = append([]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, ips...)
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -86,19 +92,27 @@ func (a *Authority) Pool() *x509.CertPool {
 	return p
 }
 
-// ServerConfig is the TLS configuration of the server named name.
+// ServerConfig is the TLS configuration of the server named name, the
+// same one each time (callers must not change it).
 func (a *Authority) ServerConfig(name string) (*tls.Config, error) {
 	cert, err := a.certificate(name)
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}, nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cfg, ok := a.servers[name]; ok {
+		return cfg, nil
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+	a.servers[name] = cfg
+	return cfg, nil
 }
 
 // ClientConfig is a TLS configuration that trusts the sandbox's CA, for
 // a client of the server named name.
 func (a *Authority) ClientConfig(name string) *tls.Config {
-	return &tls.Config{ServerName: name, RootCAs: a.Pool(), MinVersion: tls.VersionTLS12}
+	return &tls.Config{ServerName: name, RootCAs: a.Pool(), MinVersion: tls.VersionTLS12, ClientSessionCache: a.sessions}
 }
 
 func (a *Authority) create() error {

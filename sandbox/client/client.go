@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"maillab/trace"
@@ -56,7 +57,7 @@ type Session struct {
 	r       *bufio.Reader
 	state   *State
 	timeout time.Duration
-	closed  bool
+	closed  atomic.Bool
 }
 
 // Dial connects and reads the greeting, which it returns.
@@ -126,19 +127,30 @@ func tapConfig(cfg Config, proto string) trace.TapConfig {
 func (s *Session) State() *State { return s.state }
 
 // Closed reports whether the connection is gone.
-func (s *Session) Closed() bool { return s.closed }
+func (s *Session) Closed() bool { return s.closed.Load() }
 
-// Close ends the connection without saying goodbye.
+// Tapped reports whether the session's lines go to a sink.
+func (s *Session) Tapped() bool { return s.tap != nil }
+
+// Close ends the connection without saying goodbye (through TLS when it
+// is on, so the server gets TLS's close_notify).
 func (s *Session) Close() error {
-	s.closed = true
+	s.closed.Store(true)
 	return s.conn.Close()
+}
+
+// Abort closes the TCP connection at once, from any goroutine: a Send
+// waiting for an answer returns an error.
+func (s *Session) Abort() {
+	s.closed.Store(true)
+	s.raw.Close()
 }
 
 // Send sends one line and returns the server's whole answer. Lines of a
 // message after DATA's 354 are sent without waiting (the server answers
 // only the final "."), so their answer is empty.
 func (s *Session) Send(line string) ([]string, error) {
-	if s.closed {
+	if s.closed.Load() {
 		return nil, ErrClosed
 	}
 	if strings.ContainsAny(line, "\r\n") {
@@ -146,7 +158,7 @@ func (s *Session) Send(line string) ([]string, error) {
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := io.WriteString(s.conn, line+"\r\n"); err != nil {
-		s.closed = true
+		s.closed.Store(true)
 		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
 	}
 	if s.state.InData && line != "." {
@@ -162,7 +174,7 @@ func (s *Session) Send(line string) ([]string, error) {
 	}
 	answer = s.unsolicited(answer)
 	if s.state.Closed {
-		s.closed = true
+		s.closed.Store(true)
 		s.conn.Close()
 	}
 	return answer, nil
@@ -205,7 +217,7 @@ func (s *Session) readAnswer(line string) ([]string, error) {
 	for {
 		l, err := s.r.ReadString('\n')
 		if err != nil {
-			s.closed = true
+			s.closed.Store(true)
 			if len(out) > 0 || l != "" {
 				return append(out, strings.TrimRight(l, "\r\n")), ErrClosed
 			}
@@ -260,7 +272,7 @@ func Content(answer []string) []byte {
 // dot-stuffed, then ".", in one write, and returns the server's answer to
 // it. It is what a mail server relaying does; a person types Send lines.
 func (s *Session) SendMessage(msg []byte) ([]string, error) {
-	if s.closed {
+	if s.closed.Load() {
 		return nil, ErrClosed
 	}
 	var b strings.Builder
@@ -281,7 +293,7 @@ func (s *Session) SendMessage(msg []byte) ([]string, error) {
 	b.WriteString(".\r\n")
 	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := io.WriteString(s.conn, b.String()); err != nil {
-		s.closed = true
+		s.closed.Store(true)
 		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
 	}
 	answer, err := s.readAnswer(".")

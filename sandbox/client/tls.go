@@ -78,7 +78,7 @@ func (s *Session) upgrade() error {
 		return fmt.Errorf("the server is ready for TLS, but no TLS was set up for this session")
 	}
 	if err := s.handshake(); err != nil {
-		s.closed = true
+		s.closed.Store(true)
 		s.raw.Close()
 		return err
 	}

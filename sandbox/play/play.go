@@ -290,7 +290,7 @@ func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, o
 	if err != nil {
 		return nil, err
 	}
-	context.AfterFunc(ctx, func() { s.Close() })
+	context.AfterFunc(ctx, s.Abort)
 	return s, nil
 }
 
