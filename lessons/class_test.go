@@ -11,6 +11,7 @@ import (
 
 	"maillab/lessons/practice"
 	"maillab/sandbox"
+	"maillab/sandbox/certs"
 	"maillab/sandbox/roster"
 	"maillab/sandbox/web"
 )
@@ -20,7 +21,7 @@ import (
 func classOffset(t *testing.T) int {
 	for offset := 1000; offset < 9000; offset += 173 {
 		free := true
-		for _, port := range []int{2525, 2526, 1110, 1111, 8025} {
+		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
 			if err != nil {
 				free = false
@@ -78,5 +79,51 @@ func TestExercisesOnTheClassSandbox(t *testing.T) {
 	}
 	if !strings.Contains(resp, `"account":"s01@sohu.com"`) || !strings.Contains(resp, `"passed":["lesson 4","lesson 6"]`) {
 		t.Errorf("the teacher's table: %s", resp)
+	}
+}
+
+// TestTLSOnAStrictClassSandbox: on a class sandbox with TLS required,
+// lesson 9's exercises pass with the student's account (the class CA is
+// fetched from the page), and lesson 6's delivered check reads the
+// student's mailbox through STLS.
+func TestTLSOnAStrictClassSandbox(t *testing.T) {
+	offset := classOffset(t)
+	world := sandbox.DefaultWorld()
+	class, _ := roster.Generate(1, []string{"sohu.com", "sina.com"}, nil)
+	world.AddStudents(class)
+	ca, err := certs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(sandbox.Config{World: world, PortOffset: offset, TapServers: true, Certs: ca, RequireTLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	page, err := web.Start(web.Config{Sandbox: sb, Addr: "127.0.0.1:" + strconv.Itoa(8025+offset), Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	pw := class[0].Password
+	me := practice.Account{User: "s01", Password: pw}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00s01\x00" + pw))
+	inputs := map[int]string{
+		9: "EHLO me\nSTARTTLS\nEHLO me\nAUTH PLAIN " + plain + "\n" +
+			"STLS\nUSER s01\nPASS " + pw + "\nSTAT\nQUIT\n" +
+			"USER s01\nPASS " + pw + "\nLIST\n",
+		6: "EHLO me\nSTARTTLS\nEHLO me\nAUTH PLAIN " + plain + "\nMAIL FROM:<s01@sohu.com>\nRCPT TO:<s01@sina.com>\nDATA\nSubject: relayed\n\nhi\n.\nQUIT\n",
+	}
+	for _, n := range []int{9, 6} {
+		var out bytes.Buffer
+		r := &Runner{In: strings.NewReader(inputs[n]), Out: &out, ErrOut: &out,
+			Class: &Class{Server: "127.0.0.1", PortOffset: offset, Account: me, Page: page.URL()}}
+		passed, err := r.Run(context.Background(), lessonNumbered(t, n))
+		if err != nil || !passed {
+			t.Fatalf("lesson %d on a strict class sandbox: %v\n%s", n, err, out.String())
+		}
+		if !strings.Contains(out.String(), "trusting the class sandbox's CA") {
+			t.Errorf("lesson %d: the class CA was not fetched:\n%s", n, out.String())
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/client"
+	"maillab/sandbox/reply"
 	"maillab/trace"
 	"maillab/trace/decode"
 )
@@ -96,6 +97,8 @@ func (a *attempt) holds(c Check) bool {
 		return err == nil && strings.TrimSpace(a.answer) == strings.TrimSpace(want.Text)
 	case "state":
 		return strings.EqualFold(a.sess.State().Name(), c.Args[0])
+	case "tls":
+		return a.sess.Secure
 	case "sent":
 		var n int
 		fmt.Sscan(c.Args[0], &n)
@@ -134,6 +137,8 @@ func (a *attempt) nearMiss() string {
 			continue
 		}
 		switch {
+		case c.Kind == "state" && a.sess != nil && loggedInBeforeTLS(a.sess.State().Exchanges):
+			return "the login came before STARTTLS, and TLS starts the conversation over: say EHLO and log in again, inside TLS"
 		case c.Kind == "ok" && len(c.Args) == 2 && a.sess != nil:
 			for _, x := range a.sess.State().Exchanges {
 				if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
@@ -150,6 +155,23 @@ func (a *attempt) nearMiss() string {
 		}
 	}
 	return ""
+}
+
+// loggedInBeforeTLS reports whether a login succeeded and then STARTTLS
+// did, which forgets it (RFC 3207 section 4.2).
+func loggedInBeforeTLS(exchanges []client.Exchange) bool {
+	loggedIn := false
+	for _, x := range exchanges {
+		switch verb := strings.ToUpper(trace.Verb(x.Command)); {
+		case x.Reply == reply.SMTPAuthOK.Key:
+			loggedIn = true
+		case verb == "STARTTLS" && x.Success():
+			if loggedIn {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // waitDelivered checks that a new message (with the subject, if given)

@@ -49,13 +49,29 @@ type Lesson struct {
 // Step is one part of a lesson.
 type Step struct {
 	Kind   Kind
-	Line   int      // line in the file where the step starts
-	Text   string   // Explain: the paragraphs
-	Proto  string   // Demo, Exercise: "smtp", "pop3" or (Exercise) "decode"
-	Domain string   // Demo, Exercise: the provider to talk to
-	Lines  []string // Demo: commands; Decode: payloads
-	Params map[string]string
-	Ex     *ExerciseSpec
+	Line   int    // line in the file where the step starts
+	Text   string // Explain: the paragraphs
+	Proto  string // Demo, Exercise: "smtp", "pop3" or (Exercise) "decode"
+	Domain string // Demo, Exercise: the provider to talk to
+	// Implicit is TLS from the first byte: the SMTPS or POP3S port
+	// (written smtps, pop3s).
+	Implicit bool
+	// RequireTLS runs a demo on a sandbox that takes logins only inside
+	// TLS (written require-tls after the protocol).
+	RequireTLS bool
+	Lines      []string // Demo: commands; Decode: payloads
+	Params     map[string]string
+	Ex         *ExerciseSpec
+}
+
+// Service names what a demo or an exercise talks to: SMTP, SMTPS, POP3
+// or POP3S.
+func (s Step) Service() string {
+	name := strings.ToUpper(s.Proto)
+	if s.Implicit {
+		name += "S"
+	}
+	return name
 }
 
 // ExerciseSpec is an exercise: a goal, the checks that decide it, hints
@@ -70,7 +86,7 @@ type ExerciseSpec struct {
 // Check is one condition on what the server answered or the state it
 // reached.
 type Check struct {
-	Kind string   // ok, reply, state, delivered, sent, answer
+	Kind string   // ok, got, reply, state, delivered, sent, tls, answer
 	Args []string // e.g. ["RETR"], ["235"], ["bbb@sina.com", "hello"]
 	Line int
 }
@@ -209,15 +225,8 @@ func (p *parser) openBlock(info string) error {
 	s := &Step{Kind: Kind(fields[0]), Line: p.line, Params: map[string]string{}}
 	switch s.Kind {
 	case Demo, Exercise:
-		if len(fields) < 2 {
-			return p.errf("```%s needs a protocol: smtp, pop3%s", s.Kind, map[bool]string{true: " or decode"}[s.Kind == Exercise])
-		}
-		s.Proto = strings.ToLower(fields[1])
-		if s.Proto != "smtp" && s.Proto != "pop3" && !(s.Kind == Exercise && s.Proto == "decode") {
-			return p.errf("unknown protocol %q (smtp or pop3)", fields[1])
-		}
-		if len(fields) > 2 {
-			s.Domain = strings.ToLower(fields[2])
+		if err := p.target(s, fields[1:]); err != nil {
+			return err
 		}
 		if s.Kind == Exercise {
 			s.Ex = &ExerciseSpec{}
@@ -227,6 +236,35 @@ func (p *parser) openBlock(info string) error {
 		return p.errf("unknown block kind %q (demo, play, decode or exercise)", fields[0])
 	}
 	p.block, p.inSol, p.start = s, false, p.line
+	return nil
+}
+
+// target reads a demo's or an exercise's "PROTOCOL [DOMAIN] [require-tls]".
+func (p *parser) target(s *Step, fields []string) error {
+	if len(fields) == 0 {
+		return p.errf("```%s needs a protocol: smtp, pop3, smtps, pop3s%s", s.Kind, map[bool]string{true: " or decode"}[s.Kind == Exercise])
+	}
+	proto := strings.ToLower(fields[0])
+	switch {
+	case proto == "smtp" || proto == "pop3" || s.Kind == Exercise && proto == "decode":
+		s.Proto = proto
+	case proto == "smtps" || proto == "pop3s":
+		s.Proto, s.Implicit = strings.TrimSuffix(proto, "s"), true
+	default:
+		return p.errf("unknown protocol %q (smtp, pop3, smtps or pop3s)", fields[0])
+	}
+	for _, f := range fields[1:] {
+		switch f = strings.ToLower(f); {
+		case f == "require-tls" && s.Kind == Demo:
+			s.RequireTLS = true
+		case f == "require-tls":
+			return p.errf("require-tls goes with demos: exercises run where the learner works (a class sandbox, too)")
+		case s.Domain == "" && strings.Contains(f, "."):
+			s.Domain = f
+		default:
+			return p.errf("unexpected %q after the protocol (a domain such as sina.com, or require-tls)", f)
+		}
+	}
 	return nil
 }
 
@@ -345,6 +383,7 @@ var checkKinds = map[string]struct {
 	"delivered": {1, 2, "delivered ADDRESS [SUBJECT]: a new message reached that mailbox"},
 	"sent":      {1, 1, "sent N: the server accepted N messages"},
 	"answer":    {1, 1, "answer PAYLOAD: the learner typed what PAYLOAD decodes to"},
+	"tls":       {0, 0, "tls: the conversation ended inside TLS (after STARTTLS or STLS, or on smtps/pop3s)"},
 }
 
 // parseCheck reads e.g. `reply 235` or `delivered bbb@sina.com "hello"`.
@@ -356,7 +395,7 @@ func parseCheck(s, proto string) (Check, error) {
 	kind, args := fields[0], fields[1:]
 	spec, ok := checkKinds[kind]
 	if !ok {
-		return Check{}, fmt.Errorf("unknown check %q (ok, got, reply, state, delivered, sent or answer)", kind)
+		return Check{}, fmt.Errorf("unknown check %q (ok, got, reply, state, delivered, sent, tls or answer)", kind)
 	}
 	if len(args) < spec.min || len(args) > spec.max {
 		return Check{}, fmt.Errorf("check %s: %s", kind, spec.usage)

@@ -138,6 +138,9 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"bad field", "# T\n```exercise smtp\ngoal: x\nwhat: y\n```\n", 4, `unknown exercise field "what"`},
 		{"bad play setting", "# T\n```play\ncolour: red\n```\n", 3, "unknown play setting"},
 		{"empty demo", "# T\n```demo smtp\n```\n", 2, "empty"},
+		{"require-tls exercise", "# T\n```exercise smtp sohu.com require-tls\n```\n", 2, "require-tls goes with demos"},
+		{"stray word", "# T\n```demo smtps sohu.com fast\nEHLO me\n```\n", 2, `unexpected "fast"`},
+		{"tls check arity", "# T\n```exercise smtp\ngoal: x\ncheck: tls now\n```\n", 4, "tls: the conversation ended inside TLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,14 +159,14 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 func TestTeacherDirectory(t *testing.T) {
 	dir := t.TempDir()
 	own := "# My lesson\n\nSay hello.\n\n```exercise smtp\ngoal: Say EHLO.\ncheck: ok EHLO\nsolution:\nEHLO me\n```\n"
-	os.WriteFile(filepath.Join(dir, "09-my-lesson.md"), []byte(own), 0o644)
+	os.WriteFile(filepath.Join(dir, "20-my-lesson.md"), []byte(own), 0o644)
 	all, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, ok := byNumber(all, 9)
+	l, ok := byNumber(all, 20)
 	if !ok || l.Title != "My lesson" {
-		t.Fatalf("lesson 9 = %+v", l)
+		t.Fatalf("lesson 20 = %+v", l)
 	}
 	if err := Verify(context.Background(), l, io.Discard); err != nil {
 		t.Fatal(err)
@@ -247,6 +250,8 @@ func TestChecksMatchTheirGoals(t *testing.T) {
 			`the server accepted "RCPT TO:<aaa@sohu.com>", but the goal asks for bbb@sina.com`},
 		{6, "EHLO me\nAUTH LOGIN\nZ2FjbA==\nMTIzNDU2\nMAIL FROM:<gacl@sohu.com>\nRCPT TO:<bbb@sina.com>\nDATA\nSubject: Relayed\n\nhi\n.\nQUIT\n",
 			`its subject is "Relayed", not "relayed": letter case counts`},
+		{9, "EHLO me\nAUTH PLAIN AGdhY2wAMTIzNDU2\nSTARTTLS\nEHLO me\n",
+			"the login came before STARTTLS"},
 	}
 	for _, tt := range tests {
 		t.Run(lessonNumbered(t, tt.lesson).Title, func(t *testing.T) {

@@ -3,8 +3,12 @@ package lessons
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,26 +78,47 @@ func (b storeBoxes) wait(owner sandbox.Address, had int, limit time.Duration) {
 // classBoxes looks into the learner's own mailbox on a class sandbox, by
 // POP3 with the learner's login (TOP n 0: the headers only). Other
 // mailboxes are not the learner's to read.
-type classBoxes struct{ class *Class }
+type classBoxes struct {
+	class *Class
+	trust *x509.CertPool // the class sandbox's CA among them
+}
+
+// login opens a POP3 session as the learner, inside TLS when the server
+// offers STLS (a class sandbox with --require-tls takes no password
+// without it).
+func (b classBoxes) login(owner sandbox.Address) (*client.Session, error) {
+	step := Step{Proto: "pop3", Domain: owner.Domain}
+	addr, host, err := b.class.target(step)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := client.Dial(context.Background(), client.Config{Proto: "pop3", Addr: addr, Client: "maillab's check", Timeout: 5 * time.Second,
+		TLS: &client.TLS{Config: &tls.Config{ServerName: host, RootCAs: b.trust, MinVersion: tls.VersionTLS12}}})
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{"USER " + b.class.Account.User, "PASS " + b.class.Account.Password}
+	if capa, err := s.Send("CAPA"); err == nil && slices.Contains(capa, "STLS") {
+		lines = append([]string{"STLS"}, lines...)
+	}
+	for _, line := range lines {
+		if answer, err := s.Send(line); err != nil || client.IsError(answer) {
+			s.Close()
+			return nil, fmt.Errorf("checking %s: %v %v", owner, answer, err)
+		}
+	}
+	return s, nil
+}
 
 func (b classBoxes) subjects(owner sandbox.Address) ([]string, error) {
 	if !strings.EqualFold(owner.Local, b.class.Account.User) {
 		return nil, fmt.Errorf("%s is not your mailbox: in class, exercises check your own (%s)", owner, b.class.Account.User)
 	}
-	addr, err := b.class.addr("pop3", owner.Domain)
-	if err != nil {
-		return nil, err
-	}
-	s, _, err := client.Dial(context.Background(), client.Config{Proto: "pop3", Addr: addr, Client: "maillab's check", Timeout: 5 * time.Second})
+	s, err := b.login(owner)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	for _, line := range []string{"USER " + b.class.Account.User, "PASS " + b.class.Account.Password} {
-		if answer, err := s.Send(line); err != nil || client.IsError(answer) {
-			return nil, fmt.Errorf("checking %s: %v %v", owner, answer, err)
-		}
-	}
 	stat, err := s.Send("STAT")
 	if err != nil || client.IsError(stat) {
 		return nil, fmt.Errorf("checking %s: %v %v", owner, stat, err)
@@ -135,17 +160,34 @@ type Class struct {
 	Page       string           // the page's address, e.g. http://host:8025/ ("": no reports)
 }
 
-// addr is where the class sandbox's server for proto at domain listens.
-func (c *Class) addr(proto, domain string) (string, error) {
+// target is where the class sandbox's server for a step listens, and the
+// name its certificate carries.
+func (c *Class) target(s Step) (addr, host string, err error) {
+	domain := s.Domain
 	if domain == "" {
-		domain = sandbox.DefaultDomain(proto)
+		domain = sandbox.DefaultDomain(s.Proto)
 	}
 	p, ok := sandbox.DefaultWorld().Provider(domain)
 	if !ok {
-		return "", fmt.Errorf("no provider %q", domain)
+		return "", "", fmt.Errorf("no provider %q", domain)
 	}
-	addr, _ := p.DefaultAddr(strings.ToUpper(proto), c.Server, c.PortOffset)
-	return addr, nil
+	mode := sandbox.PlainText
+	if s.Implicit {
+		mode = sandbox.ImplicitTLS
+	}
+	svc, _ := p.Service(strings.ToUpper(s.Proto), mode)
+	return svc.DefaultAddr(c.Server, c.PortOffset), svc.Host, nil
+}
+
+// joinClass points the exercises at the class sandbox, trusting its CA
+// (fetched from its page) besides the lesson's own.
+func (env *environment) joinClass(c *Class, note io.Writer) error {
+	trust, err := practice.Trust("", c.Page, env.ca.CAPEM(), note)
+	if err != nil {
+		return err
+	}
+	env.class, env.boxes, env.trust = c, classBoxes{c, trust}, trust
+	return nil
 }
 
 // localize rewrites an exercise for the learner's account.

@@ -2,6 +2,8 @@ package lessons
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 
 	"maillab/lessons/practice"
 	"maillab/sandbox"
+	"maillab/sandbox/certs"
 	"maillab/sandbox/client"
 	"maillab/sandbox/play"
 	"maillab/trace"
@@ -41,7 +44,10 @@ func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 		return false, err
 	}
 	if r.Class != nil {
-		env.class, env.boxes = r.Class, classBoxes{r.Class}
+		if err := env.joinClass(r.Class, r.ErrOut); err != nil {
+			env.close()
+			return false, err
+		}
 	}
 	defer env.close()
 	fmt.Fprintf(r.Out, "\nLesson %d: %s\n%s\n", l.Number, l.Title, strings.Repeat("=", len([]rune(l.Title))+11))
@@ -93,7 +99,7 @@ func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, erro
 	case Explain:
 		fmt.Fprintf(r.Out, "\n%s\n", s.Text)
 	case Demo:
-		fmt.Fprintf(r.Out, "\n--- demo: %s, live ---\n", strings.ToUpper(s.Proto))
+		fmt.Fprintf(r.Out, "\n--- demo: %s, live ---\n", s.Service())
 		return true, env.demo(s)
 	case Decode:
 		env.decodeDemo(s)
@@ -106,19 +112,24 @@ func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, erro
 	return true, nil
 }
 
-// environment is what a lesson runs in: an embedded sandbox and a
-// renderer for its transcripts.
+// environment is what a lesson runs in: an embedded sandbox with TLS (and
+// a second one that takes logins only inside TLS, started when a demo
+// asks for it) and a renderer for its transcripts.
 type environment struct {
-	sb       *sandbox.Sandbox
-	out      io.Writer
-	renderer trace.Renderer
-	sink     trace.Sink
-	boxes    mailboxes // where delivered checks look
-	class    *Class    // a class sandbox for the exercises, or nil
+	sb        *sandbox.Sandbox
+	strict    *sandbox.Sandbox // require-tls demos; nil until one runs
+	ca        *certs.Authority
+	trust     *x509.CertPool // what the lesson's clients trust
+	out       io.Writer
+	renderer  trace.Renderer
+	sink      trace.Sink
+	discarded chan trace.Event // plaintext the servers threw away at STARTTLS
+	boxes     mailboxes        // where delivered checks look
+	class     *Class           // a class sandbox for the exercises, or nil
 }
 
 func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, error) {
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
+	ca, err := certs.Open("")
 	if err != nil {
 		return nil, err
 	}
@@ -126,23 +137,87 @@ func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, erro
 	opts.NoSteps = true
 	plain, _ := trace.NewRenderer(out, "text", opts)
 	ann := trace.NewAnnotator()
-	env := &environment{sb: sb, out: out, renderer: rd, boxes: storeBoxes{sb}}
+	env := &environment{ca: ca, trust: ca.Pool(), out: out, renderer: rd, discarded: make(chan trace.Event, 16)}
 	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }
+	if env.sb, err = env.startSandbox(false); err != nil {
+		return nil, err
+	}
+	env.boxes = storeBoxes{env.sb}
 	return env, nil
 }
 
-func (env *environment) close() { env.sb.Close() }
+// startSandbox starts a sandbox of the lesson's own, its servers' reports
+// of discarded plaintext kept for the demo that caused them.
+func (env *environment) startSandbox(requireTLS bool) (*sandbox.Sandbox, error) {
+	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, Certs: env.ca, RequireTLS: requireTLS, TapServers: true})
+	if err != nil {
+		return nil, err
+	}
+	sb.Events.Subscribe(func(e trace.Event) {
+		if e.Action == trace.Discarded {
+			select {
+			case env.discarded <- e:
+			default:
+			}
+		}
+	})
+	return sb, nil
+}
 
-// addr is where a step's server listens.
-func (env *environment) addr(proto, domain string) (string, error) {
+func (env *environment) close() {
+	env.sb.Close()
+	if env.strict != nil {
+		env.strict.Close()
+	}
+}
+
+// sandboxFor is the sandbox a step runs on.
+func (env *environment) sandboxFor(s Step) (*sandbox.Sandbox, error) {
+	if !s.RequireTLS {
+		return env.sb, nil
+	}
+	if env.strict == nil {
+		sb, err := env.startSandbox(true)
+		if err != nil {
+			return nil, err
+		}
+		env.strict = sb
+	}
+	return env.strict, nil
+}
+
+// target is where a step's server listens, and the name its certificate
+// carries.
+func (env *environment) target(s Step) (addr, host string, err error) {
+	sb, err := env.sandboxFor(s)
+	if err != nil {
+		return "", "", err
+	}
+	domain := s.Domain
 	if domain == "" {
-		domain = sandbox.DefaultDomain(proto)
+		domain = sandbox.DefaultDomain(s.Proto)
 	}
-	addr, ok := env.sb.Addr(domain, strings.ToUpper(proto))
-	if !ok {
-		return "", fmt.Errorf("no provider %q in the sandbox", domain)
+	mode := sandbox.PlainText
+	if s.Implicit {
+		mode = sandbox.ImplicitTLS
 	}
-	return addr, nil
+	proto := strings.ToUpper(s.Proto)
+	addr, ok := sb.AddrTLS(domain, proto, mode)
+	p, known := sb.World().Provider(domain)
+	if !ok || !known {
+		return "", "", fmt.Errorf("no provider %q in the sandbox", domain)
+	}
+	svc, _ := p.Service(proto, mode)
+	return addr, svc.Host, nil
+}
+
+// dial opens a session as a mail program would: TLS checked against the
+// CAs the lesson trusts.
+func (env *environment) dial(s Step, addr, host, who string, sink trace.Sink) (*client.Session, error) {
+	cfg := client.Config{Proto: s.Proto, Addr: addr, Client: who, Sink: sink, Implicit: s.Implicit,
+		TLS: &client.TLS{Config: &tls.Config{ServerName: host, RootCAs: env.trust, MinVersion: tls.VersionTLS12}}}
+	sess, _, err := client.Dial(context.Background(), cfg)
+	return sess, err
 }
 
 // connectExercise opens the learner's session for an exercise: on the
@@ -151,11 +226,11 @@ func (env *environment) connectExercise(s Step, sink trace.Sink) (*client.Sessio
 	if env.class == nil {
 		return env.connect(s, "you", sink)
 	}
-	addr, err := env.class.addr(s.Proto, s.Domain)
+	addr, host, err := env.class.target(s)
 	if err != nil {
 		return nil, err
 	}
-	sess, _, err := client.Dial(context.Background(), client.Config{Proto: s.Proto, Addr: addr, Client: "you", Sink: sink})
+	sess, err := env.dial(s, addr, host, "you", sink)
 	if err != nil {
 		return nil, fmt.Errorf("the class sandbox at %s: %w", addr, err)
 	}
@@ -165,15 +240,16 @@ func (env *environment) connectExercise(s Step, sink trace.Sink) (*client.Sessio
 // connect opens a session on the lesson's own sandbox for a step,
 // transcript to the renderer.
 func (env *environment) connect(s Step, who string, sink trace.Sink) (*client.Session, error) {
-	addr, err := env.addr(s.Proto, s.Domain)
+	addr, host, err := env.target(s)
 	if err != nil {
 		return nil, err
 	}
-	sess, _, err := client.Dial(context.Background(), client.Config{Proto: s.Proto, Addr: addr, Client: who, Sink: sink})
-	return sess, err
+	return env.dial(s, addr, host, who, sink)
 }
 
-// demo runs a demo's commands against the sandbox.
+// demo runs a demo's commands against the sandbox. A line holding
+// literal \r\n sends its commands in one segment, as pipelining (or an
+// attacker injecting after STARTTLS) does.
 func (env *environment) demo(s Step) error {
 	sess, err := env.connect(s, "demo client", env.sink)
 	if err != nil {
@@ -184,11 +260,31 @@ func (env *environment) demo(s Step) error {
 		if sess.Closed() {
 			break
 		}
-		if _, err := sess.Send(line); err != nil && !errors.Is(err, client.ErrClosed) {
+		if strings.Contains(line, `\r\n`) {
+			_, _, err = sess.Pipeline(strings.Split(line, `\r\n`))
+		} else {
+			_, err = sess.Send(line)
+		}
+		env.showDiscarded()
+		if err != nil && !errors.Is(err, client.ErrClosed) {
 			return err
 		}
 	}
 	return nil
+}
+
+// showDiscarded shows what the servers threw away at a STARTTLS or STLS
+// (the server reports it before its half of the handshake, so it is here
+// once the client's handshake is done).
+func (env *environment) showDiscarded() {
+	for {
+		select {
+		case e := <-env.discarded:
+			env.sink(e)
+		default:
+			return
+		}
+	}
 }
 
 // decodeDemo decodes each payload and shows the layers.

@@ -164,3 +164,19 @@ func (l *mailboxLocks) tryLock(owner Address) (unlock func(), ok bool) {
 		delete(l.locked, key)
 	}, true
 }
+
+// lockWait is how long a login waits for a mailbox another session holds:
+// a client that drops a connection and logs in again at once finds its
+// old session still letting go of the lock.
+const lockWait = 500 * time.Millisecond
+
+// lock is tryLock, retried for up to wait.
+func (l *mailboxLocks) lock(owner Address, wait time.Duration) (unlock func(), ok bool) {
+	deadline := time.Now().Add(wait)
+	for {
+		if unlock, ok := l.tryLock(owner); ok || time.Now().After(deadline) {
+			return unlock, ok
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

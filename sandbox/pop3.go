@@ -225,7 +225,7 @@ func (s *pop3Session) pass(password string) {
 		s.fail(reply.POP3AuthFailed)
 		return
 	}
-	unlock, ok := s.sb.locks.tryLock(addr)
+	unlock, ok := s.sb.locks.lock(addr, lockWait)
 	if !ok {
 		s.reply(reply.POP3InUse, addr)
 		return

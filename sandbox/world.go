@@ -284,12 +284,21 @@ func (s Service) DefaultAddr(host string, offset int) string {
 // DefaultAddr returns where the provider's first plaintext server for
 // proto listens on host when every default port is moved by offset.
 func (p *Provider) DefaultAddr(proto, host string, offset int) (string, bool) {
+	svc, ok := p.Service(proto, PlainText)
+	if !ok {
+		return "", false
+	}
+	return svc.DefaultAddr(host, offset), true
+}
+
+// Service returns the provider's first service of proto with the TLS mode.
+func (p *Provider) Service(proto string, mode TLSMode) (Service, bool) {
 	for _, svc := range p.Services {
-		if svc.Proto == proto && svc.TLS == PlainText {
-			return svc.DefaultAddr(host, offset), true
+		if svc.Proto == proto && svc.TLS == mode {
+			return svc, true
 		}
 	}
-	return "", false
+	return Service{}, false
 }
 
 // DefaultDomain is the provider a protocol's examples use: the sender's

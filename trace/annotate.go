@@ -142,7 +142,7 @@ func (c *conversation) startAuth(line string) {
 func (c *conversation) pop3(e *Event) string {
 	switch e.Kind {
 	case Command:
-		return pop3CommandNote(e.Line, c.loggedIn)
+		return pop3CommandNote(e.Line, c.loggedIn, e.TLS)
 	case Data:
 		return c.pop3Data(e)
 	}

@@ -110,14 +110,18 @@ func foreignPOP3Note(line, command string) string {
 }
 
 // pop3CommandNote explains a POP3 command (RFC 1939, RFC 2449); what QUIT
-// does depends on whether the session logged in.
-func pop3CommandNote(line string, loggedIn bool) string {
+// does depends on whether the session logged in, who can read PASS on
+// whether it travels inside TLS.
+func pop3CommandNote(line string, loggedIn, encrypted bool) string {
 	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	switch strings.ToUpper(verb) {
 	case "USER":
 		return "log in, step 1: the user name, in plain text (USER and PASS carry no Base64; POP3's AUTH command, RFC 5034, does, as SMTP's)"
 	case "PASS":
+		if encrypted {
+			return "log in, step 2: the password, in plain text inside TLS: only the server can read it"
+		}
 		return "log in, step 2: the password, in plain text: anyone on the wire can read it"
 	case "STAT":
 		return "how many messages, and how many octets in all?"

@@ -16,6 +16,14 @@ import (
 // pagePort is the projector page's default port, moved by --port-offset.
 const pagePort = 8025
 
+// classPage is the class page of a class sandbox on server ("" without one).
+func classPage(server string, offset int) string {
+	if server == "" {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(server, strconv.Itoa(pagePort+offset)) + "/"
+}
+
 // classAccounts adds the class's accounts (--students, --accounts, or a
 // roster kept in --maildir) to the world, and in a class gives the
 // postmaster a password of its own: the teacher's.
@@ -74,6 +82,9 @@ func printClass(opts *sandboxOptions, class []roster.Entry, page *web.Server) {
 	out := opts.IO.Out
 	if page != nil {
 		fmt.Fprintf(out, "projector page: %s   teacher's view: %steacher.html\n", page.URL(), page.URL())
+		if opts.TLS == "on" {
+			fmt.Fprintf(out, "the CA for students' programs: %sca.pem (practice and lesson --server fetch it themselves)\n", page.URL())
+		}
 	}
 	if class == nil {
 		return

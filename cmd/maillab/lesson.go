@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -235,7 +234,7 @@ func (opts *lessonOptions) class() (*lessons.Class, error) {
 	if opts.User == "" || opts.Password == "" {
 		return nil, fmt.Errorf("--server needs --user and --password: your account in the class")
 	}
-	page := "http://" + net.JoinHostPort(opts.Server, strconv.Itoa(pagePort+opts.PortOffset)) + "/"
+	page := classPage(opts.Server, opts.PortOffset)
 	return &lessons.Class{Server: opts.Server, PortOffset: opts.PortOffset, Page: page,
 		Account: practice.Account{User: opts.User, Password: opts.Password}}, nil
 }

@@ -71,6 +71,14 @@ func afterReply(st *client.State) (Hint, bool) {
 		return Hint{"the name or the password was wrong: start again with AUTH LOGIN and check the Base64 (:b64 gacl, :b64 123456)", "AUTH LOGIN"}, true
 	case reply.SMTPSenderNotOwned.Key:
 		return Hint{"send as the account you logged in with", "MAIL FROM:<gacl@sohu.com>"}, true
+	case reply.SMTPNeedTLS.Key:
+		return Hint{"this server takes logins only inside TLS: STARTTLS, then EHLO again (the session starts over), then AUTH", "STARTTLS"}, true
+	case reply.POP3NeedTLS.Key:
+		return Hint{"this server takes passwords only inside TLS: STLS first, then USER and PASS", "STLS"}, true
+	case reply.POP3STLSLate.Key:
+		return Hint{"STLS comes before the login, so the password never crosses the network readable: QUIT, connect again, STLS first", "QUIT"}, true
+	case reply.SMTPNoTLS.Key, reply.POP3NoTLS.Key:
+		return Hint{"this server offers no TLS (a sandbox started with --tls off); go on in plaintext", ":state"}, true
 	case reply.POP3InUse.Key:
 		return Hint{"another session has the mailbox open: QUIT that one, then log in again", "USER bbb"}, true
 	}

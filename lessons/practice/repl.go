@@ -28,6 +28,9 @@ type Options struct {
 	Addr        string  // any server HOST:PORT instead of the sandbox
 	Server      string  // a class sandbox's host (its ports as its startup table, moved by PortOffset)
 	Account     Account // the learner's account there: hints use it
+	TLS         bool    // implicit TLS: the SMTPS or POP3S port (or --addr's port speaks TLS at once)
+	CACert      string  // a CA file to trust besides the system's and the sandbox's (e.g. a class's ca.pem)
+	ClassPage   string  // the class page (http://host:8025/), which serves the class sandbox's ca.pem
 	In          io.Reader
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: prompt, line editing, history
@@ -39,30 +42,46 @@ type Options struct {
 // server closing the connection.
 func Run(ctx context.Context, opts Options) error {
 	proto := strings.ToUpper(opts.Proto)
-	addr, embedded, err := target(opts, proto)
+	t, err := findTarget(opts, proto)
 	if err != nil {
 		return err
 	}
-	if embedded != nil {
-		defer embedded.Close()
+	if t.embedded != nil {
+		defer t.embedded.Close()
+	}
+	tlsCfg, err := clientTLS(opts, t)
+	if err != nil {
+		return err
 	}
 	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true, Width: opts.Width})
 	ann := trace.NewAnnotator()
 	sink := func(e trace.Event) { ann.Annotate(&e); r.Render(e) }
-	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: addr, Client: "you", Session: "practice", Sink: sink})
+	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: t.addr, Client: "you", Session: "practice", Sink: sink,
+		TLS: tlsCfg, Implicit: opts.TLS})
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", addr, err)
+		return fmt.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(err))
 	}
 	defer s.Close()
 	p := &prompt{s: s, opts: opts}
 	return p.loop(ctx)
 }
 
-// target finds the server: --addr, or the sandbox's, or (when none
+// target is the server practice talks to.
+type target struct {
+	addr     string
+	host     string           // the name its certificate must carry
+	embedded *sandbox.Sandbox // a sandbox started for this session, or nil
+}
+
+// findTarget finds the server: --addr, or the sandbox's, or (when none
 // answers) a sandbox started here.
-func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
+func findTarget(opts Options, proto string) (target, error) {
 	if opts.Addr != "" {
-		return opts.Addr, nil, nil
+		host, _, err := net.SplitHostPort(opts.Addr)
+		if err != nil {
+			return target{}, fmt.Errorf("--addr %s: want HOST:PORT", opts.Addr)
+		}
+		return target{addr: opts.Addr, host: host}, nil
 	}
 	host := "127.0.0.1"
 	if opts.Server != "" {
@@ -75,21 +94,27 @@ func target(opts Options, proto string) (string, *sandbox.Sandbox, error) {
 	}
 	p, ok := world.Provider(domain)
 	if !ok {
-		return "", nil, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
+		return target{}, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
 	}
-	addr, _ := p.DefaultAddr(proto, host, opts.PortOffset)
-	if reachable(addr) {
-		return addr, nil, nil
+	mode := sandbox.PlainText
+	if opts.TLS {
+		mode = sandbox.ImplicitTLS
+	}
+	svc, _ := p.Service(proto, mode)
+	t := target{addr: svc.DefaultAddr(host, opts.PortOffset), host: svc.Host}
+	if reachable(t.addr) {
+		return t, nil
 	}
 	if opts.Server != "" {
-		return "", nil, fmt.Errorf("no sandbox answers on %s (is the class sandbox running? its --port-offset?)", addr)
+		return target{}, fmt.Errorf("no sandbox answers on %s (is the class sandbox running? its --port-offset?)", t.addr)
 	}
-	sb, err := sandbox.Start(sandbox.Config{PortOffset: opts.PortOffset})
+	sb, err := startEmbedded(opts.PortOffset)
 	if err != nil {
-		return "", nil, fmt.Errorf("no sandbox answered on %s, and starting one failed: %w", addr, err)
+		return target{}, fmt.Errorf("no sandbox answered on %s, and starting one failed: %w", t.addr, err)
 	}
-	fmt.Fprintf(opts.ErrOut, "maillab: no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)\n", addr)
-	return addr, sb, nil
+	fmt.Fprintf(opts.ErrOut, "maillab: no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)\n", t.addr)
+	t.embedded = sb
+	return t, nil
 }
 
 // reachable reports whether something listens on addr.
@@ -136,7 +161,11 @@ func (p *prompt) promptText() string {
 	if p.s.State().InData {
 		return p.s.Server + " [message: end with a line holding only .]> "
 	}
-	return fmt.Sprintf("%s [%s]> ", p.s.Server, p.s.State().Label())
+	label := p.s.State().Label()
+	if p.s.Secure {
+		label = "TLS, " + label
+	}
+	return fmt.Sprintf("%s [%s]> ", p.s.Server, label)
 }
 
 // input returns a line reader: readline with history at a terminal,
@@ -193,8 +222,8 @@ func (p *prompt) run(line string) bool {
 		return !p.opts.Interactive
 	}
 	if err != nil {
-		fmt.Fprintf(p.opts.ErrOut, "maillab: %v\n", err)
-		return false
+		fmt.Fprintf(p.opts.ErrOut, "maillab: %v%s\n", err, tlsAdvice(err))
+		return p.s.Closed() && !p.opts.Interactive
 	}
 	if client.IsError(answer) {
 		h := p.hint()

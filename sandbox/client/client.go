@@ -180,6 +180,47 @@ func (s *Session) Send(line string) ([]string, error) {
 	return answer, nil
 }
 
+// Pipeline writes several lines in one segment, as a client using
+// PIPELINING (RFC 2920) does, then reads their answers in order. When an
+// answer starts TLS, the lines after it went out in plaintext before the
+// handshake: a correct server throws them away, so they are returned as
+// unanswered and not waited for (the STARTTLS injection of CVE-2011-0411).
+func (s *Session) Pipeline(lines []string) (answers [][]string, unanswered []string, err error) {
+	if s.closed.Load() {
+		return nil, nil, ErrClosed
+	}
+	if s.state.InData {
+		return nil, nil, errors.New("no pipelining inside a message")
+	}
+	var b strings.Builder
+	for i, line := range lines {
+		if strings.ContainsAny(line, "\r\n") {
+			return nil, nil, errors.New("one line at a time: a line must not contain CR or LF")
+		}
+		if strings.EqualFold(strings.TrimSpace(line), "DATA") && i < len(lines)-1 {
+			return nil, nil, errors.New("DATA must be the last command of a pipelined group (RFC 2920)")
+		}
+		b.WriteString(line + "\r\n")
+	}
+	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+	if _, err := io.WriteString(s.conn, b.String()); err != nil {
+		s.closed.Store(true)
+		return nil, nil, fmt.Errorf("%w (%v)", ErrClosed, err)
+	}
+	for i, line := range lines {
+		answer, err := s.readAnswer(line)
+		if err != nil {
+			return answers, nil, err
+		}
+		s.state.answered(line, answer)
+		answers = append(answers, answer)
+		if s.startsTLS(line, answer) {
+			return answers, lines[i+1:], s.upgrade()
+		}
+	}
+	return answers, nil, nil
+}
+
 // afterErrorWait is how long the client listens, after an error answer,
 // for the server to say more: a server that gives up (too many errors or
 // failed logins) says so at once and closes.

@@ -150,7 +150,21 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/fault", s.teacher(s.injectFault))
 	mux.HandleFunc("POST /api/play", s.teacher(s.play))
 	mux.HandleFunc("POST /api/report", s.report)
+	mux.HandleFunc("GET /ca.pem", s.caCertificate)
 	return securityHeaders(mux)
+}
+
+// caCertificate serves the sandbox CA's certificate (never its key), so
+// students' programs can verify the servers: 404 when TLS is off.
+func (s *Server) caCertificate(w http.ResponseWriter, r *http.Request) {
+	ca := s.sb.Certs()
+	if ca == nil {
+		http.Error(w, "this sandbox runs without TLS (--tls off)", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="maillab-ca.pem"`)
+	w.Write(ca.CAPEM())
 }
 
 // securityHeaders keeps the page to its own assets: no scripts from

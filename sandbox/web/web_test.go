@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"maillab/sandbox"
+	"maillab/sandbox/certs"
 	"maillab/sandbox/roster"
 )
 
@@ -274,5 +276,46 @@ func TestPageIsEmbedded(t *testing.T) {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestCACertificateServed: the page serves the CA's certificate, never
+// its key, and says so when TLS is off.
+func TestCACertificateServed(t *testing.T) {
+	_, page, _ := classroom(t, 1)
+	resp, err := http.Get(page.URL() + "ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("without TLS, /ca.pem: %s", resp.Status)
+	}
+
+	ca, err := certs.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, Certs: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	tlsPage, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tlsPage.Close()
+	resp, err = http.Get(tlsPage.URL() + "ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != string(ca.CAPEM()) {
+		t.Fatalf("/ca.pem: %s\n%s", resp.Status, body)
+	}
+	if strings.Contains(string(body), "PRIVATE KEY") {
+		t.Fatal("the CA's key is served")
 	}
 }
