@@ -298,3 +298,29 @@ func TestFailedHandshakeFreesTheSession(t *testing.T) {
 	}
 	smtpSessionGreeted(t, sb, "sohu.com").cmd("NOOP", "250")
 }
+
+// TestRelayToPeerWithoutTLS: sohu has TLS, sina (another process, --tls
+// off) has none; the relay goes on in plaintext and delivers, and starts
+// no TLS.
+func TestRelayToPeerWithoutTLS(t *testing.T) {
+	offset := freeOffset(t)
+	ca, err := certs.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sohu := startOnly(t, onlyConfig("sohu.com", offset, func(c *Config) { c.Certs = ca }))
+	sina := startOnly(t, onlyConfig("sina.com", offset))
+	w := watch(sohu)
+	submit(t, sohu, 1)
+	w.waitFor(t, trace.Relayed, 1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range w.actions {
+		if a == trace.TLSStarted {
+			t.Error("TLS started with a peer that offers none")
+		}
+	}
+	if got := subjects(t, sina.Store(), Address{"bbb", "sina.com"}); len(got) != 1 {
+		t.Errorf("bbb has %v", got)
+	}
+}

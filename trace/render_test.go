@@ -21,16 +21,24 @@ import (
 
 var update = flag.Bool("update", false, "re-record testdata/play-events.json from a real play run and rewrite the golden files")
 
-const fixture = "testdata/play-events.json"
+// The fixtures: real play runs, in plaintext and with STARTTLS.
+const (
+	fixture    = "testdata/play-events.json"
+	fixtureTLS = "testdata/play-tls-events.json"
+)
 
 // recordedEvents returns the Events of a real play run: recorded afresh
 // with -update, read from the fixture otherwise (so goldens are stable).
-func recordedEvents(t testing.TB) []trace.Event {
+func recordedEvents(t testing.TB) []trace.Event { return recorded(t, fixture, "") }
+
+// recorded returns the Events of a real play run with the TLS mode
+// (see play.Options), kept in file.
+func recorded(t testing.TB, file, tls string) []trace.Event {
 	t.Helper()
 	if *update {
 		var mu sync.Mutex
 		var events []trace.Event
-		_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", Sink: func(e trace.Event) {
+		_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", TLS: tls, Sink: func(e trace.Event) {
 			mu.Lock()
 			events = append(events, e)
 			mu.Unlock()
@@ -44,11 +52,11 @@ func recordedEvents(t testing.TB) []trace.Event {
 		for _, e := range events {
 			enc.Encode(e)
 		}
-		if err := os.WriteFile(fixture, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	data, err := os.ReadFile(fixture)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("%v (run go test ./trace -update to record it)", err)
 	}
@@ -65,19 +73,22 @@ func recordedEvents(t testing.TB) []trace.Event {
 }
 
 func TestRenderGolden(t *testing.T) {
-	events := recordedEvents(t)
+	plain, encrypted := recordedEvents(t), recorded(t, fixtureTLS, "starttls")
 	tests := []struct {
 		golden string
 		format string
 		opts   trace.RenderOptions
+		tls    bool
 	}{
-		{"play.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}},
-		{"play.color.golden", "text", trace.RenderOptions{Color: true, Width: trace.DefaultWidth}},
-		{"play.json.golden", "json", trace.RenderOptions{}},
-		{"play.markdown.golden", "markdown", trace.RenderOptions{Width: trace.DefaultWidth}},
-		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}},
-		{"play.text.120.golden", "text", trace.RenderOptions{Width: 120}},
-		{"play.text.50.golden", "text", trace.RenderOptions{Width: 50}},
+		{"play-tls.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, true},
+		{"play-tls.json.golden", "json", trace.RenderOptions{}, true},
+		{"play.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, false},
+		{"play.color.golden", "text", trace.RenderOptions{Color: true, Width: trace.DefaultWidth}, false},
+		{"play.json.golden", "json", trace.RenderOptions{}, false},
+		{"play.markdown.golden", "markdown", trace.RenderOptions{Width: trace.DefaultWidth}, false},
+		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}, false},
+		{"play.text.120.golden", "text", trace.RenderOptions{Width: 120}, false},
+		{"play.text.50.golden", "text", trace.RenderOptions{Width: 50}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -85,6 +96,10 @@ func TestRenderGolden(t *testing.T) {
 			r, err := trace.NewRenderer(&out, tt.format, tt.opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			events := plain
+			if tt.tls {
+				events = encrypted
 			}
 			ann := trace.NewAnnotator()
 			for _, e := range events {

@@ -108,7 +108,7 @@ func (t *Tap) wireSummary() {
 	if c.records == 0 && s.records == 0 {
 		return
 	}
-	t.emit(Event{Kind: Internal, Action: Wire, Dir: FromServer, Facts: &Facts{
+	t.emit(Event{Kind: Internal, Action: Wire, Dir: FromServer, Answers: t.answering, Facts: &Facts{
 		Count: c.records, Size: c.octets, ReplyRecords: s.records, ReplyOctets: s.octets}})
 }
 

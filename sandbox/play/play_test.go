@@ -172,6 +172,14 @@ func TestPlayOverTLS(t *testing.T) {
 					plaintext[step]++
 				}
 			}
+			sixth := false // once the retrieval began, nothing goes back a step
+			for _, e := range events {
+				step := trace.StepOf(e)
+				if sixth && e.Proto == trace.POP3 && step != 6 {
+					t.Errorf("after step 6 began, %s %q is step %d", e.Action, e.Line, step)
+				}
+				sixth = sixth || step == 6
+			}
 			if handshakes[1] == 0 || handshakes[2] == 0 || handshakes[4] == 0 {
 				t.Errorf("handshakes by step: %v", handshakes)
 			}

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"maillab/sandbox"
+	"maillab/sandbox/certs"
 )
 
 // browser starts Debian's chromium, headless, for the page's tests; it
@@ -137,5 +140,48 @@ func TestProjectorPage(t *testing.T) {
 	}
 	if err := poll(`document.getElementById("lines").textContent.includes("` + secret + `")`); err != nil {
 		t.Errorf("the teacher's view does not show s01's login: %v", err)
+	}
+}
+
+// TestPageMarksTLS: the teacher plays the six steps with STARTTLS from
+// the page; the transcript marks encrypted lines C~ and S~ with a lock,
+// and shows the handshake and the eavesdropper's view.
+func TestPageMarksTLS(t *testing.T) {
+	ctx := browser(t)
+	ca, err := certs.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page, _ := classroom(t, 1, func(c *sandbox.Config) { c.Certs = ca })
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(page.URL()),
+		chromedp.WaitVisible(chromedp.ID("lines")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`sessionStorage.setItem("maillab-token", "tok"); true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("play-tls"), "starttls"),
+		chromedp.Click(chromedp.ID("play")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+		`[...document.querySelectorAll("#lines li.tls .tag")].some(e => e.textContent === "C~") && document.getElementById("lines").textContent.includes("on the wire")`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("lines")))
+		t.Fatalf("no encrypted lines marked: %v\n%s", err, text)
+	}
+	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		artefact := filepath.Join(os.TempDir(), "maillab-page-tls.png")
+		os.WriteFile(artefact, shot, 0o644)
+		t.Logf("screenshot of the page: %s", artefact)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("lines")))
+	if !strings.Contains(text, "TLS started") {
+		t.Errorf("no handshake line:\n%s", text)
 	}
 }

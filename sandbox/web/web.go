@@ -280,11 +280,11 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {
-	var req struct{ From, To, Subject, Body string }
+	var req struct{ From, To, Subject, Body, TLS string }
 	if r.ContentLength != 0 && !readJSON(w, r, &req) {
 		return
 	}
-	res, err := play.On(s.ctx, s.sb, play.Options{From: req.From, To: req.To, Subject: req.Subject, Body: req.Body})
+	res, err := play.On(s.ctx, s.sb, play.Options{From: req.From, To: req.To, Subject: req.Subject, Body: req.Body, TLS: req.TLS})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -17,8 +17,9 @@ import (
 	"maillab/sandbox/roster"
 )
 
-// classroom starts a sandbox with n students and its page, on free ports.
-func classroom(t testing.TB, n int) (*sandbox.Sandbox, *Server, []roster.Entry) {
+// classroom starts a sandbox with n students and its page, on free ports;
+// mods change the sandbox's configuration.
+func classroom(t testing.TB, n int, mods ...func(*sandbox.Config)) (*sandbox.Sandbox, *Server, []roster.Entry) {
 	t.Helper()
 	world := sandbox.DefaultWorld()
 	class, err := roster.Generate(n, []string{"sohu.com", "sina.com"}, nil)
@@ -28,7 +29,11 @@ func classroom(t testing.TB, n int) (*sandbox.Sandbox, *Server, []roster.Entry) 
 	if err := world.AddStudents(class); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.Start(sandbox.Config{World: world, RandomPorts: true, TapServers: true, RetryInterval: 50 * time.Millisecond})
+	cfg := sandbox.Config{World: world, RandomPorts: true, TapServers: true, RetryInterval: 50 * time.Millisecond}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	sb, err := sandbox.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,8 @@ document.getElementById("replay").addEventListener("click", () => {
   }, 250);
 });
 
-document.getElementById("play").addEventListener("click", () => teacherPost("api/play", {}, status));
+document.getElementById("play").addEventListener("click", () =>
+  teacherPost("api/play", { tls: document.getElementById("play-tls").value }, status));
 filterBox.addEventListener("input", () => {
   lines.replaceChildren();
   recorded.filter((e) => matches(e) && e.action !== "closed").slice(-maxLines).forEach((e) => appendLine(lines, e));

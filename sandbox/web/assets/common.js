@@ -8,11 +8,16 @@ const maxLines = 3000;
 function lineElement(e) {
   const li = document.createElement("li");
   li.className = "line " + (e.kind === "internal" ? "internal" : e.dir === "client" ? "client" : "server") + (e.kind === "data" ? " data" : "");
+  if (e.tls) {
+    li.classList.add("tls");
+    li.title = "sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext";
+  }
   li.dataset.step = e.step;
   if (e.status && /^[45]|^-ERR/.test(e.status)) li.classList.add("error");
   const tag = document.createElement("span");
   tag.className = "tag";
-  tag.textContent = e.kind === "internal" ? "*" : e.dir === "client" ? "C:" : "S:";
+  const mark = e.tls ? "~" : ":";
+  tag.textContent = e.kind === "internal" ? "*" : (e.dir === "client" ? "C" : "S") + mark;
   const who = document.createElement("span");
   who.className = "who";
   who.textContent = (e.step ? "①②③④⑤⑥"[e.step - 1] + " " : "") + (e.account || e.session || e.from || "");

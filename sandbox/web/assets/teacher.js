@@ -83,7 +83,8 @@ document.getElementById("inject").addEventListener("click", () => teacherPost("a
   fault: document.getElementById("fault-kind").value,
 }, status));
 document.getElementById("empty-all").addEventListener("click", () => teacherPost("api/mailbox/empty", { account: "all" }, status));
-document.getElementById("play").addEventListener("click", () => teacherPost("api/play", {}, status));
+document.getElementById("play").addEventListener("click", () =>
+  teacherPost("api/play", { tls: document.getElementById("play-tls").value }, status));
 setupTheme(document.getElementById("theme"));
 setInterval(refresh, 2000);
 refresh();
