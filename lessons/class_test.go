@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,48 +12,39 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/certs"
 	"maillab/sandbox/roster"
+	"maillab/sandbox/sandboxtest"
 	"maillab/sandbox/web"
 )
 
-// classOffset finds a port offset whose ports (and the page's) are free,
-// below the ephemeral range.
-func classOffset(t *testing.T) int {
-	for offset := 1000; offset < 9000; offset += 173 {
-		free := true
-		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
-			if err != nil {
-				free = false
-				break
-			}
-			ln.Close()
-		}
-		if free {
-			return offset
-		}
+// ports is this package's range of port offsets.
+var ports = sandboxtest.Range{First: 1000, Last: 9000, Step: 173}
+
+// classSandbox starts a class sandbox and its page (on the offset's page
+// port), both stopped when the test ends.
+func classSandbox(t *testing.T, cfg sandbox.Config) *web.Server {
+	t.Helper()
+	sb, err := sandbox.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port offset")
-	return 0
+	t.Cleanup(func() { sb.Close() })
+	page, err := web.Start(web.Config{Sandbox: sb, Addr: "127.0.0.1:" + strconv.Itoa(8025+cfg.PortOffset), Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { page.Close() })
+	return page
 }
 
 // TestExercisesOnTheClassSandbox: a student does lessons 4 and 6 on the
 // teacher's sandbox with their own account; the checks look at the
 // student's own mailbox there, and the teacher's table shows the results.
 func TestExercisesOnTheClassSandbox(t *testing.T) {
-	offset := classOffset(t)
+	offset := ports.FreeOffset(t)
 	world := sandbox.DefaultWorld()
 	class, _ := roster.Generate(2, []string{"sohu.com", "sina.com"}, nil)
 	world.AddStudents(class)
-	sb, err := sandbox.Start(sandbox.Config{World: world, PortOffset: offset, TapServers: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	page, err := web.Start(web.Config{Sandbox: sb, Addr: "127.0.0.1:" + strconv.Itoa(8025+offset), Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer page.Close()
+	page := classSandbox(t, sandbox.Config{World: world, PortOffset: offset, TapServers: true})
 	me := practice.Account{User: "s01", Password: class[0].Password}
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	login := "EHLO me\nAUTH LOGIN\n" + b64("s01") + "\n" + b64(me.Password) + "\n"
@@ -87,7 +77,7 @@ func TestExercisesOnTheClassSandbox(t *testing.T) {
 // fetched from the page), and lesson 6's delivered check reads the
 // student's mailbox through STLS.
 func TestTLSOnAStrictClassSandbox(t *testing.T) {
-	offset := classOffset(t)
+	offset := ports.FreeOffset(t)
 	world := sandbox.DefaultWorld()
 	class, _ := roster.Generate(1, []string{"sohu.com", "sina.com"}, nil)
 	world.AddStudents(class)
@@ -95,16 +85,7 @@ func TestTLSOnAStrictClassSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.Start(sandbox.Config{World: world, PortOffset: offset, TapServers: true, Certs: ca, RequireTLS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	page, err := web.Start(web.Config{Sandbox: sb, Addr: "127.0.0.1:" + strconv.Itoa(8025+offset), Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer page.Close()
+	page := classSandbox(t, sandbox.Config{World: world, PortOffset: offset, TapServers: true, Certs: ca, RequireTLS: true})
 	pw := class[0].Password
 	me := practice.Account{User: "s01", Password: pw}
 	plain := base64.StdEncoding.EncodeToString([]byte("\x00s01\x00" + pw))

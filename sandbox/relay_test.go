@@ -11,29 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 )
 
-// freeOffset finds a port offset at which the world's four ports are free.
-func freeOffset(t *testing.T) int {
-	t.Helper()
-	for offset := 17003; offset < 24000; offset += 211 { // every port stays below the ephemeral range (32768)
-		free := true
-		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
-			if err != nil {
-				free = false
-				break
-			}
-			ln.Close()
-		}
-		if free {
-			return offset
-		}
-	}
-	t.Fatal("no free port offset")
-	return 0
-}
+// ports is this package's range of port offsets.
+var ports = sandboxtest.Range{First: 17003, Last: 24000, Step: 211}
+
+func freeOffset(t *testing.T) int { return ports.FreeOffset(t) }
 
 // watcher collects the sandbox's actions and lets a test wait for them.
 type watcher struct {

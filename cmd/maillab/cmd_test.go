@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // testStreams returns streams over buffers: not a terminal, colour allowed
@@ -161,25 +163,10 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
-// freeOffset finds a port offset at which the four default ports are free.
-func freeOffset(t *testing.T) int {
-	for offset := 10000; offset < 17000; offset += 137 { // every port stays below the ephemeral range (32768)
-		ok := true
-		for _, port := range []int{2525, 2526, 1110, 1111, 4465, 4466, 1995, 1996, 8025} {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+offset))
-			if err != nil {
-				ok = false
-				break
-			}
-			ln.Close()
-		}
-		if ok {
-			return offset
-		}
-	}
-	t.Fatal("no free port offset")
-	return 0
-}
+// ports is this package's range of port offsets.
+var ports = sandboxtest.Range{First: 10000, Last: 17000, Step: 137}
+
+func freeOffset(t *testing.T) int { return ports.FreeOffset(t) }
 
 func TestSandboxServesAndStops(t *testing.T) {
 	offset := freeOffset(t)
