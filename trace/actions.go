@@ -1,9 +1,10 @@
 package trace
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // Action is something the sandbox (or a tap) did that no line shows.
@@ -75,88 +76,76 @@ func facts(e Event) *Facts {
 	return e.Facts
 }
 
-// Describe returns the line shown for e: the line itself, or for an
-// Internal event the sentence its action and facts make.
-func Describe(e Event) string {
+// Describe returns the line shown for e, in English: see DescribeIn.
+func Describe(e Event) string { return DescribeIn(nil, e) }
+
+// DescribeIn returns the line shown for e in p's language: the line
+// itself, or for an Internal event the sentence its action and facts make.
+func DescribeIn(p *i18n.Printer, e Event) string {
 	if e.Kind != Internal {
 		return e.Line
 	}
+	p = i18n.Or(p)
 	f := facts(e)
 	switch e.Action {
 	case Queued:
-		return fmt.Sprintf("%s belongs to another provider: queued %s for relay", f.Domain, f.QueueID)
+		return p.Trf("%s belongs to another provider: queued %s for relay", f.Domain, f.QueueID)
 	case MXLookup:
-		where := ""
 		if f.Addr != "" {
-			where = " (" + f.Addr + ")"
+			return p.Trf("MX look-up: %s is served by %s (%s); relaying %s there", f.Domain, f.Peer, f.Addr, f.QueueID)
 		}
-		return fmt.Sprintf("MX look-up: %s is served by %s%s; relaying %s there", f.Domain, f.Peer, where, f.QueueID)
+		return p.Trf("MX look-up: %s is served by %s; relaying %s there", f.Domain, f.Peer, f.QueueID)
 	case Relayed:
-		return fmt.Sprintf("relayed %s to %s: %d of %s accepted", f.QueueID, f.Domain, f.Count, Count(f.Total, "recipient"))
+		return p.Trf("relayed %s to %s: %s of %s accepted", f.QueueID, f.Domain, i18n.Thousands(int64(f.Count)), p.Count(f.Total, "recipient"))
 	case Deferred:
-		return fmt.Sprintf("delivery of %s to %s deferred (attempt %d): %s; next try in %s", f.QueueID, f.Domain, f.Attempt, f.Reason, f.Wait)
+		return p.Trf("delivery of %s to %s deferred (attempt %s): %s; next try in %s", f.QueueID, f.Domain, i18n.Thousands(int64(f.Attempt)), f.Reason, f.Wait)
 	case Bounced:
-		return fmt.Sprintf("%s undeliverable to %s: %s", f.QueueID, strings.Join(f.Recipients, ", "), f.Reason)
+		return p.Trf("%s undeliverable to %s: %s", f.QueueID, p.Join(f.Recipients), f.Reason)
 	case Stored:
-		return fmt.Sprintf("stored %s in %s's mailbox as message %s (%s)", f.QueueID, f.Mailbox, f.StoreID, Count(int(f.Size), "octet"))
+		return p.Trf("stored %s in %s's mailbox as message %s (%s)", f.QueueID, f.Mailbox, f.StoreID, p.Count(int(f.Size), "octet"))
 	case Refused:
-		return fmt.Sprintf("message not accepted (%s read): %s", Count(int(f.Size), "octet"), f.Reason)
+		return p.Trf("message not accepted (%s read): %s", p.Count(int(f.Size), "octet"), f.Reason)
 	case MailboxOpened:
-		return fmt.Sprintf("opened and locked %s's mailbox: %s, %s", f.Mailbox, Count(f.Count, "message"), Count(int(f.Size), "octet"))
+		return p.Trf("opened and locked %s's mailbox: %s, %s", f.Mailbox, p.Count(f.Count, "message"), p.Count(int(f.Size), "octet"))
 	case MessageRead:
-		return fmt.Sprintf("read message %d (%s, %s) from %s's mailbox", f.Number, f.StoreID, Count(int(f.Size), "octet"), f.Mailbox)
+		return p.Trf("read message %s (%s, %s) from %s's mailbox", i18n.Thousands(int64(f.Number)), f.StoreID, p.Count(int(f.Size), "octet"), f.Mailbox)
 	case Deleted:
-		return fmt.Sprintf("deleted %s from %s's mailbox", Count(f.Count, "message"), f.Mailbox)
+		return p.Trf("deleted %s from %s's mailbox", p.Count(f.Count, "message"), f.Mailbox)
 	case Abandoned:
-		return fmt.Sprintf("the session ended without QUIT: nothing deleted, %s's mailbox unlocked", f.Mailbox)
+		return p.Trf("the session ended without QUIT: nothing deleted, %s's mailbox unlocked", f.Mailbox)
 	case LoginDelayed:
-		return fmt.Sprintf("answered the failed login for %s from %s after %s (%s in a row)", f.Mailbox, f.Client, f.Wait, Count(f.Count, "failure"))
+		return p.Trf("answered the failed login for %s from %s after %s (%s in a row)", f.Mailbox, f.Client, f.Wait, p.Count(f.Count, "failure"))
 	case QueueError:
-		return "queue file not updated: " + f.Reason
+		return p.Trf("queue file not updated: %s", f.Reason)
 	case Elided:
-		return fmt.Sprintf("… %s more (%s) not shown", Count(f.Count, "line"), Size(f.Size))
+		return p.Trf("… %s more (%s) not shown", p.Count(f.Count, "line"), p.Size(f.Size))
 	case Closed:
-		return "connection closed"
+		return p.Tr("connection closed")
 	case TLSStarted:
-		return fmt.Sprintf("TLS started: %s, %s; certificate %s issued by %s (%s)", f.TLSVersion, f.Cipher, f.Subject, f.Issuer, f.Verified)
+		return p.Trf("TLS started: %s, %s; certificate %s issued by %s (%s)", f.TLSVersion, f.Cipher, f.Subject, f.Issuer, verified(p, f.Verified))
 	case Wire:
-		return fmt.Sprintf("on the wire: → %s (%s), ← %s (%s) of ciphertext", Count(f.Count, "TLS record"), Count(int(f.Size), "octet"),
-			Count(f.ReplyRecords, "record"), Count(int(f.ReplyOctets), "octet"))
+		return p.Trf("on the wire: → %s (%s), ← %s (%s) of ciphertext", p.Count(f.Count, "TLS record"), p.Count(int(f.Size), "octet"),
+			p.Count(f.ReplyRecords, "record"), p.Count(int(f.ReplyOctets), "octet"))
 	case Discarded:
-		return fmt.Sprintf("discarded %s sent before the handshake, unread: %s", Count(int(f.Size), "octet"), f.Reason)
+		return p.Trf("discarded %s sent before the handshake, unread: %s", p.Count(int(f.Size), "octet"), f.Reason)
 	case Dropped:
-		return fmt.Sprintf("%s missed %s: it could not keep up, and the servers never wait for it", f.Viewer, Count(f.Count, "event"))
+		return p.Trf("%s missed %s: it could not keep up, and the servers never wait for it", f.Viewer, p.Count(f.Count, "event"))
 	}
 	return string(e.Action)
 }
 
-// Count writes "1 message" or "2,500 messages".
-func Count(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
+// verified says whether a certificate was verified, in p's language: the
+// fact is "verified", "not verified: WHY", or the server's own.
+func verified(p *i18n.Printer, fact string) string {
+	if why, ok := strings.CutPrefix(fact, "not verified: "); ok {
+		return p.Trf("not verified: %s", why)
 	}
-	return thousands(int64(n)) + " " + word + "s"
+	return p.Tr(fact)
 }
 
-// thousands writes n with comma separators: 690,000.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+// Count writes "1 message" or "2,500 messages", in English.
+func Count(n int, word string) string { return i18n.EnglishPrinter.Count(n, word) }
 
-// Size writes an amount of octets for people: "512 octets", "64 KiB", "50 MB".
-func Size(n int64) string {
-	switch {
-	case n < 10<<10:
-		return Count(int(n), "octet")
-	case n < 10<<20:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d MB", n/1_000_000)
-}
+// Size writes an amount of octets for people, in English: "512 octets",
+// "64 KiB", "50 MB".
+func Size(n int64) string { return i18n.EnglishPrinter.Size(n) }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // Limits of the Annotator's memory: a folded header's value is kept up to
@@ -25,16 +26,22 @@ const (
 // a body line. It is safe for concurrent use.
 type Annotator struct {
 	mu       sync.Mutex
+	p        *i18n.Printer // the notes' language
 	sessions map[string]*conversation
 }
 
-// NewAnnotator returns an Annotator with no sessions yet.
-func NewAnnotator() *Annotator {
-	return &Annotator{sessions: make(map[string]*conversation)}
+// NewAnnotator returns an Annotator writing English notes.
+func NewAnnotator() *Annotator { return NewAnnotatorIn(nil) }
+
+// NewAnnotatorIn returns an Annotator writing notes in p's language (nil:
+// English).
+func NewAnnotatorIn(p *i18n.Printer) *Annotator {
+	return &Annotator{p: i18n.Or(p), sessions: make(map[string]*conversation)}
 }
 
 // conversation is what the Annotator remembers of one session.
 type conversation struct {
+	p           *i18n.Printer
 	authAnswers int      // Base64 answers still expected in an AUTH exchange
 	message     *message // the message being sent (DATA) or retrieved (RETR, TOP)
 	loggedIn    bool     // POP3: PASS was answered +OK
@@ -47,7 +54,7 @@ func (a *Annotator) Annotate(e *Event) {
 		return
 	}
 	if e.Kind == Internal && e.Proto == "" {
-		e.Note = actionNote(e)
+		e.Note = actionNote(a.p, e)
 		return
 	}
 	a.mu.Lock()
@@ -58,7 +65,7 @@ func (a *Annotator) Annotate(e *Event) {
 		if e.Action == Closed {
 			delete(a.sessions, key)
 		}
-		e.Note = actionNote(e)
+		e.Note = actionNote(a.p, e)
 		if e.Action == Wire && c != nil {
 			if c.wireSeen {
 				e.Note = "" // explained once a session
@@ -87,7 +94,7 @@ func (a *Annotator) start(key string) *conversation {
 			break
 		}
 	}
-	c := &conversation{}
+	c := &conversation{p: a.p}
 	a.sessions[key] = c
 	return c
 }
@@ -105,23 +112,23 @@ func (c *conversation) smtp(e *Event) string {
 		if e.Status != "334" {
 			c.authAnswers = 0 // the exchange is over
 		}
-		return smtpReplyNote(e)
+		return smtpReplyNote(c.p, e)
 	case Data:
 		if e.Line == "." {
 			c.message = nil
-			return "the end of the message: the server answers for the whole of it"
+			return c.p.Tr("the end of the message: the server answers for the whole of it")
 		}
 		return c.dataLine(e.Line, "RFC 5321 4.5.2")
 	}
 	if c.authAnswers > 0 {
 		c.authAnswers--
-		return authAnswerNote(e.Line)
+		return authAnswerNote(c.p, e.Line)
 	}
 	c.startAuth(e.Line)
 	if strings.EqualFold(strings.TrimSpace(e.Line), "DATA") {
-		c.message = &message{inHeaders: true}
+		c.message = c.newMessage()
 	}
-	return smtpCommandNote(e.Line)
+	return smtpCommandNote(c.p, e.Line)
 }
 
 // startAuth counts the answers an AUTH command will be followed by.
@@ -142,7 +149,7 @@ func (c *conversation) startAuth(line string) {
 func (c *conversation) pop3(e *Event) string {
 	switch e.Kind {
 	case Command:
-		return pop3CommandNote(e.Line, c.loggedIn, e.TLS)
+		return pop3CommandNote(c.p, e.Line, c.loggedIn, e.TLS)
 	case Data:
 		return c.pop3Data(e)
 	}
@@ -152,21 +159,21 @@ func (c *conversation) pop3(e *Event) string {
 		c.loggedIn = true
 	}
 	if ok && (verb == "RETR" || verb == "TOP") {
-		c.message = &message{inHeaders: true}
+		c.message = c.newMessage()
 	}
-	return pop3ReplyNote(e)
+	return pop3ReplyNote(c.p, e)
 }
 
 func (c *conversation) pop3Data(e *Event) string {
 	if e.Line == "." {
 		c.message = nil
-		return "a line with only '.': the end of the answer"
+		return c.p.Tr("a line with only '.': the end of the answer")
 	}
 	switch strings.ToUpper(Verb(e.Answers)) {
 	case "RETR", "TOP":
 		return c.dataLine(e.Line, "RFC 1939 section 3")
 	}
-	return pop3DataNote(e.Line, e.Answers)
+	return pop3DataNote(c.p, e.Line, e.Answers)
 }
 
 // dataLine explains a line of a message as it crossed the wire (after
@@ -175,7 +182,7 @@ func (c *conversation) dataLine(wire, rfc string) string {
 	line, stuffed := strings.CutPrefix(wire, ".")
 	m := c.message
 	if m == nil {
-		m = &message{inHeaders: true}
+		m = c.newMessage()
 		c.message = m
 	}
 	var note string
@@ -185,15 +192,19 @@ func (c *conversation) dataLine(wire, rfc string) string {
 		note = m.bodyLine(line)
 	}
 	if stuffed {
-		note += "; the leading '.' is doubled on the wire (dot-stuffing, " + rfc + ") so the line is not taken for the end, and the receiver removes it"
+		note += c.p.Trf("; the leading '.' is doubled on the wire (dot-stuffing, %s) so the line is not taken for the end, and the receiver removes it", rfc)
 	}
 	return note
 }
+
+// newMessage starts following a message's lines.
+func (c *conversation) newMessage() *message { return &message{p: c.p, inHeaders: true} }
 
 // message tracks the lines of one message: headers, then the body, part by
 // part. A header's value is kept (up to maxHeaderValue) until the field
 // ends, and read once.
 type message struct {
+	p         *i18n.Printer
 	inHeaders bool
 	header    string          // the field being read, lower case
 	value     strings.Builder // its value so far, unfolded
@@ -208,25 +219,25 @@ func (m *message) headerLine(line string) string {
 	if line == "" {
 		m.endField()
 		m.inHeaders = false
-		return "blank line: the headers end here, the body follows"
+		return m.p.Tr("blank line: the headers end here, the body follows")
 	}
 	if line[0] == ' ' || line[0] == '\t' {
 		if m.value.Len() < maxHeaderValue {
 			m.value.WriteString(" " + strings.TrimSpace(line))
 		}
-		return "…continued: a long header folded onto the next line" + wordsNote(line)
+		return m.p.Tr("…continued: a long header folded onto the next line") + wordsNote(m.p, line)
 	}
 	name, value, ok := strings.Cut(line, ":")
 	if !ok || strings.ContainsAny(name, " \t") || name == "" {
 		m.endField()
 		m.inHeaders = false
-		return "body (no blank line came first, so the headers ended here)"
+		return m.p.Tr("body (no blank line came first, so the headers ended here)")
 	}
 	m.endField()
 	m.header = strings.ToLower(name)
 	value = strings.TrimSpace(value)
 	m.value.WriteString(value[:min(len(value), maxHeaderValue)])
-	return headerNote(m.header, value) + wordsNote(value)
+	return headerNote(m.p, m.header, value) + wordsNote(m.p, value)
 }
 
 // endField reads the MIME facts the finished field gives, if any.
@@ -253,15 +264,15 @@ func (m *message) endField() {
 }
 
 // wordsNote decodes RFC 2047 words in a header value, if any.
-func wordsNote(value string) string {
+func wordsNote(p *i18n.Printer, value string) string {
 	if !decode.HasWords(value) {
 		return ""
 	}
 	text, err := decode.Header(value)
 	if err != nil {
-		return "; its encoded-word does not decode: " + err.Error()
+		return p.Trf("; its encoded-word does not decode: %s", err.Error())
 	}
-	return "; decodes to '" + text + "'"
+	return p.Trf("; decodes to '%s'", text)
 }
 
 // bodyLine explains one body line: MIME boundaries, the fields of a
@@ -270,28 +281,28 @@ func wordsNote(value string) string {
 func (m *message) bodyLine(line string) string {
 	if m.boundary != "" && strings.HasPrefix(line, "--"+m.boundary) {
 		if strings.HasPrefix(line, "--"+m.boundary+"--") {
-			return "the end of the last MIME part"
+			return m.p.Tr("the end of the last MIME part")
 		}
 		m.inHeaders, m.encoding, m.charset, m.mediaType = true, "", "", ""
-		return "boundary: a new MIME part starts, with its own headers"
+		return m.p.Tr("boundary: a new MIME part starts, with its own headers")
 	}
 	switch m.mediaType {
 	case "message/delivery-status":
-		return dsnFieldNote(line)
+		return dsnFieldNote(m.p, line)
 	case "text/rfc822-headers":
-		return "a header of the message that failed, sent back so its sender can tell which one it was"
+		return m.p.Tr("a header of the message that failed, sent back so its sender can tell which one it was")
 	}
 	switch m.encoding {
 	case "base64":
 		if b, err := decode.Base64(line); err == nil && len(b) > 0 {
-			return "body, Base64: decodes to '" + m.text(b) + "'"
+			return m.p.Trf("body, Base64: decodes to '%s'", m.text(b))
 		}
 	case "quoted-printable":
 		if b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(line))); err == nil && string(b) != line {
-			return "body, quoted-printable: decodes to '" + m.text(b) + "'"
+			return m.p.Trf("body, quoted-printable: decodes to '%s'", m.text(b))
 		}
 	}
-	return "body"
+	return m.p.Tr("body")
 }
 
 // text turns body bytes into text with the part's charset.

@@ -54,8 +54,10 @@ func noteLayout(total int) (column, room int) {
 	return narrowIndent, max(total-narrowIndent-notePrefixLen, 10)
 }
 
-// wrapWords splits text into lines of at most room columns, breaking only
-// between words; a word longer than room gets a line of its own.
+// wrapWords splits text into lines of at most room columns, breaking
+// between words, and in Chinese between characters (never before a
+// closing mark such as ，or 。, nor after an opening one such as （); a
+// word longer than room gets a line of its own.
 func wrapWords(text string, room int) []string {
 	if room <= 0 || DisplayWidth(text) <= room {
 		return []string{text}
@@ -63,21 +65,85 @@ func wrapWords(text string, room int) []string {
 	var lines []string
 	var line strings.Builder
 	used := 0
-	for _, word := range strings.Fields(text) {
-		w := DisplayWidth(word)
-		if used > 0 && used+1+w > room {
+	for _, u := range breakUnits(text) {
+		w := DisplayWidth(u.text)
+		gap := 0
+		if u.spaced && used > 0 {
+			gap = 1
+		}
+		if used > 0 && used+gap+w > room {
 			lines = append(lines, line.String())
 			line.Reset()
-			used = 0
+			used, gap = 0, 0
 		}
-		if used > 0 {
+		if gap > 0 {
 			line.WriteByte(' ')
-			used++
 		}
-		line.WriteString(word)
-		used += w
+		line.WriteString(u.text)
+		used += gap + w
 	}
 	return append(lines, line.String())
+}
+
+// unit is a piece of text a line may not break inside: a word, or a CJK
+// character with the marks that must stay with it.
+type unit struct {
+	text   string
+	spaced bool // a space separates it from the unit before
+}
+
+// breakUnits cuts text into units: words at spaces, and each wide
+// character on its own.
+func breakUnits(text string) []unit {
+	var units []unit
+	for _, word := range strings.Fields(text) {
+		spaced := true
+		var cur strings.Builder
+		glue := false // the last rune opens (（, “): the next one stays with it
+		flush := func() {
+			if cur.Len() > 0 {
+				units = append(units, unit{cur.String(), spaced})
+				cur.Reset()
+				spaced = false
+			}
+		}
+		for _, r := range word {
+			wide := DisplayWidth(string(r)) == 2
+			switch {
+			case strings.ContainsRune(closingMarks, r):
+				if cur.Len() == 0 && len(units) > 0 && !spaced {
+					units[len(units)-1].text += string(r) // never at the start of a line
+					continue
+				}
+				cur.WriteRune(r)
+			case glue:
+				cur.WriteRune(r)
+			case wide:
+				flush()
+				cur.WriteRune(r)
+			default:
+				if cur.Len() > 0 && DisplayWidth(lastRune(cur.String())) == 2 {
+					flush() // Latin after a CJK character may break there
+				}
+				cur.WriteRune(r)
+			}
+			glue = strings.ContainsRune(openingMarks, r)
+		}
+		flush()
+	}
+	return units
+}
+
+// Marks that stay with the character before (closing) or after
+// (opening) them in Chinese text.
+const (
+	closingMarks = "，。、：；！？）」』”’》〉】,.:;!?)"
+	openingMarks = "（「『“‘《〈【"
+)
+
+func lastRune(s string) string {
+	r := []rune(s)
+	return string(r[len(r)-1])
 }
 
 // writeNote lays out a note after a line that took lineWidth columns:

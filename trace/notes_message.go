@@ -1,6 +1,10 @@
 package trace
 
-import "strings"
+import (
+	"strings"
+
+	"maillab/trace/i18n"
+)
 
 // headerNotes explains header fields (RFC 5322, RFC 2045, RFC 3834).
 var headerNotes = map[string]string{
@@ -17,27 +21,30 @@ var headerNotes = map[string]string{
 	"auto-submitted": "header Auto-Submitted: a machine wrote this, not a person, so auto-responders must not answer it (RFC 3834)",
 }
 
+// contentTypeNotes explains Content-Type by media type.
+var contentTypeNotes = map[string]string{
+	"multipart/report":        "header Content-Type: a delivery report in parts: a note for people, the status for programs, the failed message's headers (RFC 3462)",
+	"message/delivery-status": "header Content-Type: the machine-readable delivery status, one group of fields per recipient (RFC 3464)",
+	"text/rfc822-headers":     "header Content-Type: the headers of the message that failed",
+	"":                        "header Content-Type: what the body is, and its charset",
+}
+
 // headerNote explains a header field.
-func headerNote(field, value string) string {
+func headerNote(p *i18n.Printer, field, value string) string {
 	switch field {
 	case "content-type":
 		mediaType, _, _ := strings.Cut(strings.ToLower(value), ";")
-		switch strings.TrimSpace(mediaType) {
-		case "multipart/report":
-			return "header Content-Type: a delivery report in parts: a note for people, the status for programs, the failed message's headers (RFC 3462)"
-		case "message/delivery-status":
-			return "header Content-Type: the machine-readable delivery status, one group of fields per recipient (RFC 3464)"
-		case "text/rfc822-headers":
-			return "header Content-Type: the headers of the message that failed"
+		if n, ok := contentTypeNotes[strings.TrimSpace(mediaType)]; ok {
+			return p.Tr(n)
 		}
-		return "header Content-Type: what the body is, and its charset"
+		return p.Tr(contentTypeNotes[""])
 	case "content-transfer-encoding":
-		return "header Content-Transfer-Encoding: how the body is encoded for the trip (" + value + ")"
+		return p.Trf("header Content-Transfer-Encoding: how the body is encoded for the trip (%s)", value)
 	}
 	if n, ok := headerNotes[field]; ok {
-		return n
+		return p.Tr(n)
 	}
-	return "header " + field
+	return p.Trf("header %s", field)
 }
 
 // dsnFields explains the fields of a delivery status (RFC 3464 section 2).
@@ -53,18 +60,18 @@ var dsnFields = map[string]string{
 }
 
 // dsnFieldNote explains a line of a message/delivery-status part.
-func dsnFieldNote(line string) string {
+func dsnFieldNote(p *i18n.Printer, line string) string {
 	if strings.TrimSpace(line) == "" {
-		return "blank line: the fields of the next recipient (or of the report) follow"
+		return p.Tr("blank line: the fields of the next recipient (or of the report) follow")
 	}
 	name, _, ok := strings.Cut(line, ":")
 	if !ok {
-		return "delivery status"
+		return p.Tr("delivery status")
 	}
 	if n, ok := dsnFields[strings.ToLower(strings.TrimSpace(name))]; ok {
-		return n
+		return p.Tr(n)
 	}
-	return "delivery status field " + name
+	return p.Trf("delivery status field %s", name)
 }
 
 // actionNotes explains each action of the sandbox.
@@ -91,6 +98,9 @@ var actionNotes = map[Action]string{
 }
 
 // actionNote explains an Internal event.
-func actionNote(e *Event) string {
-	return actionNotes[e.Action]
+func actionNote(p *i18n.Printer, e *Event) string {
+	if n, ok := actionNotes[e.Action]; ok {
+		return p.Tr(n)
+	}
+	return ""
 }

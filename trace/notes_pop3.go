@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"maillab/sandbox/reply"
+	"maillab/trace/i18n"
 )
 
 // pop3ReplyNotes explains each status line of maillab's POP3 server, by
@@ -60,152 +61,156 @@ var respCodeNotes = map[string]string{
 
 // pop3ReplyNote explains a status line: maillab's by key, with the numbers
 // it carries; other servers' by their response code or the command.
-func pop3ReplyNote(e *Event) string {
+func pop3ReplyNote(p *i18n.Printer, e *Event) string {
 	if e.Status == "" {
-		return "not a valid POP3 answer: it should start with +OK or -ERR"
+		return p.Tr("not a valid POP3 answer: it should start with +OK or -ERR")
 	}
 	fields := strings.Fields(strings.TrimPrefix(e.Line, e.Status))
 	switch e.Reply {
 	case reply.POP3Stat.Key:
 		if len(fields) >= 2 {
-			return countWord(fields[0], "message") + ", " + fields[1] + " octets in all"
+			return p.Trf("%s, %s octets in all", countWord(p, fields[0], "message"), fields[1])
 		}
 	case reply.POP3ListOne.Key:
 		if len(fields) >= 2 {
-			return "message " + fields[0] + " is " + fields[1] + " octets"
+			return p.Trf("message %s is %s octets", fields[0], fields[1])
 		}
 	case reply.POP3UidlOne.Key:
 		if len(fields) >= 2 {
-			return "message " + fields[0] + " has unique id " + fields[1]
+			return p.Trf("message %s has unique id %s", fields[0], fields[1])
 		}
 	}
 	if n, ok := pop3ReplyNotes[e.Reply]; ok {
-		return n
+		return p.Tr(n)
 	}
-	return foreignPOP3Note(e.Line, e.Answers)
+	return foreignPOP3Note(p, e.Line, e.Answers)
+}
+
+// foreignPOP3Notes explains another server's +OK by the command answered.
+var foreignPOP3Notes = map[string]string{
+	"":     "greeting: the POP3 server is ready",
+	"USER": "user name noted: now send PASS",
+	"PASS": "logged in",
+	"QUIT": "goodbye",
 }
 
 // foreignPOP3Note explains another server's status line.
-func foreignPOP3Note(line, command string) string {
+func foreignPOP3Note(p *i18n.Printer, line, command string) string {
 	if rest, ok := strings.CutPrefix(line, "-ERR ["); ok {
 		code, _, _ := strings.Cut(rest, "]")
 		if n, ok := respCodeNotes[strings.ToUpper(code)]; ok {
-			return n
+			return p.Tr(n)
 		}
 	}
 	if strings.HasPrefix(line, "-ERR") {
-		return "the command failed: the text says why"
+		return p.Tr("the command failed: the text says why")
 	}
-	switch strings.ToUpper(Verb(command)) {
-	case "":
-		return "greeting: the POP3 server is ready"
-	case "USER":
-		return "user name noted: now send PASS"
-	case "PASS":
-		return "logged in"
-	case "QUIT":
-		return "goodbye"
+	if n, ok := foreignPOP3Notes[strings.ToUpper(Verb(command))]; ok {
+		return p.Tr(n)
 	}
-	return "success"
+	return p.Tr("success")
+}
+
+// pop3CommandNotes explains the commands whose note needs no argument.
+var pop3CommandNotes = map[string]string{
+	"USER": "log in, step 1: the user name, in plain text (USER and PASS carry no Base64; POP3's AUTH command, RFC 5034, does, as SMTP's)",
+	"STAT": "how many messages, and how many octets in all?",
+	"UIDL": "unique ids, which stay the same across sessions (so a client knows what it already has)",
+	"RSET": "unmark every message marked for deletion",
+	"NOOP": "do nothing: checks the connection is alive",
+	"CAPA": "which capabilities does the server have?",
+	"APOP": "log in with a digest of the password instead of PASS (RFC 1939 section 7)",
+	"AUTH": "log in with a SASL mechanism (RFC 5034): the answers are Base64, as in SMTP's AUTH",
+	"STLS": "asks to encrypt the connection (RFC 2595)",
 }
 
 // pop3CommandNote explains a POP3 command (RFC 1939, RFC 2449); what QUIT
 // does depends on whether the session logged in, who can read PASS on
 // whether it travels inside TLS.
-func pop3CommandNote(line string, loggedIn, encrypted bool) string {
+func pop3CommandNote(p *i18n.Printer, line string, loggedIn, encrypted bool) string {
 	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	switch strings.ToUpper(verb) {
-	case "USER":
-		return "log in, step 1: the user name, in plain text (USER and PASS carry no Base64; POP3's AUTH command, RFC 5034, does, as SMTP's)"
 	case "PASS":
 		if encrypted {
-			return "log in, step 2: the password, in plain text inside TLS: only the server can read it"
+			return p.Tr("log in, step 2: the password, in plain text inside TLS: only the server can read it")
 		}
-		return "log in, step 2: the password, in plain text: anyone on the wire can read it"
-	case "STAT":
-		return "how many messages, and how many octets in all?"
+		return p.Tr("log in, step 2: the password, in plain text: anyone on the wire can read it")
 	case "LIST":
 		if arg != "" {
-			return "how big is message " + arg + "?"
+			return p.Trf("how big is message %s?", arg)
 		}
-		return "list every message with its size"
+		return p.Tr("list every message with its size")
 	case "RETR":
-		return "retrieve message " + arg + ", whole"
+		return p.Trf("retrieve message %s, whole", arg)
 	case "TOP":
 		n, lines, _ := strings.Cut(arg, " ")
-		return "the headers of message " + n + " and the first " + strings.TrimSpace(lines) + " lines of its body"
-	case "UIDL":
-		return "unique ids, which stay the same across sessions (so a client knows what it already has)"
+		return p.Trf("the headers of message %s and the first %s lines of its body", n, strings.TrimSpace(lines))
 	case "DELE":
-		return "mark message " + arg + " for deletion (done only at QUIT)"
-	case "RSET":
-		return "unmark every message marked for deletion"
-	case "NOOP":
-		return "do nothing: checks the connection is alive"
+		return p.Trf("mark message %s for deletion (done only at QUIT)", arg)
 	case "QUIT":
 		if !loggedIn {
-			return "goodbye (not logged in: there is nothing to delete)"
+			return p.Tr("goodbye (not logged in: there is nothing to delete)")
 		}
-		return "goodbye: messages marked with DELE are deleted now"
-	case "CAPA":
-		return "which capabilities does the server have?"
-	case "APOP":
-		return "log in with a digest of the password instead of PASS (RFC 1939 section 7)"
-	case "AUTH":
-		return "log in with a SASL mechanism (RFC 5034): the answers are Base64, as in SMTP's AUTH"
-	case "STLS":
-		return "asks to encrypt the connection (RFC 2595)"
+		return p.Tr("goodbye: messages marked with DELE are deleted now")
 	}
-	return "not a POP3 command"
+	if n, ok := pop3CommandNotes[strings.ToUpper(verb)]; ok {
+		return p.Tr(n)
+	}
+	return p.Tr("not a POP3 command")
 }
 
 // pop3DataNote explains one line of a multi-line answer to cmd.
-func pop3DataNote(line, cmd string) string {
+func pop3DataNote(p *i18n.Printer, line, cmd string) string {
 	fields := strings.Fields(line)
 	switch strings.ToUpper(Verb(cmd)) {
 	case "LIST":
 		if len(fields) == 2 {
-			return "message " + fields[0] + ": " + fields[1] + " octets"
+			return p.Trf("message %s: %s octets", fields[0], fields[1])
 		}
 	case "UIDL":
 		if len(fields) == 2 {
-			return "message " + fields[0] + " has unique id " + fields[1]
+			return p.Trf("message %s has unique id %s", fields[0], fields[1])
 		}
 	case "CAPA":
-		return capaNote(line)
+		return capaNote(p, line)
 	}
 	return ""
 }
 
-// capaNote explains one capability (RFC 2449 section 6).
-func capaNote(line string) string {
-	name, arg, _ := strings.Cut(line, " ")
-	switch strings.ToUpper(name) {
-	case "USER":
-		return "log in with USER and PASS"
-	case "TOP":
-		return "TOP shows headers and the first body lines"
-	case "UIDL":
-		return "UIDL gives unique ids"
-	case "RESP-CODES":
-		return "-ERR answers may carry a [CODE] saying why"
-	case "AUTH-RESP-CODE":
-		return "login failures say [AUTH] when the password is wrong"
-	case "PIPELINING":
-		return "commands may be sent without waiting for each answer"
-	case "IMPLEMENTATION":
-		return "the server software: " + arg
-	case "SASL":
-		return "AUTH mechanisms: " + arg
-	case "STLS":
-		return "the connection can be encrypted"
-	}
-	return "capability " + name
+// capaNotes explains the capabilities whose note needs no argument (RFC
+// 2449 section 6).
+var capaNotes = map[string]string{
+	"USER":           "log in with USER and PASS",
+	"TOP":            "TOP shows headers and the first body lines",
+	"UIDL":           "UIDL gives unique ids",
+	"RESP-CODES":     "-ERR answers may carry a [CODE] saying why",
+	"AUTH-RESP-CODE": "login failures say [AUTH] when the password is wrong",
+	"PIPELINING":     "commands may be sent without waiting for each answer",
+	"STLS":           "the connection can be encrypted",
 }
 
-// countWord writes "1 message" or "2 messages" for a number as text.
-func countWord(n, word string) string {
+// capaNote explains one capability.
+func capaNote(p *i18n.Printer, line string) string {
+	name, arg, _ := strings.Cut(line, " ")
+	switch strings.ToUpper(name) {
+	case "IMPLEMENTATION":
+		return p.Trf("the server software: %s", arg)
+	case "SASL":
+		return p.Trf("AUTH mechanisms: %s", arg)
+	}
+	if n, ok := capaNotes[strings.ToUpper(name)]; ok {
+		return p.Tr(n)
+	}
+	return p.Trf("capability %s", name)
+}
+
+// countWord writes "1 message" or "2 messages" for a number given as text
+// (as it crossed the wire, so it is never reformatted).
+func countWord(p *i18n.Printer, n, word string) string {
+	if p.Chinese() {
+		return n + " " + p.Tr("count: "+word)
+	}
 	if n == "1" {
 		return n + " " + word
 	}

@@ -6,6 +6,7 @@ import (
 
 	"maillab/sandbox/reply"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // smtpReplyNotes explains each reply of maillab's SMTP server, by its key.
@@ -111,48 +112,49 @@ var classNotes = map[byte]string{
 // smtpReplyNote explains a server line: an EHLO extension line by its
 // keyword, a 334 challenge by decoding it, maillab's replies by key, and
 // other servers' replies by their codes.
-func smtpReplyNote(e *Event) string {
+func smtpReplyNote(p *i18n.Printer, e *Event) string {
 	code, enhanced, text := splitReply(e.Line)
 	if code == "" {
-		return "not a valid SMTP reply: it should start with a three-digit code"
+		return p.Tr("not a valid SMTP reply: it should start with a three-digit code")
 	}
 	verb := strings.ToUpper(Verb(e.Answers))
 	if verb == "EHLO" && code == "250" {
-		if n := ehloNote(text); n != "" {
+		if n := ehloNote(p, text); n != "" {
 			return n // an extension line, whoever the server
 		}
 	}
 	if code == "334" {
-		return challengeNote(text)
+		return challengeNote(p, text)
 	}
 	if n, ok := keyedSMTPNote(e.Reply, verb, e.Answers); ok {
-		return n
+		return p.Tr(n)
 	}
 	if code == "250" && (verb == "EHLO" || verb == "HELO") {
 		n, _ := keyedSMTPNote(reply.SMTPHello.Key, verb, e.Answers)
-		return n
+		return p.Tr(n)
 	}
 	if n, ok := codeNotes[code+" "+enhanced]; ok && enhanced != "" {
-		return n
+		return p.Tr(n)
 	}
 	if n, ok := codeNotes[code]; ok {
-		return n
+		return p.Tr(n)
 	}
-	return classNotes[code[0]]
+	return p.Tr(classNotes[code[0]])
 }
 
-// keyedSMTPNote is the note of one of maillab's replies, for the replies
-// whose meaning depends on the command they answer.
+// keyedSMTPNote is the note of one of maillab's replies (in English, the
+// catalogue's key), for the replies whose meaning depends on the command
+// they answer.
 func keyedSMTPNote(key reply.Key, verb, command string) (string, bool) {
 	switch {
 	case key == reply.SMTPHello.Key && verb == "HELO":
-		return "hello accepted: plain SMTP, so no extensions are listed (and no AUTH)", true
+		return i18n.N("hello accepted: plain SMTP, so no extensions are listed (and no AUTH)"), true
 	case key == reply.SMTPSenderOK.Key && strings.Contains(command, "<>"):
-		return "null sender accepted: a bounce (or mail that must never cause one)", true
+		return i18n.N("null sender accepted: a bounce (or mail that must never cause one)"), true
 	case key == reply.SMTPTooBig.Key && verb == "MAIL":
-		return "the size announced with SIZE= is over the limit: the server refuses before the message is even sent (RFC 1870)", true
+		return i18n.N("the size announced with SIZE= is over the limit: the server refuses before the message is even sent (RFC 1870)"), true
 	case key == reply.SMTPBadParam.Key && verb == "RCPT":
-		return "RCPT TO takes no parameters here: give only the address", true
+		return i18n.N("RCPT TO takes no parameters here: give only the address"), true
 	}
 	n, ok := smtpReplyNotes[key]
 	return n, ok
@@ -196,179 +198,180 @@ func isEnhanced(s string, class byte) bool {
 	return parts == 2 && digits > 0
 }
 
+// ehloNotes explains the lines of an EHLO reply by keyword.
+var ehloNotes = map[string]string{
+	"8BITMIME":            "extension 8BITMIME: the body may contain 8-bit bytes",
+	"ENHANCEDSTATUSCODES": "extension ENHANCEDSTATUSCODES: replies carry codes like 2.1.5 that say more precisely what happened",
+	"HELP":                "extension HELP: the server answers HELP",
+	"PIPELINING":          "extension PIPELINING: the client may send several commands without waiting, and read the replies after",
+	"STARTTLS":            "extension STARTTLS: the connection can be encrypted",
+	"SMTPUTF8":            "extension SMTPUTF8: addresses may contain UTF-8",
+	"DSN":                 "extension DSN: delivery status notifications can be requested",
+	"CHUNKING":            "extension CHUNKING: BDAT may send the message in pieces",
+}
+
 // ehloNote explains one line of an EHLO reply by its keyword.
-func ehloNote(text string) string {
+func ehloNote(p *i18n.Printer, text string) string {
 	keyword, arg, _ := strings.Cut(text, " ")
 	switch strings.ToUpper(keyword) {
 	case "SIZE":
 		if arg != "" {
-			return "extension SIZE: the largest message accepted is " + arg + " octets"
+			return p.Trf("extension SIZE: the largest message accepted is %s octets", arg)
 		}
-		return "extension SIZE: the client may announce a message's size"
-	case "8BITMIME":
-		return "extension 8BITMIME: the body may contain 8-bit bytes"
-	case "ENHANCEDSTATUSCODES":
-		return "extension ENHANCEDSTATUSCODES: replies carry codes like 2.1.5 that say more precisely what happened"
+		return p.Tr("extension SIZE: the client may announce a message's size")
 	case "AUTH":
-		return "extension AUTH: the ways to log in (" + arg + ")"
-	case "HELP":
-		return "extension HELP: the server answers HELP"
-	case "PIPELINING":
-		return "extension PIPELINING: the client may send several commands without waiting, and read the replies after"
-	case "STARTTLS":
-		return "extension STARTTLS: the connection can be encrypted"
-	case "SMTPUTF8":
-		return "extension SMTPUTF8: addresses may contain UTF-8"
-	case "DSN":
-		return "extension DSN: delivery status notifications can be requested"
-	case "CHUNKING":
-		return "extension CHUNKING: BDAT may send the message in pieces"
+		return p.Trf("extension AUTH: the ways to log in (%s)", arg)
+	}
+	if n, ok := ehloNotes[strings.ToUpper(keyword)]; ok {
+		return p.Tr(n)
 	}
 	return ""
 }
 
 // challengeNote decodes a 334 challenge.
-func challengeNote(text string) string {
+func challengeNote(p *i18n.Printer, text string) string {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return "go on: send the AUTH PLAIN answer, Base64 of NUL user NUL password"
+		return p.Tr("go on: send the AUTH PLAIN answer, Base64 of NUL user NUL password")
 	}
 	if s, ok := base64Text(text); ok {
-		return "Base64 of '" + s + "': the server asks for the " + strings.ToLower(strings.TrimSuffix(s, ":")) + ", in Base64"
+		switch strings.ToLower(strings.TrimSuffix(s, ":")) {
+		case "username":
+			return p.Trf("Base64 of '%s': the server asks for the user name, in Base64", s)
+		case "password":
+			return p.Trf("Base64 of '%s': the server asks for the password, in Base64", s)
+		}
+		return p.Trf("Base64 of '%s': what the server asks for, in Base64", s)
 	}
-	return smtpReplyNotes[reply.SMTPChallenge.Key]
+	return p.Tr(smtpReplyNotes[reply.SMTPChallenge.Key])
+}
+
+// smtpCommandNotes explains the commands whose note needs no argument.
+var smtpCommandNotes = map[string]string{
+	"DATA":     "the message itself comes next",
+	"RSET":     "forget this transaction's sender and recipients",
+	"NOOP":     "do nothing: checks the connection is alive",
+	"VRFY":     "asks whether a user exists (most servers answer 252: neither yes nor no)",
+	"EXPN":     "asks to expand a mailing list into its members (RFC 5321 3.5.2); most servers switch it off, as it gave spammers addresses",
+	"ETRN":     "asks the server to send on the mail it queued for a domain (RFC 1985), for sites that are not always online",
+	"TURN":     "asks to swap roles so the server sends its queued mail back (RFC 821); dropped, as anyone could take another's mail",
+	"BDAT":     "sends the message in chunks of a given size instead of DATA (CHUNKING, RFC 3030)",
+	"HELP":     "asks for help",
+	"QUIT":     "goodbye",
+	"STARTTLS": "asks to encrypt the connection (RFC 3207)",
 }
 
 // smtpCommandNote explains a command a client sent.
-func smtpCommandNote(line string) string {
+func smtpCommandNote(p *i18n.Printer, line string) string {
 	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
 	switch strings.ToUpper(verb) {
 	case "EHLO":
-		return "hello, I am '" + arg + "': and which extensions do you support? (ESMTP)"
+		return p.Trf("hello, I am '%s': and which extensions do you support? (ESMTP)", arg)
 	case "HELO":
-		return "hello, I am '" + arg + "' (plain SMTP: no extensions, so no AUTH)"
+		return p.Trf("hello, I am '%s' (plain SMTP: no extensions, so no AUTH)", arg)
 	case "AUTH":
-		return authNote(arg)
+		return authNote(p, arg)
 	case "MAIL":
-		return mailNote(arg)
+		return mailNote(p, arg)
 	case "RCPT":
-		return rcptNote(arg)
-	case "DATA":
-		return "the message itself comes next"
-	case "RSET":
-		return "forget this transaction's sender and recipients"
-	case "NOOP":
-		return "do nothing: checks the connection is alive"
-	case "VRFY":
-		return "asks whether a user exists (most servers answer 252: neither yes nor no)"
-	case "EXPN":
-		return "asks to expand a mailing list into its members (RFC 5321 3.5.2); most servers switch it off, as it gave spammers addresses"
-	case "ETRN":
-		return "asks the server to send on the mail it queued for a domain (RFC 1985), for sites that are not always online"
-	case "TURN":
-		return "asks to swap roles so the server sends its queued mail back (RFC 821); dropped, as anyone could take another's mail"
-	case "BDAT":
-		return "sends the message in chunks of a given size instead of DATA (CHUNKING, RFC 3030)"
-	case "HELP":
-		return "asks for help"
-	case "QUIT":
-		return "goodbye"
-	case "STARTTLS":
-		return "asks to encrypt the connection (RFC 3207)"
+		return rcptNote(p, arg)
 	}
-	return "not an SMTP command"
+	if n, ok := smtpCommandNotes[strings.ToUpper(verb)]; ok {
+		return p.Tr(n)
+	}
+	return p.Tr("not an SMTP command")
 }
 
 // mailNote explains MAIL FROM, its null sender and its parameters.
-func mailNote(arg string) string {
-	note := "envelope sender: where bounces go (the From: header is separate)"
+func mailNote(p *i18n.Printer, arg string) string {
+	note := p.Tr("envelope sender: where bounces go (the From: header is separate)")
 	path, params, _ := strings.Cut(arg, ">")
 	if strings.HasSuffix(strings.ReplaceAll(path, " ", ""), ":<") {
-		note = "the null sender <>, used by bounces themselves: if this message fails, nobody is told (RFC 5321 4.5.5)"
+		note = p.Tr("the null sender <>, used by bounces themselves: if this message fails, nobody is told (RFC 5321 4.5.5)")
 	}
-	for _, p := range strings.Fields(params) {
-		key, value, _ := strings.Cut(p, "=")
+	for _, param := range strings.Fields(params) {
+		key, value, _ := strings.Cut(param, "=")
 		switch strings.ToUpper(key) {
 		case "SIZE":
-			note += "; SIZE=" + value + " announces the size, so a server can refuse it before it is sent (RFC 1870)"
+			note += p.Trf("; SIZE=%s announces the size, so a server can refuse it before it is sent (RFC 1870)", value)
 		case "BODY":
-			note += "; BODY=" + value + " says what the body holds (8BITMIME: 8-bit bytes, RFC 6152)"
+			note += p.Trf("; BODY=%s says what the body holds (8BITMIME: 8-bit bytes, RFC 6152)", value)
 		case "AUTH":
-			note += "; AUTH= names who submitted it (RFC 4954 section 5)"
+			note += p.Tr("; AUTH= names who submitted it (RFC 4954 section 5)")
 		}
 	}
 	return note
 }
 
 // rcptNote explains RCPT TO, and the postmaster every server must accept.
-func rcptNote(arg string) string {
+func rcptNote(p *i18n.Printer, arg string) string {
 	path := strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.ToUpper(arg), "TO:")), "<> ")
 	local, _, _ := strings.Cut(path, "@")
 	if local == "POSTMASTER" {
-		return "envelope recipient: the postmaster, whom every server must accept mail for (RFC 5321 4.5.1)"
+		return p.Tr("envelope recipient: the postmaster, whom every server must accept mail for (RFC 5321 4.5.1)")
 	}
-	return "envelope recipient: who the server must deliver to"
+	return p.Tr("envelope recipient: who the server must deliver to")
 }
 
 // authNote explains an AUTH command, decoding any initial response.
-func authNote(arg string) string {
+func authNote(p *i18n.Printer, arg string) string {
 	mech, initial, _ := strings.Cut(arg, " ")
 	switch strings.ToUpper(mech) {
 	case "LOGIN":
 		if s, ok := base64Text(initial); ok {
-			return "log in with AUTH LOGIN; the user name comes along: Base64 of '" + s + "'"
+			return p.Trf("log in with AUTH LOGIN; the user name comes along: Base64 of '%s'", s)
 		}
-		return "log in with AUTH LOGIN: user name, then password, each in Base64"
+		return p.Tr("log in with AUTH LOGIN: user name, then password, each in Base64")
 	case "PLAIN":
 		if initial != "" {
-			return "log in with AUTH PLAIN: " + plainNote(initial)
+			return p.Trf("log in with AUTH PLAIN: %s", plainNote(p, initial))
 		}
-		return "log in with AUTH PLAIN: one Base64 answer holding the user name and password"
+		return p.Tr("log in with AUTH PLAIN: one Base64 answer holding the user name and password")
 	}
-	return "log in with the " + mech + " mechanism"
+	return p.Trf("log in with the %s mechanism", mech)
 }
 
 // authAnswerNote decodes a client's answer to a 334 challenge.
-func authAnswerNote(line string) string {
+func authAnswerNote(p *i18n.Printer, line string) string {
 	s := strings.TrimSpace(line)
 	switch {
 	case s == "*":
-		return "'*' cancels the login"
+		return p.Tr("'*' cancels the login")
 	case strings.Contains(s, " "):
-		return "an answer to a challenge must be Base64 alone"
+		return p.Tr("an answer to a challenge must be Base64 alone")
 	}
 	b, err := decode.Base64(s)
 	if err != nil {
-		return "not valid Base64: " + err.Error()
+		return p.Trf("not valid Base64: %s", err.Error())
 	}
 	if strings.Contains(string(b), "\x00") {
-		return plainNote(s)
+		return plainNote(p, s)
 	}
 	if text, ok := strings.CutSuffix(string(b), "\n"); ok {
 		if t, ok := printableText([]byte(text)); ok {
-			return "Base64 of '" + t + "' plus a newline (0a), which echo added: make it with echo -n or printf, or maillab encode"
+			return p.Trf("Base64 of '%s' plus a newline (0a), which echo added: make it with echo -n or printf, or maillab encode", t)
 		}
 	}
 	if text, ok := printableText(b); ok {
-		return "Base64 of '" + text + "'"
+		return p.Trf("Base64 of '%s'", text)
 	}
-	return "Base64 of bytes that are not text (was its letter case changed?)"
+	return p.Tr("Base64 of bytes that are not text (was its letter case changed?)")
 }
 
 // plainNote decodes an AUTH PLAIN answer's NUL-separated fields.
-func plainNote(b64 string) string {
+func plainNote(p *i18n.Printer, b64 string) string {
 	s, ok := base64Text(b64)
 	if !ok {
-		return "not valid Base64"
+		return p.Tr("not valid Base64")
 	}
 	f := strings.Split(s, "\x00")
 	if len(f) != 3 {
-		return "Base64 of '" + strings.ReplaceAll(s, "\x00", `\0`) + "', which lacks the NUL-separated fields"
+		return p.Trf("Base64 of '%s', which lacks the NUL-separated fields", strings.ReplaceAll(s, "\x00", `\0`))
 	}
 	authz := f[0]
 	if authz == "" {
-		authz = "(empty)"
+		authz = p.Tr("(empty)")
 	}
-	return "Base64 of authorization id " + authz + ", NUL, user '" + f[1] + "', NUL, password '" + f[2] + "'"
+	return p.Trf("Base64 of authorization id %s, NUL, user '%s', NUL, password '%s'", authz, f[1], f[2])
 }

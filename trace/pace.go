@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // Pacing slows a transcript down for a class: a pause before each line,
@@ -17,14 +19,15 @@ type Pacing struct {
 	// returns when the person pressed Enter; after an error (the end of
 	// input) it is not called again.
 	Enter  func() error
-	Prompt io.Writer // where "press Enter" is written
+	Prompt io.Writer     // where "press Enter" is written
+	Lang   *i18n.Printer // the language of notes and prompts; nil: English
 }
 
 // Paced annotates each Event, paces it and hands it to r. It may block
 // (that is its job), so subscribe it with Hub.SubscribeQueued, never in a
 // server's goroutine.
 func Paced(r Renderer, p Pacing) Sink {
-	ann := NewAnnotator()
+	ann := NewAnnotatorIn(p.Lang)
 	ctx := p.Context
 	if ctx == nil {
 		ctx = context.Background()
@@ -44,7 +47,7 @@ func Paced(r Renderer, p Pacing) Sink {
 			if h, ok := r.(interface{ Heading(Event) error }); ok {
 				h.Heading(e) // the step's heading stays on screen while the class waits
 			}
-			fmt.Fprintf(p.Prompt, "\n[press Enter for step %s] ", StepMark(step))
+			fmt.Fprintf(p.Prompt, "\n[%s] ", i18n.Or(p.Lang).Trf("press Enter for step %s", StepMark(step)))
 			if err := wait(ctx, enter); err != nil {
 				enter = nil
 			}

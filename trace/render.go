@@ -12,6 +12,7 @@ import (
 	"github.com/fatih/color"
 
 	"maillab/sandbox/reply"
+	"maillab/trace/i18n"
 )
 
 // Renderer writes Events out as they come. Close ends the output (a
@@ -35,6 +36,10 @@ type RenderOptions struct {
 	NoSteps bool // no step headings or marks (practice and lessons, outside the six-step flow)
 	Width   int  // wrap notes to this many columns (text and Markdown); 0: never wrap
 	Verbose bool // wiretap labels name the client's address too
+	// Lang is the language of maillab's own words (step titles, the
+	// sentences of internal events); nil: English. Notes come in the
+	// language of the Annotator that wrote them.
+	Lang *i18n.Printer
 }
 
 // NewRenderer returns a Renderer for format ("text", "json" or
@@ -44,7 +49,7 @@ func NewRenderer(w io.Writer, format string, opts RenderOptions) (Renderer, erro
 	case "text", "":
 		return &textRenderer{w: w, opts: opts, pal: newPalette(opts.Color), seen: map[int]bool{}}, nil
 	case "json":
-		return &jsonRenderer{enc: json.NewEncoder(w)}, nil
+		return &jsonRenderer{enc: json.NewEncoder(w), p: opts.Lang}, nil
 	case "markdown", "md":
 		return &markdownRenderer{w: w, opts: opts, seen: map[int]bool{}}, nil
 	}
@@ -55,13 +60,37 @@ func NewRenderer(w io.Writer, format string, opts RenderOptions) (Renderer, erro
 // connection is for consumers that forget sessions, not for readers.
 func shown(e Event) bool { return e.Action != Closed }
 
-// StepHeading is the heading of a step, naming who talks to whom.
-func StepHeading(e Event) string {
-	who := e.Client()
+// StepHeading is the heading of a step, naming who talks to whom, in
+// English.
+func StepHeading(e Event) string { return StepHeadingIn(nil, e) }
+
+// StepHeadingIn is the heading of a step in p's language.
+func StepHeadingIn(p *i18n.Printer, e Event) string {
+	who := Party(p, e.Client())
 	if server := e.Server(); server != "" {
-		who += " → " + server
+		who += " → " + Party(p, server)
 	}
 	return Visible(StepMark(StepOf(e)) + " " + who)
+}
+
+// StepTitle says in a line what happens in a step, in p's language.
+func StepTitle(p *i18n.Printer, step int) string {
+	if step < 1 || step >= len(StepTitles) {
+		return ""
+	}
+	return i18n.Or(p).Tr(StepTitles[step])
+}
+
+// Party names a session's end in p's language: "gacl@sohu.com's client"
+// and "bbb@sina.com's mailbox" are maillab's words around an address.
+func Party(p *i18n.Printer, name string) string {
+	if who, ok := strings.CutSuffix(name, "'s client"); ok {
+		return i18n.Or(p).Trf("%s's client", who)
+	}
+	if who, ok := strings.CutSuffix(name, "'s mailbox"); ok {
+		return i18n.Or(p).Trf("%s's mailbox", who)
+	}
+	return name
 }
 
 // --- text ---
@@ -141,7 +170,7 @@ func (r *textRenderer) Render(e Event) error {
 	r.heading(b, e)
 	start := b.Len()
 	r.tag(b, e)
-	text := Visible(Describe(e))
+	text := Visible(DescribeIn(r.opts.Lang, e))
 	lineWidth := DisplayWidth(b.String()[start:]) + DisplayWidth(text)
 	r.pal.write(b, r.colour(e), text)
 	if e.Note != "" {
@@ -172,14 +201,14 @@ func (r *textRenderer) heading(b *bytes.Buffer, e Event) {
 		return
 	}
 	if r.seen[step] {
-		fmt.Fprintf(b, "%s\n", r.pal.head.Sprint(StepMark(step)+" continued"))
+		fmt.Fprintf(b, "%s\n", r.pal.head.Sprint(i18n.Or(r.opts.Lang).Trf("%s continued", StepMark(step))))
 	} else {
-		fmt.Fprintf(b, "\n%s\n", r.pal.head.Sprint(StepHeading(e)))
+		fmt.Fprintf(b, "\n%s\n", r.pal.head.Sprint(StepHeadingIn(r.opts.Lang, e)))
 		room := 0
 		if r.opts.Width > 0 {
 			room = max(r.opts.Width-3, 20)
 		}
-		for _, l := range wrapWords(StepTitles[step], room) {
+		for _, l := range wrapWords(StepTitle(r.opts.Lang, step), room) {
 			fmt.Fprintf(b, "   %s\n", r.pal.note.Sprint(l))
 		}
 	}
@@ -266,6 +295,7 @@ func (r *textRenderer) Close() error { return nil }
 type jsonRenderer struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	p   *i18n.Printer
 }
 
 // jsonEvent is one line of --format json: the eight keys every event has,
@@ -289,10 +319,13 @@ type jsonEvent struct {
 }
 
 // JSON returns the --format json form of e.
-func JSON(e Event) any {
+func JSON(e Event) any { return JSONIn(nil, e) }
+
+// JSONIn is JSON with the sentences of internal events in p's language.
+func JSONIn(p *i18n.Printer, e Event) any {
 	return jsonEvent{
 		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,
-		Kind: e.Kind, Line: Describe(e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account, TLS: e.TLS,
+		Kind: e.Kind, Line: DescribeIn(p, e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account, TLS: e.TLS,
 		Reply: e.Reply, Action: e.Action, Facts: e.Facts,
 	}
 }
@@ -300,7 +333,7 @@ func JSON(e Event) any {
 func (r *jsonRenderer) Render(e Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.enc.Encode(JSON(e))
+	return r.enc.Encode(JSONIn(r.p, e))
 }
 
 func (r *jsonRenderer) Close() error { return nil }
@@ -328,9 +361,9 @@ func (r *markdownRenderer) Render(e Event) error {
 		switch {
 		case step == 0:
 		case r.seen[step]:
-			fmt.Fprintf(&b, "\n*%s continued*\n", StepMark(step))
+			fmt.Fprintf(&b, "\n*%s*\n", i18n.Or(r.opts.Lang).Trf("%s continued", StepMark(step)))
 		default:
-			fmt.Fprintf(&b, "\n## %s\n\n%s.\n", StepHeading(e), upperFirst(StepTitles[step]))
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n", StepHeadingIn(r.opts.Lang, e), sentence(r.opts.Lang, StepTitle(r.opts.Lang, step)))
 		}
 		r.step, r.seen[step] = step, true
 	}
@@ -343,7 +376,7 @@ func (r *markdownRenderer) Render(e Event) error {
 		f.Addr = "" // a handout has no use for this run's throwaway port
 		e.Facts = &f
 	}
-	line := lineTag(e) + Visible(Describe(e))
+	line := lineTag(e) + Visible(DescribeIn(r.opts.Lang, e))
 	var lb bytes.Buffer
 	lb.WriteString(line)
 	if e.Note != "" {
@@ -374,11 +407,16 @@ func (r *markdownRenderer) Close() error {
 	return err
 }
 
-func upperFirst(s string) string {
+// sentence makes a title a sentence: "The ... ." in English, "……。" in
+// Chinese.
+func sentence(p *i18n.Printer, s string) string {
 	if s == "" {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	if p.Chinese() {
+		return s + "。"
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 // NormalizeTime sets every Event's time to a fixed instant plus its index in

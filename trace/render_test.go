@@ -19,7 +19,10 @@ import (
 	"maillab/trace"
 )
 
-var update = flag.Bool("update", false, "re-record testdata/play-events.json from a real play run and rewrite the golden files")
+var (
+	update = flag.Bool("update", false, "rewrite the golden files from the recorded events")
+	record = flag.Bool("record", false, "re-record the events (testdata/play*-events.json) from real play runs, then rewrite the golden files")
+)
 
 // The fixtures: real play runs, in plaintext and with STARTTLS.
 const (
@@ -28,14 +31,15 @@ const (
 )
 
 // recordedEvents returns the Events of a real play run: recorded afresh
-// with -update, read from the fixture otherwise (so goldens are stable).
+// with -record, read from the fixture otherwise (so goldens are stable).
 func recordedEvents(t testing.TB) []trace.Event { return recorded(t, fixture, "") }
 
 // recorded returns the Events of a real play run with the TLS mode
 // (see play.Options), kept in file.
 func recorded(t testing.TB, file, tls string) []trace.Event {
 	t.Helper()
-	if *update {
+	if *record {
+		*update = true
 		var mu sync.Mutex
 		var events []trace.Event
 		_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", TLS: tls, Sink: func(e trace.Event) {

@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"maillab/trace/i18n"
+
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -12,7 +14,7 @@ import (
 // suite and the server's certificate (cert, or the peer's when nil), and
 // whether the client verified it.
 func TLSFacts(state tls.ConnectionState, cert *x509.Certificate, verifyErr error) *Facts {
-	f := &Facts{TLSVersion: tls.VersionName(state.Version), Cipher: tls.CipherSuiteName(state.CipherSuite), Verified: "verified"}
+	f := &Facts{TLSVersion: tls.VersionName(state.Version), Cipher: tls.CipherSuiteName(state.CipherSuite), Verified: i18n.N("verified")}
 	if cert == nil && len(state.PeerCertificates) > 0 {
 		cert = state.PeerCertificates[0]
 	}
@@ -80,7 +82,7 @@ func (t *Tap) Handshake(state tls.ConnectionState, cert *x509.Certificate, verif
 	defer t.mu.Unlock()
 	f := TLSFacts(state, cert, verifyErr)
 	if t.cfg.Side == ServerSide && verifyErr == nil {
-		f.Verified = "the server's own; the client verifies it"
+		f.Verified = i18n.N("the server's own; the client verifies it")
 	}
 	t.emit(Event{Kind: Internal, Action: TLSStarted, Dir: FromServer, Facts: f})
 }

@@ -27,8 +27,7 @@ func testStreams(stdin string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 func execute(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	streams, out, errOut := testStreams(stdin)
-	root := newRootCmd(streams)
-	root.SetArgs(args)
+	root := newRootCmd(streams, args)
 	err := root.ExecuteContext(ctx)
 	return out.String(), errOut.String(), err
 }

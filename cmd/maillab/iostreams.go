@@ -22,6 +22,9 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	// Getenv reads the environment (the language's variables); nil reads
+	// nothing, as in tests.
+	Getenv func(string) string
 
 	inTTY    bool
 	outTTY   bool
@@ -31,11 +34,19 @@ type IOStreams struct {
 // System returns the process's own streams.
 func System() *IOStreams {
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv,
 		inTTY:    isatty.IsTerminal(os.Stdin.Fd()),
 		outTTY:   isatty.IsTerminal(os.Stdout.Fd()),
 		colorEnv: !color.NoColor || os.Getenv("CLICOLOR_FORCE") != "" && os.Getenv("CLICOLOR_FORCE") != "0",
 	}
+}
+
+// Env reads an environment variable ("" when the streams have none).
+func (s *IOStreams) Env(name string) string {
+	if s.Getenv == nil {
+		return ""
+	}
+	return s.Getenv(name)
 }
 
 // InIsTerminal reports whether input comes from a person at a terminal.

@@ -74,7 +74,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text", Width: opts.width()})
+	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text", Width: opts.width(), Lang: opts.P})
 	if err != nil {
 		return fmt.Errorf("--format: %w", err)
 	}
@@ -94,7 +94,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 		return err
 	}
 	opts.header(playOpts, res)
-	pacing := trace.Pacing{Context: cmd.Context(), Delay: opts.Delay, Prompt: opts.IO.ErrOut}
+	pacing := trace.Pacing{Context: cmd.Context(), Delay: opts.Delay, Prompt: opts.IO.ErrOut, Lang: opts.P}
 	if opts.Step {
 		in := bufio.NewReader(opts.IO.In)
 		pacing.Enter = func() error { _, err := in.ReadString('\n'); return err }
@@ -121,20 +121,21 @@ func (opts *playOptions) header(playOpts play.Options, res *play.Result) {
 	out := opts.IO.Out
 	switch opts.Format {
 	case "text":
-		fmt.Fprint(out, play.Diagram(playOpts, res))
+		fmt.Fprint(out, play.DiagramIn(opts.P, playOpts, res))
 	case "markdown":
-		fmt.Fprintf(out, "# How an e-mail travels: %s to %s\n\n````text%s````\n", opts.From, opts.To, play.Diagram(playOpts, res))
+		fmt.Fprintf(out, "# %s\n\n````text%s````\n", opts.P.Trf("How an e-mail travels: %s to %s", opts.From, opts.To), play.DiagramIn(opts.P, playOpts, res))
 	}
 }
 
 // summary is the last line: what happened, in numbers.
 func summary(opts *playOptions, res *play.Result) string {
+	p := opts.P
 	took := res.Elapsed.Round(time.Millisecond)
 	switch {
 	case res.Refused != "":
-		return fmt.Sprintf("\nrefused at step ①: %s (after %s)", res.Refused, took)
+		return "\n" + p.Trf("refused at step ①: %s (after %s)", trace.Visible(res.Refused), took)
 	case res.Bounced:
-		return fmt.Sprintf("\nbounced: %s could not be delivered; %s fetched the report (%s) in %s", opts.To, opts.From, trace.Count(res.Octets, "octet"), took)
+		return "\n" + p.Trf("bounced: %s could not be delivered; %s fetched the report (%s) in %s", opts.To, opts.From, p.Count(res.Octets, "octet"), took)
 	}
-	return fmt.Sprintf("\ndelivered: %s → %s, %s (Received: headers), %s retrieved, in %s", opts.From, opts.To, trace.Count(res.Hops, "hop"), trace.Count(res.Octets, "octet"), took)
+	return "\n" + p.Trf("delivered: %s → %s, %s (Received: headers), %s retrieved, in %s", opts.From, opts.To, p.Count(res.Hops, "hop"), p.Count(res.Octets, "octet"), took)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -13,6 +14,7 @@ import (
 
 	"maillab/lessons/practice"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -24,6 +26,11 @@ type globalOptions struct {
 	Color   string // auto, always or never
 	Width   int    // columns; 0: the terminal's, or 80
 	Verbose bool   // more detail (the wiretap names client addresses)
+
+	// P writes maillab's own words in the language chosen (--lang, else
+	// the environment); Lang says what chose it.
+	P    *i18n.Printer
+	Lang i18n.Choice
 }
 
 // width is the number of columns to lay output out in.
@@ -52,7 +59,8 @@ func Main() int {
 		os.Exit(130)
 	}()
 	streams := System()
-	err := newRootCmd(streams).ExecuteContext(ctx)
+	root := newRootCmd(streams, os.Args[1:])
+	err := root.ExecuteContext(ctx)
 	return exitStatus(streams, err, got.Load())
 }
 
@@ -72,8 +80,35 @@ func exitStatus(streams *IOStreams, err error, sig any) int {
 	if errors.As(err, &quiet) {
 		return quiet.code
 	}
-	fmt.Fprintf(streams.ErrOut, "maillab: error: %v\n", trace.Visible(err.Error()))
+	p := printerOf(streams)
+	fmt.Fprintf(streams.ErrOut, "maillab: %s\n", p.Trf("error: %s", trace.Visible(i18n.TranslateError(p, err))))
 	return 1
+}
+
+// printerOf is the language of the streams' environment, for what is
+// said after the command tree is gone.
+func printerOf(streams *IOStreams) *i18n.Printer {
+	choice, err := i18n.Choose(langFlag(os.Args[1:]), streams.Env)
+	if err != nil {
+		return i18n.EnglishPrinter
+	}
+	return choice.Printer
+}
+
+// langFlag finds --lang's value in args before cobra parses them: the
+// command tree's help texts are written in that language.
+func langFlag(args []string) string {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return ""
+		case strings.HasPrefix(a, "--lang="):
+			return strings.TrimPrefix(a, "--lang=")
+		case a == "--lang" && i+1 < len(args):
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 // exitError ends the program with a status and nothing more to say (the
@@ -82,8 +117,14 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func newRootCmd(streams *IOStreams) *cobra.Command {
-	g := &globalOptions{IO: streams}
+// newRootCmd builds the command tree for args, its help texts in the
+// language args or the environment choose.
+func newRootCmd(streams *IOStreams, args []string) *cobra.Command {
+	choice, langErr := i18n.Choose(langFlag(args), streams.Env)
+	if langErr != nil {
+		choice = i18n.Choice{Printer: i18n.EnglishPrinter, From: "default"}
+	}
+	g := &globalOptions{IO: streams, P: choice.Printer, Lang: choice}
 	root := &cobra.Command{
 		Use:   "maillab",
 		Short: "Learn how e-mail really travels, by watching and typing SMTP and POP3",
@@ -103,7 +144,11 @@ your own machine (loopback only), and shows every line they exchange.
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return langErr // a --lang or MAILLAB_LANG maillab does not speak
+		},
 	}
+	root.SetArgs(args)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -111,6 +156,8 @@ your own machine (loopback only), and shows every line they exchange.
 	root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]cobra.Completion{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentFlags().IntVar(&g.Width, "width", 0, "wrap notes to N columns (default: the terminal's width, or 80)")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "more detail: the wiretap names each client's address and port")
+	root.PersistentFlags().String("lang", "", "the language of maillab's words: en or zh (default: MAILLAB_LANG, LC_ALL, LC_MESSAGES, LANG)")
+	root.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]cobra.Completion{"en", "zh"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newCmdPlay(g, nil),
 		newCmdSandbox(g, nil),
@@ -119,5 +166,16 @@ your own machine (loopback only), and shows every line they exchange.
 		newCmdPractice(g, nil),
 		newCmdLesson(g, nil),
 	)
+	root.SetVersionTemplate(versionLine(g))
+	localize(root, g.P)
 	return root
+}
+
+// versionLine is --version's answer: the version and the language chosen.
+func versionLine(g *globalOptions) string {
+	from := g.Lang.From
+	if g.Lang.Value != "" && from != "--lang" {
+		from += "=" + g.Lang.Value
+	}
+	return g.P.Trf("maillab version %s (language: %s, from %s)", version, g.P.Code(), from) + "\n"
 }

@@ -1,0 +1,161 @@
+package i18n
+
+import (
+	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var missing = flag.String("missing", "", "write the English texts the Chinese catalogue lacks to this file, as JSON")
+
+// Texts lists every text the code passes to the catalogue: the literal
+// first argument of Tr, Trf and N, and "count: NOUN" for Count(n, "NOUN").
+func texts(t *testing.T) map[string]string {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	found := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		return scan(path, found)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+func scan(path string, found map[string]string) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, 0)
+	if err != nil {
+		return err
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		arg := 0
+		prefix := ""
+		switch sel.Sel.Name {
+		case "Tr", "Trf", "N":
+		case "Count":
+			if x, ok := sel.X.(*ast.Ident); len(call.Args) != 2 || ok && (x.Name == "strings" || x.Name == "bytes") {
+				return true
+			}
+			arg, prefix = 1, "count: "
+		default:
+			return true
+		}
+		lit, ok := call.Args[arg].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return true
+		}
+		s, err := strconv.Unquote(lit.Value)
+		if err == nil {
+			found[prefix+s] = fset.Position(lit.Pos()).String()
+		}
+		return true
+	})
+	return nil
+}
+
+// TestEveryTextHasChinese: every text the code marks for the catalogue
+// has its Chinese; adding an English text without one fails here. Run
+// with -missing FILE to list what is lacking.
+func TestEveryTextHasChinese(t *testing.T) {
+	var lacking []string
+	for text, where := range texts(t) {
+		if !Has(text) {
+			lacking = append(lacking, text)
+			if *missing == "" {
+				t.Errorf("%s: no Chinese for %q", where, text)
+			}
+		}
+	}
+	if *missing != "" {
+		sort.Strings(lacking)
+		writeMissing(t, *missing, lacking)
+	}
+}
+
+// TestTranslationsKeepVerbs: a translation has the formatting verbs of
+// its English (in any order), so no argument is lost or misprinted.
+func TestTranslationsKeepVerbs(t *testing.T) {
+	for _, en := range Keys() {
+		zh, _ := Translation(en)
+		if strings.TrimSpace(zh) == "" {
+			t.Errorf("%q: empty translation", en)
+			continue
+		}
+		if a, b := verbs(en), verbs(zh); a != b {
+			t.Errorf("%q: verbs %s, its Chinese %q has %s", en, a, zh, b)
+		}
+	}
+}
+
+// verbs lists a format's verbs, sorted: "%d %s %s".
+func verbs(format string) string {
+	var out []string
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' || i+1 == len(format) {
+			continue
+		}
+		j := i + 1
+		if format[j] == '%' {
+			i++
+			continue
+		}
+		if format[j] == '[' { // %[2]s
+			if k := strings.IndexByte(format[j:], ']'); k > 0 {
+				j += k + 1
+			}
+		}
+		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
+			j++
+		}
+		if j < len(format) {
+			out = append(out, "%"+string(format[j]))
+		}
+		i = j
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+func writeMissing(t *testing.T, file string, lacking []string) {
+	var b strings.Builder
+	b.WriteString("{\n")
+	for i, s := range lacking {
+		b.WriteString("  " + strconv.Quote(s) + ": \"\"")
+		if i < len(lacking)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("}\n")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d texts lack Chinese: %s", len(lacking), file)
+}

@@ -1,0 +1,45 @@
+package i18n
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Count writes a number of things: "1 message", "2,500 messages"; in
+// Chinese with the noun's measure word, "2,500 封邮件" (the catalogue's
+// "count: NOUN" entry).
+func (p *Printer) Count(n int, noun string) string {
+	if p.Chinese() {
+		if unit, ok := zh["count: "+noun]; ok {
+			return Thousands(int64(n)) + " " + unit
+		}
+	}
+	if n == 1 {
+		return "1 " + noun
+	}
+	return Thousands(int64(n)) + " " + noun + "s"
+}
+
+// Size writes an amount of octets for people: "512 octets", "64 KiB",
+// "50 MB".
+func (p *Printer) Size(n int64) string {
+	switch {
+	case n < 10<<10:
+		return p.Count(int(n), "octet")
+	case n < 10<<20:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d MB", n/1_000_000)
+}
+
+// Thousands writes n with comma separators: 690,000.
+func Thousands(n int64) string {
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
