@@ -29,6 +29,9 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 	if !p.Chinese() {
 		return
 	}
+	cobra.AddTemplateFunc("localDefaults", func(usages string) string {
+		return strings.ReplaceAll(usages, " (default ", " "+p.Tr("(default ")) // pflag's words
+	})
 	walk(root, func(c *cobra.Command) {
 		c.Short, c.Long, c.Example = p.Tr(c.Short), p.Tr(c.Long), p.Tr(c.Example)
 		for i, a := range c.ValidArgs {
@@ -64,7 +67,7 @@ func helpTexts(root *cobra.Command) []string {
 	})
 	var texts []string
 	for _, t := range out {
-		if t != "" && !strings.HasPrefix(t, "help for ") {
+		if t != "" && !strings.HasPrefix(t, "help for ") && !strings.HasPrefix(t, "version for ") {
 			texts = append(texts, t)
 		}
 	}
@@ -104,10 +107,10 @@ func usageTemplate(p *i18n.Printer) string {
   {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
 
 ` + p.Tr("Flags:") + `
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces | localDefaults}}{{end}}{{if .HasAvailableInheritedFlags}}
 
 ` + p.Tr("Global Flags:") + `
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasHelpSubCommands}}
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces | localDefaults}}{{end}}{{if .HasHelpSubCommands}}
 
 ` + p.Tr("Additional help topics:") + `{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
   {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}

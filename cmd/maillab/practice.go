@@ -35,8 +35,10 @@ mistake comes with what to do instead, and the prompt shows where you are.
 It uses a running 'maillab sandbox' when one answers, and starts its own
 otherwise. Type STARTTLS (SMTP) or STLS (POP3) to encrypt the connection, or
 start on the SMTPS/POP3S port with --tls; certificates are checked against
-your system's CAs and the sandbox's (--cacert adds one, e.g. a class's). Lines starting with ':' are helpers and never sent: :help, :hint,
-:state, :b64 TEXT, :unb64 BASE64, :decode TEXT, :quit (or Ctrl-D).
+your system's CAs and the sandbox's (--cacert adds one, e.g. a class's).
+
+Lines starting with ':' are helpers and never sent: :help, :hint, :state,
+:b64 TEXT, :unb64 BASE64, :decode TEXT, :quit (or Ctrl-D).
 
 When input is not a terminal, the lines are read and run in order (script
 mode), with the same transcript.`,

@@ -29,7 +29,7 @@ type Choice struct {
 func Choose(flag string, getenv func(string) string) (Choice, error) {
 	if flag != "" {
 		tag, ok := Parse(flag)
-		if !ok {
+		if !ok || !speaks(flag) {
 			return Choice{}, fmt.Errorf("--lang %q: choose en or zh", flag)
 		}
 		return Choice{Printer: New(tag), From: "--lang", Value: flag}, nil
@@ -40,7 +40,7 @@ func Choose(flag string, getenv func(string) string) (Choice, error) {
 			continue
 		}
 		tag, ok := Parse(value)
-		if !ok {
+		if !ok || name == "MAILLAB_LANG" && !speaks(value) {
 			if name == "MAILLAB_LANG" {
 				return Choice{}, fmt.Errorf("MAILLAB_LANG=%q: choose en or zh", value)
 			}
@@ -75,4 +75,15 @@ func Parse(s string) (language.Tag, bool) {
 		return English, true
 	}
 	return Supported[index], true
+}
+
+// speaks reports whether s names English or Chinese (any region or
+// script), as --lang and MAILLAB_LANG must.
+func speaks(s string) bool {
+	tag, err := language.Parse(strings.ReplaceAll(strings.SplitN(s, ".", 2)[0], "_", "-"))
+	if err != nil {
+		return false
+	}
+	base, _ := tag.Base()
+	return base.String() == "en" || base.String() == "zh"
 }

@@ -46,9 +46,15 @@ func mustLoad(data []byte) map[string]string {
 	return m
 }
 
+// build makes the catalogue of the formats (texts with verbs: Tr looks
+// the others up directly, so help texts with shell syntax such as "${x}",
+// which x/text reads as a variable, never reach it).
 func build(zh map[string]string) *catalog.Builder {
 	b := catalog.NewBuilder(catalog.Fallback(English))
 	for en, text := range zh {
+		if !strings.Contains(en, "%") || strings.Contains(text, "${") {
+			continue
+		}
 		if err := b.SetString(Chinese, en, text); err != nil {
 			panic(fmt.Sprintf("i18n: %q: %v", en, err))
 		}
