@@ -5,23 +5,28 @@ import (
 	"io"
 
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // ShowDecoded decodes input as maillab decode does and writes the text,
 // how it was decoded and any warnings to w, escaped for a terminal. It
 // reports whether input decoded.
-func ShowDecoded(w io.Writer, input string) bool {
+func ShowDecoded(w io.Writer, input string) bool { return ShowDecodedIn(w, nil, input) }
+
+// ShowDecodedIn is ShowDecoded with maillab's words in p's language.
+func ShowDecodedIn(w io.Writer, p *i18n.Printer, input string) bool {
+	p = i18n.Or(p)
 	out := NewEscaper(w)
 	defer out.Close()
 	res, err := decode.Auto(input, "")
 	if err != nil {
-		fmt.Fprintf(out, "  %v\n", err)
+		fmt.Fprintf(out, "  %s\n", i18n.TranslateError(p, err))
 		return false
 	}
-	res.WriteText(out)
-	res.WriteLayers(out)
+	res.WriteTextIn(out, p)
+	res.WriteLayersIn(out, p)
 	for _, warning := range res.Warnings {
-		fmt.Fprintf(out, "  warning: %s\n", warning)
+		fmt.Fprintf(out, "  %s\n", p.Trf("warning: %s", p.Translate(warning)))
 	}
 	return true
 }

@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 
 	"maillab/sandbox"
 	"maillab/sandbox/roster"
 	"maillab/sandbox/web"
-	"maillab/trace"
 )
 
 // pagePort is the projector page's default port, moved by --port-offset.
@@ -64,26 +61,26 @@ func startPage(opts *sandboxOptions, sb *sandbox.Sandbox) (*web.Server, error) {
 	if addr == "" {
 		addr = net.JoinHostPort(opts.Listen, strconv.Itoa(pagePort+opts.PortOffset))
 	}
-	return web.Start(web.Config{Sandbox: sb, Addr: addr, Token: opts.Token})
+	return web.Start(web.Config{Sandbox: sb, Addr: addr, Token: opts.Token, Lang: opts.P})
 }
 
 // warnExposed says, before anything listens, who can reach what.
 func warnExposed(opts *sandboxOptions) {
-	w := opts.IO.ErrOut
-	fmt.Fprintf(w, "maillab: WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes\n", opts.Listen)
+	w, p := opts.IO.ErrOut, opts.P
+	fmt.Fprintf(w, "maillab: %s\n", p.Trf("WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes", opts.Listen))
 	if opts.Web != "off" {
-		fmt.Fprintf(w, "maillab: WARNING: the projector page is open to that network too; only the teacher's token protects the teacher's view and actions\n")
+		fmt.Fprintf(w, "maillab: %s\n", p.Tr("WARNING: the projector page is open to that network too; only the teacher's token protects the teacher's view and actions"))
 	}
 }
 
 // printClass prints the page's address, the teacher's token and the
 // class's accounts (or where they were written).
 func printClass(opts *sandboxOptions, class []roster.Entry, page *web.Server) {
-	out := opts.IO.Out
+	out, p := opts.IO.Out, opts.P
 	if page != nil {
-		fmt.Fprintf(out, "projector page: %s   teacher's view: %steacher.html\n", page.URL(), page.URL())
+		fmt.Fprintln(out, p.Trf("projector page: %s   teacher's view: %steacher.html", page.URL(), page.URL()))
 		if opts.TLS == "on" {
-			fmt.Fprintf(out, "the CA for students' programs: %sca.pem (practice and lesson --server fetch it themselves)\n", page.URL())
+			fmt.Fprintln(out, p.Trf("the CA for students' programs: %sca.pem (practice and lesson --server fetch it themselves)", page.URL()))
 		}
 	}
 	if class == nil {
@@ -93,24 +90,24 @@ func printClass(opts *sandboxOptions, class []roster.Entry, page *web.Server) {
 	for _, e := range class {
 		students[e.Account] = true
 	}
-	fmt.Fprintf(out, "\na class of %s (keep this off the projector):\n", trace.Count(len(students), "student"))
+	fmt.Fprintf(out, "\n%s\n", p.Trf("a class of %s (keep this off the projector):", p.Count(len(students), "student")))
 	if page != nil {
-		fmt.Fprintf(out, "  teacher's token: %s\n", page.Token())
+		fmt.Fprintf(out, "  %s\n", p.Trf("teacher's token: %s", page.Token()))
 	}
-	fmt.Fprintf(out, "  postmaster's password (its mailbox, by POP3): %s\n", opts.postmaster)
+	fmt.Fprintf(out, "  %s\n", p.Trf("postmaster's password (its mailbox, by POP3): %s", opts.postmaster))
 	if opts.Roster != "" {
-		fmt.Fprintf(out, "  accounts and passwords written to %s\n\n", opts.Roster)
+		fmt.Fprintf(out, "  %s\n\n", p.Trf("accounts and passwords written to %s", opts.Roster))
 		return
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  account\tpassword\tlogs in as")
+	tw := newTable(out)
+	fmt.Fprintln(tw, "  "+p.Tr("account")+"\t"+p.Tr("password")+"\t"+p.Tr("logs in as"))
 	seen := map[string]bool{}
 	for _, e := range class {
 		if seen[e.Account] {
 			continue
 		}
 		seen[e.Account] = true
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Account, e.Password, strings.Join(domainsOf(class, e.Account), ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.Account, e.Password, p.Join(domainsOf(class, e.Account)))
 	}
 	tw.Flush()
 	fmt.Fprintln(out)

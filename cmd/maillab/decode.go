@@ -113,16 +113,16 @@ const maxSmallInput = 16 << 20
 func report(opts *decodeOptions, res *decode.Result) {
 	out := opts.output()
 	defer out.Close()
-	res.WriteText(out)
+	res.WriteTextIn(out, opts.P)
 	if !opts.Quiet {
-		res.WriteLayers(out)
+		res.WriteLayersIn(out, opts.P)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: warning: %s\n", trace.Visible(w))
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("warning: %s", trace.Visible(opts.P.Translate(w))))
 	}
 	if res.Message != nil {
 		for _, s := range res.Message.SavedFiles() {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: saved %s\n", trace.Visible(s))
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("saved %s", trace.Visible(s)))
 		}
 	}
 }
@@ -174,7 +174,7 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 	charset := opts.Charset
 	if charset == "" {
 		charset = "UTF-8"
-		fmt.Fprintln(opts.IO.ErrOut, "maillab: large Base64 input read as UTF-8 text (give --charset for another)")
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Tr("large Base64 input read as UTF-8 text (give --charset for another)"))
 	}
 	out := opts.output()
 	w := bufio.NewWriterSize(out, 64<<10)
@@ -189,7 +189,7 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 		return err
 	}
 	if !opts.Quiet {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: decoded Base64 %s as a stream: %s of UTF-8 written\n", charset, trace.Count(int(n), "octet"))
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("decoded Base64 %s as a stream: %s of UTF-8 written", charset, opts.P.Count(int(n), "octet")))
 	}
 	return nil
 }

@@ -140,7 +140,7 @@ func newCmdLessonReset(opts *lessonOptions) *cobra.Command {
 			if err := progress.Reset(); err != nil {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: progress cleared (%s)\n", progress.Path())
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("progress cleared (%s)", progress.Path()))
 			return nil
 		},
 	}
@@ -168,8 +168,8 @@ func lessonList(opts *lessonOptions) error {
 	if next == 0 && len(all) > 0 {
 		next = all[0].Number
 	}
-	fmt.Fprintf(opts.IO.Out, "\nstart with: maillab lesson %d\n", next)
-	fmt.Fprintf(opts.IO.ErrOut, "maillab: progress is kept in %s (maillab lesson reset clears it)\n", progress.Path())
+	fmt.Fprintf(opts.IO.Out, "\n%s\n", opts.P.Trf("start with: %s", "maillab lesson "+strconv.Itoa(next)))
+	fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("progress is kept in %s (maillab lesson reset clears it)", progress.Path()))
 	return nil
 }
 
@@ -209,12 +209,12 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 		return err
 	}
 	if !passed {
-		fmt.Fprintf(opts.IO.ErrOut, "\nlesson %d: not passed (maillab lesson %d tries again)\n", l.Number, l.Number)
+		fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", opts.P.Trf("lesson %s: not passed (%s tries again)", strconv.Itoa(l.Number), "maillab lesson "+strconv.Itoa(l.Number)))
 		return &exitError{code: 1}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "\nlesson %d passed\n", l.Number)
+	fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", opts.P.Trf("lesson %s passed", strconv.Itoa(l.Number)))
 	if next != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "next: maillab lesson %d (%s)\n", next.Number, next.Title)
+		fmt.Fprintln(opts.IO.ErrOut, opts.P.Trf("next: %s (%s)", "maillab lesson "+strconv.Itoa(next.Number), next.Title))
 	}
 	progress, err := lessons.LoadProgress(opts.Progress)
 	if err != nil {
@@ -257,10 +257,10 @@ func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
 	for _, l := range all {
 		if err := lessons.Verify(cmd.Context(), l, out); err != nil {
 			problems = append(problems, err)
-			fmt.Fprintf(opts.IO.Out, "FAIL lesson %d: %s\n", l.Number, l.Title)
+			fmt.Fprintf(opts.IO.Out, "FAIL %s\n", opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title))
 			continue
 		}
-		fmt.Fprintf(opts.IO.Out, "ok   lesson %d: %s\n", l.Number, l.Title)
+		fmt.Fprintf(opts.IO.Out, "ok   %s\n", opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title))
 	}
 	return errors.Join(problems...)
 }

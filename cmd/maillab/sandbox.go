@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"maillab/sandbox"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // sandboxOptions are the inputs of maillab sandbox.
@@ -136,7 +136,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	printTLS(opts, sb)
 	printClass(opts, class, page)
 	if !opts.Quiet {
-		fmt.Fprintln(opts.IO.Out, "every line of every session is shown below; Ctrl-C stops")
+		fmt.Fprintln(opts.IO.Out, opts.P.Tr("every line of every session is shown below; Ctrl-C stops"))
 	}
 	fmt.Fprintln(opts.IO.Out)
 	if opts.started != nil {
@@ -145,22 +145,22 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	var wiretap *trace.Queue
 	if !opts.Quiet {
 		out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose})
-		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{}), func() { out.Flush() })
+		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose, Lang: opts.P})
+		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{Lang: opts.P}), func() { out.Flush() })
 	}
 
 	<-cmd.Context().Done()
-	fmt.Fprintln(opts.IO.ErrOut, "\nmaillab: stopping: ending sessions (at most 5 seconds)")
+	fmt.Fprintf(opts.IO.ErrOut, "\nmaillab: %s\n", opts.P.Tr("stopping: ending sessions (at most 5 seconds)"))
 	if page != nil {
 		page.Close()
 	}
 	sb.Close()
 	if wiretap != nil && !wiretap.Close(time.Second) {
-		fmt.Fprintln(opts.IO.ErrOut, "maillab: the terminal is not reading the wiretap; stopping without it")
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Tr("the terminal is not reading the wiretap; stopping without it"))
 	}
 	for _, p := range sb.Running() {
 		if n := sb.QueueLen(p.Domain); n > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s still queued at %s; %s\n", trace.Count(n, "message"), p.Domain, queueFate(opts.Maildir))
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("%s still queued at %s; %s", opts.P.Count(n, "message"), p.Domain, queueFate(opts.P, opts.Maildir)))
 		}
 	}
 	return nil
@@ -171,11 +171,11 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 const wiretapQueue = 8192
 
 // queueFate says what happens to queued mail at a stop.
-func queueFate(maildir string) string {
+func queueFate(p *i18n.Printer, maildir string) string {
 	if maildir == "" {
-		return "they are lost with this process (--maildir keeps them)"
+		return p.Tr("they are lost with this process (--maildir keeps them)")
 	}
-	return "they wait in " + maildir + " for the next start"
+	return p.Trf("they wait in %s for the next start", maildir)
 }
 
 func checkSandboxFlags(opts *sandboxOptions) error {
@@ -220,15 +220,15 @@ func demoAccounts(opts *sandboxOptions, p *sandbox.Provider) []string {
 
 // printWorld prints the table of providers, servers and accounts.
 func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
-	out := opts.IO.Out
-	fmt.Fprintf(out, "maillab sandbox: %s on %s\n\n", trace.Count(len(sb.Running()), "mail provider"), opts.Listen)
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  domain\tservice\tserver\taddress\taccounts (password "+sandbox.DefaultPassword+")")
+	out, p := opts.IO.Out, opts.P
+	fmt.Fprintf(out, "maillab sandbox: %s\n\n", p.Trf("%s on %s", p.Count(len(sb.Running()), "mail provider"), opts.Listen))
+	tw := newTable(out)
+	fmt.Fprintln(tw, "  "+strings.Join([]string{p.Tr("domain"), p.Tr("service"), p.Tr("server"), p.Tr("address"), p.Trf("accounts (password %s)", sandbox.DefaultPassword)}, "\t"))
 	var last *sandbox.Provider
 	for _, l := range sb.Listening() {
 		domain, accounts := "", ""
 		if l.Provider != last {
-			domain, accounts, last = l.Provider.Domain, strings.Join(demoAccounts(opts, l.Provider), ", "), l.Provider
+			domain, accounts, last = l.Provider.Domain, p.Join(demoAccounts(opts, l.Provider)), l.Provider
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Name(), l.Service.Host, l.Addr, accounts)
 	}
@@ -236,5 +236,5 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	first := sb.Running()[0]
 	smtpAddr, _ := sb.Addr(first.Domain, trace.SMTP)
 	host, port, _ := net.SplitHostPort(smtpAddr)
-	fmt.Fprintf(out, "\ntry: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...\n", host, port, first.Domain)
+	fmt.Fprintf(out, "\n%s\n", p.Trf("try: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...", host, port, first.Domain))
 }

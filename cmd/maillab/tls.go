@@ -54,12 +54,12 @@ func printTLS(opts *sandboxOptions, sb *sandbox.Sandbox) {
 	if ca == nil {
 		return
 	}
-	out := opts.IO.Out
+	out, p := opts.IO.Out, opts.P
 	first := sb.Running()[0]
 	addr, _ := sb.Addr(first.Domain, trace.SMTP)
-	fmt.Fprintf(out, "TLS: the sandbox's CA is %s (trust it to verify the servers; its key never leaves that folder)\n", ca.CAFile())
-	fmt.Fprintf(out, "try: openssl s_client -starttls smtp -connect %s -servername %s -CAfile %s\n", addr, first.SMTPHost(), ca.CAFile())
+	fmt.Fprintln(out, p.Trf("TLS: the sandbox's CA is %s (trust it to verify the servers; its key never leaves that folder)", ca.CAFile()))
+	fmt.Fprintln(out, p.Trf("try: %s", "openssl s_client -starttls smtp -connect "+addr+" -servername "+first.SMTPHost()+" -CAfile "+ca.CAFile()))
 	if opts.RequireTLS {
-		fmt.Fprintln(out, "logins need TLS first (--require-tls): AUTH before STARTTLS gets 530 5.7.0")
+		fmt.Fprintln(out, p.Tr("logins need TLS first (--require-tls): AUTH before STARTTLS gets 530 5.7.0"))
 	}
 }

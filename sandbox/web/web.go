@@ -26,6 +26,7 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/play"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 //go:embed assets
@@ -34,9 +35,10 @@ var assets embed.FS
 // Config says how to serve the page.
 type Config struct {
 	Sandbox *sandbox.Sandbox
-	Addr    string // listen address, e.g. 127.0.0.1:8025; port 0: any free port
-	Token   string // the teacher's token; "": a new random one
-	History int    // events kept for reconnects and replays; 0: 20000
+	Addr    string        // listen address, e.g. 127.0.0.1:8025; port 0: any free port
+	Token   string        // the teacher's token; "": a new random one
+	History int           // events kept for reconnects and replays; 0: 20000
+	Lang    *i18n.Printer // the notes' language; nil: English
 }
 
 // Server serves the page and the teacher's view.
@@ -70,7 +72,7 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln,
-		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotator()}
+		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotatorIn(cfg.Lang)}
 	s.mask = &trace.Masker{Public: s.public}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.queue = s.sb.Events.SubscribeQueued("the page", 1<<16, s.ingest, nil)
@@ -128,12 +130,12 @@ func (s *Server) public(name, server string) bool {
 func (s *Server) ingest(e trace.Event) {
 	s.ann.Annotate(&e)
 	s.class.observe(e)
-	private, _ := json.Marshal(trace.JSON(e))
+	private, _ := json.Marshal(trace.JSONIn(s.cfg.Lang, e))
 	public := private
 	masked := e
 	s.mask.Mask(&masked)
 	if masked.Line != e.Line || masked.Note != e.Note {
-		public, _ = json.Marshal(trace.JSON(masked))
+		public, _ = json.Marshal(trace.JSONIn(s.cfg.Lang, masked))
 	}
 	s.ring.add(item{public: public, private: private, account: e.Account})
 }

@@ -1,6 +1,8 @@
 package decode
 
 import (
+	"maillab/trace/i18n"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -211,9 +213,9 @@ func caseLooksChanged(s string) bool {
 
 func caseWord(s string) string {
 	if strings.ToLower(s) == s {
-		return "lower case"
+		return i18n.N("lower case")
 	}
-	return "upper case"
+	return i18n.N("upper case")
 }
 
 func shorten(s string, n int) string {
@@ -228,9 +230,9 @@ func shorten(s string, n int) string {
 func (r *Result) charset(raw []byte, label, override string) (string, error) {
 	switch {
 	case override != "":
-		return r.withCharset(raw, override, "chosen with --charset")
+		return r.withCharset(raw, override, i18n.N("chosen with --charset"))
 	case label != "":
-		return r.withCharset(raw, label, "from the label")
+		return r.withCharset(raw, label, i18n.N("from the label"))
 	case utf8.Valid(raw):
 		r.layer("UTF-8", "→ %s", shorten(string(raw), 200))
 		return string(raw), nil

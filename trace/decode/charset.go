@@ -5,6 +5,8 @@
 package decode
 
 import (
+	"maillab/trace/i18n"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -79,7 +81,7 @@ func canonical(name string) string {
 func describe(label, clean, name string, e encoding.Encoding) Charset {
 	cs := Charset{Label: label, Name: name, Encoding: e}
 	if !strings.EqualFold(clean, name) && (clean == "gb2312" || clean == "gb_2312" || clean == "gb_2312-80" || clean == "csgb2312") {
-		cs.Note = "gb2312 is decoded as GBK, its superset, as browsers and mail programs do"
+		cs.Note = i18n.N("gb2312 is decoded as GBK, its superset, as browsers and mail programs do")
 	}
 	return cs
 }

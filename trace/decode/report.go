@@ -4,13 +4,18 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // WriteText writes what a learner wants first: the decoded text, or for a
 // message its headers and MIME tree.
-func (r *Result) WriteText(w io.Writer) {
+func (r *Result) WriteText(w io.Writer) { r.WriteTextIn(w, nil) }
+
+// WriteTextIn is WriteText with maillab's words in p's language.
+func (r *Result) WriteTextIn(w io.Writer, p *i18n.Printer) {
 	if r.Message != nil {
-		r.Message.write(w)
+		r.Message.write(w, i18n.Or(p))
 		return
 	}
 	fmt.Fprintln(w, r.Text)
@@ -18,23 +23,35 @@ func (r *Result) WriteText(w io.Writer) {
 
 // WriteLayers writes how the input was decoded, step by step, and the
 // other readings when the charset was guessed.
-func (r *Result) WriteLayers(w io.Writer) {
+func (r *Result) WriteLayers(w io.Writer) { r.WriteLayersIn(w, nil) }
+
+// WriteLayersIn is WriteLayers in p's language.
+func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 	if len(r.Layers) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nhow it was decoded (%s):\n", r.Kind)
+	p = i18n.Or(p)
+	fmt.Fprintf(w, "\n%s\n", p.Trf("how it was decoded (%s):", r.Kind))
 	for _, l := range r.Layers {
-		fmt.Fprintf(w, "  %-14s %s\n", l.What, l.Detail)
+		fmt.Fprintf(w, "  %s %s\n", pad(l.What, 14), p.Translate(l.Detail))
 	}
 	if len(r.Candidates) > 1 {
-		fmt.Fprintln(w, "other readings of the same bytes, less plausible:")
+		fmt.Fprintln(w, p.Tr("other readings of the same bytes, less plausible:"))
 		for _, c := range r.Candidates[1:] {
-			fmt.Fprintf(w, "  %-14s %s\n", c.Charset, shorten(c.Text, 80))
+			fmt.Fprintf(w, "  %s %s\n", pad(c.Charset, 14), shorten(c.Text, 80))
 		}
 	}
 }
 
-func (m *Message) write(w io.Writer) {
+// pad pads s with spaces to n columns.
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+func (m *Message) write(w io.Writer, p *i18n.Printer) {
 	for _, h := range m.Headers {
 		if h.Decoded != h.Raw {
 			fmt.Fprintf(w, "%s: %s\n    (%s)\n", h.Name, h.Decoded, shorten(h.Raw, 100))
@@ -43,11 +60,11 @@ func (m *Message) write(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w)
-	m.Root.write(w, "", true, true)
+	m.Root.write(w, p, "", true, true)
 }
 
 // write draws one node of the tree and its children.
-func (p *Part) write(w io.Writer, indent string, last, root bool) {
+func (p *Part) write(w io.Writer, lang *i18n.Printer, indent string, last, root bool) {
 	branch, next := "├─ ", indent+"│  "
 	if last {
 		branch, next = "└─ ", indent+"   "
@@ -55,22 +72,22 @@ func (p *Part) write(w io.Writer, indent string, last, root bool) {
 	if root {
 		branch, next = "", ""
 	}
-	fmt.Fprintf(w, "%s%s%s\n", indent, branch, p.describe())
+	fmt.Fprintf(w, "%s%s%s\n", indent, branch, p.describe(lang))
 	if p.Text != "" && !p.IsAttachment() {
 		for _, line := range strings.Split(strings.TrimRight(p.Text, "\r\n"), "\n") {
 			fmt.Fprintf(w, "%s    %s\n", next, strings.TrimRight(line, "\r"))
 		}
 	}
 	for _, warning := range p.Warnings {
-		fmt.Fprintf(w, "%s    warning: %s\n", next, warning)
+		fmt.Fprintf(w, "%s    %s\n", next, lang.Trf("warning: %s", lang.Translate(warning)))
 	}
 	for i, c := range p.Parts {
-		c.write(w, next, i == len(p.Parts)-1, false)
+		c.write(w, lang, next, i == len(p.Parts)-1, false)
 	}
 }
 
 // describe is a node's one-line summary.
-func (p *Part) describe() string {
+func (p *Part) describe(lang *i18n.Printer) string {
 	var b strings.Builder
 	if p.Path != "" {
 		b.WriteString(p.Path + " ")
@@ -78,9 +95,9 @@ func (p *Part) describe() string {
 	if p.IsAttachment() {
 		name := p.Filename
 		if name == "" {
-			name = "(no name)"
+			name = lang.Tr("(no name)")
 		}
-		fmt.Fprintf(&b, "attachment %q %s, %s", name, p.MediaType, octets(p.Size))
+		b.WriteString(lang.Trf("attachment %q %s, %s", name, p.MediaType, lang.Count(int(p.Size), "octet")))
 		return b.String()
 	}
 	b.WriteString(p.MediaType)
@@ -91,15 +108,7 @@ func (p *Part) describe() string {
 		b.WriteString(", " + p.Encoding)
 	}
 	if len(p.Parts) == 0 {
-		fmt.Fprintf(&b, " (%s)", octets(p.Size))
+		fmt.Fprintf(&b, " (%s)", lang.Count(int(p.Size), "octet"))
 	}
 	return b.String()
-}
-
-// octets writes "1 octet" or "512 octets".
-func octets(n int64) string {
-	if n == 1 {
-		return "1 octet"
-	}
-	return fmt.Sprintf("%d octets", n)
 }

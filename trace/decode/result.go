@@ -3,6 +3,8 @@ package decode
 import (
 	"fmt"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // Layer is one step of the way from what was captured to text, for
@@ -36,7 +38,7 @@ func Hex(b []byte, max int) string {
 	var sb strings.Builder
 	for i, c := range b {
 		if i == max {
-			fmt.Fprintf(&sb, " … (%d bytes in all)", len(b))
+			fmt.Fprintf(&sb, " … "+i18n.N("(%d bytes in all)"), len(b))
 			break
 		}
 		if i > 0 {
@@ -50,7 +52,7 @@ func Hex(b []byte, max int) string {
 // byteCount writes "1 byte" or "8 bytes".
 func byteCount(n int) string {
 	if n == 1 {
-		return "1 byte"
+		return i18n.N("1 byte")
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf(i18n.N("%d bytes"), n)
 }

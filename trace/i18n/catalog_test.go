@@ -16,8 +16,9 @@ import (
 
 var missing = flag.String("missing", "", "write the English texts the Chinese catalogue lacks to this file, as JSON")
 
-// Texts lists every text the code passes to the catalogue: the literal
-// first argument of Tr, Trf and N, and "count: NOUN" for Count(n, "NOUN").
+// texts lists every text the code passes to the catalogue: the literal
+// first argument of Tr, Trf and N, the format of every error
+// (fmt.Errorf, errors.New), and "count: NOUN" for Count(n, "NOUN").
 func texts(t *testing.T) map[string]string {
 	t.Helper()
 	root := filepath.Join("..", "..")
@@ -57,13 +58,27 @@ func scan(path string, found map[string]string) error {
 		}
 		arg := 0
 		prefix := ""
+		pkg := ""
+		if x, ok := sel.X.(*ast.Ident); ok {
+			pkg = x.Name
+		}
 		switch sel.Sel.Name {
 		case "Tr", "Trf", "N":
+		case "Errorf", "New": // error messages, translated by TranslateError
+			if pkg != "fmt" && pkg != "errors" {
+				return true
+			}
 		case "Count":
-			if x, ok := sel.X.(*ast.Ident); len(call.Args) != 2 || ok && (x.Name == "strings" || x.Name == "bytes") {
+			if len(call.Args) != 2 || pkg == "strings" || pkg == "bytes" {
 				return true
 			}
 			arg, prefix = 1, "count: "
+		case "warn": // decode's warnings, translated by Translate
+		case "layer": // decode's steps: layer(what, format, ...)
+			if len(call.Args) < 2 {
+				return true
+			}
+			arg = 1
 		default:
 			return true
 		}

@@ -16,10 +16,17 @@ func TranslateError(p *Printer, err error) string {
 	if err == nil {
 		return ""
 	}
+	return p.Translate(err.Error())
+}
+
+// Translate rewrites a message made in English from catalogue formats
+// (an error's, a warning's, a decoding step's) in p's language, as
+// TranslateError does.
+func (p *Printer) Translate(msg string) string {
 	if !p.Chinese() {
-		return err.Error()
+		return msg
 	}
-	return translateMessage(err.Error(), 0)
+	return translateMessage(msg, 0)
 }
 
 // translateMessage rewrites one message, its arguments in turn.
