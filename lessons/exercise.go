@@ -11,6 +11,7 @@ import (
 	"maillab/sandbox/reply"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // triesBeforeSolution is how many wrong tries earn the offer of the solution.
@@ -131,26 +132,26 @@ func containsFold(s, sub string) bool {
 // success for the right command with the wrong argument, or a message
 // that arrived with another subject. It returns "" when there is no such
 // near miss.
-func (a *attempt) nearMiss() string {
+func (a *attempt) nearMiss(p *i18n.Printer) string {
 	for _, c := range a.step.Ex.Checks {
 		if a.holds(c) || c.Kind == "delivered" && a.delivered(c) {
 			continue
 		}
 		switch {
 		case c.Kind == "state" && a.sess != nil && loggedInBeforeTLS(a.sess.State().Exchanges):
-			return "the login came before STARTTLS, and TLS starts the conversation over: say EHLO and log in again, inside TLS"
+			return p.Tr("the login came before STARTTLS, and TLS starts the conversation over: say EHLO and log in again, inside TLS")
 		case c.Kind == "ok" && len(c.Args) == 2 && a.sess != nil:
 			for _, x := range a.sess.State().Exchanges {
 				if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
-					return fmt.Sprintf("the server accepted %q, but the goal asks for %s", x.Command, c.Args[1])
+					return p.Trf("the server accepted %q, but the goal asks for %s", x.Command, c.Args[1])
 				}
 			}
 		case c.Kind == "delivered" && len(c.Args) == 2:
 			for _, subject := range a.newSubjects(c) {
 				if strings.EqualFold(subject, c.Args[1]) {
-					return fmt.Sprintf("a message reached %s, but its subject is %q, not %q: letter case counts", c.Args[0], subject, c.Args[1])
+					return p.Trf("a message reached %s, but its subject is %q, not %q: letter case counts", c.Args[0], subject, c.Args[1])
 				}
-				return fmt.Sprintf("a message reached %s, but its subject is %q; the goal asks for %q", c.Args[0], subject, c.Args[1])
+				return p.Trf("a message reached %s, but its subject is %q; the goal asks for %q", c.Args[0], subject, c.Args[1])
 			}
 		}
 	}

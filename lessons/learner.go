@@ -16,9 +16,9 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 	if env.class != nil {
 		s = env.class.localize(s)
 	}
-	ex := s.Ex
-	fmt.Fprintf(r.Out, "\n--- your turn ---\n%s\n", ex.Goal)
-	fmt.Fprintln(r.Out, "(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)")
+	ex, lang := s.Ex, r.Lang
+	fmt.Fprintf(r.Out, "\n--- %s ---\n%s\n", lang.Tr("your turn"), ex.Goal)
+	fmt.Fprintln(r.Out, lang.Tr("(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)"))
 	a, err := env.start(s, env.sink)
 	if err != nil {
 		return false, err
@@ -42,23 +42,23 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 		answer, sendErr := r.send(a, line)
 		if a.passed() {
 			if a.sess == nil {
-				fmt.Fprintln(r.Out, "\n✓ passed: that is what it says")
+				fmt.Fprintln(r.Out, "\n✓ "+lang.Tr("passed: that is what it says"))
 			} else {
-				fmt.Fprintln(r.Out, "\n✓ passed: the server's answers show you did it")
+				fmt.Fprintln(r.Out, "\n✓ "+lang.Tr("passed: the server's answers show you did it"))
 			}
 			r.report(env, s)
 			return true, nil
 		}
-		if miss := a.nearMiss(); miss != "" && !told[miss] {
+		if miss := a.nearMiss(lang); miss != "" && !told[miss] {
 			told[miss] = true
-			fmt.Fprintf(r.Out, "  close: %s\n", miss)
+			fmt.Fprintf(r.Out, "  %s\n", lang.Trf("close: %s", miss))
 		}
 		if a.wrong(answer, sendErr) {
 			tries++
 			r.hint(ex, tries)
 		}
 		if a.sess != nil && a.sess.Closed() {
-			fmt.Fprintln(r.Out, "the connection is closed; a new one is open, try again")
+			fmt.Fprintln(r.Out, lang.Tr("the connection is closed; a new one is open, try again"))
 			if err := a.reconnect(env.sink); err != nil {
 				return false, err
 			}
@@ -69,9 +69,9 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 // readLine reads the learner's next line, showing a prompt at a terminal.
 func (r *Runner) readLine(a *attempt) (string, error) {
 	if r.Interactive {
-		prompt := "answer> "
+		prompt := r.Lang.Tr("answer") + "> "
 		if a.sess != nil {
-			prompt = fmt.Sprintf("%s [%s]> ", a.sess.Server, a.sess.State().Label())
+			prompt = fmt.Sprintf("%s [%s]> ", a.sess.Server, a.sess.State().LabelIn(r.Lang))
 		}
 		fmt.Fprint(r.ErrOut, prompt)
 	}
@@ -82,7 +82,7 @@ func (r *Runner) readLine(a *attempt) (string, error) {
 func (r *Runner) send(a *attempt, line string) ([]string, error) {
 	if a.sess == nil {
 		a.answer = line
-		fmt.Fprintf(r.Out, "  your answer: %s\n", line)
+		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Trf("your answer: %s", line))
 		return nil, nil
 	}
 	return a.sess.Send(line)
@@ -92,43 +92,44 @@ func (r *Runner) send(a *attempt, line string) ([]string, error) {
 // after two.
 func (r *Runner) hint(ex *ExerciseSpec, tries int) {
 	if tries <= len(ex.Hints) {
-		fmt.Fprintf(r.Out, "  hint: %s\n", ex.Hints[tries-1])
+		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Trf("hint: %s", ex.Hints[tries-1]))
 	}
 	if tries == triesBeforeSolution {
-		fmt.Fprintln(r.Out, "  (two tries: type :solution to see one way to do it)")
+		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Tr("(two tries: type :solution to see one way to do it)"))
 	}
 }
 
 // helper runs a ":" line. It reports whether the exercise ends (skipped).
 func (r *Runner) helper(line string, a *attempt, tries int) (bool, error) {
 	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	lang := r.Lang
 	switch strings.ToLower(cmd) {
 	case ":quit", ":q":
 		return true, errQuit
 	case ":skip":
-		fmt.Fprintln(r.Out, "  skipped: not passed")
+		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("skipped: not passed"))
 		return true, nil
 	case ":hint":
 		if len(a.step.Ex.Hints) == 0 {
-			fmt.Fprintln(r.Out, "  no hint here; :solution shows an answer")
+			fmt.Fprintf(r.Out, "  %s\n", lang.Tr("no hint here; :solution shows an answer"))
 		} else {
-			fmt.Fprintf(r.Out, "  hint: %s\n", a.step.Ex.Hints[min(tries, len(a.step.Ex.Hints)-1)])
+			fmt.Fprintf(r.Out, "  %s\n", lang.Trf("hint: %s", a.step.Ex.Hints[min(tries, len(a.step.Ex.Hints)-1)]))
 		}
 	case ":solution":
-		fmt.Fprintln(r.Out, "  one way to do it:")
+		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("one way to do it:"))
 		for _, l := range a.step.Ex.Solution {
 			fmt.Fprintf(r.Out, "    %s\n", l)
 		}
 	case ":b64":
 		fmt.Fprintf(r.Out, "  %s\n", decode.EncodeBase64(arg))
 	case ":unb64", ":decode":
-		trace.ShowDecoded(r.Out, arg)
+		trace.ShowDecodedIn(r.Out, lang, arg)
 	case ":state":
 		if a.sess != nil {
-			fmt.Fprintf(r.Out, "  %s\n", a.sess.State().Describe())
+			fmt.Fprintf(r.Out, "  %s\n", a.sess.State().DescribeIn(lang))
 		}
 	default:
-		fmt.Fprintln(r.Out, "  helpers: :hint :solution :skip :quit :b64 TEXT :unb64 BASE64 :decode TEXT :state")
+		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("helpers: :hint :solution :skip :quit :b64 TEXT :unb64 BASE64 :decode TEXT :state"))
 	}
 	return false, nil
 }

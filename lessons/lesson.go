@@ -21,10 +21,15 @@ import (
 	"strings"
 
 	"maillab/sandbox/reply"
+	"maillab/trace/i18n"
 )
 
-//go:embed content/*.md
+//go:embed content/en/*.md content/zh/*.md
 var embedded embed.FS
+
+// Languages are the languages every built-in lesson is written in, each
+// in content/LANG/ with the same exercises and checks.
+var Languages = []string{"en", "zh"}
 
 // Kind is what a step of a lesson does.
 type Kind string
@@ -98,16 +103,25 @@ type ParseError struct {
 	Msg  string
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+func (e *ParseError) Error() string { return fmt.Sprintf(i18n.N("%s:%d: %s"), e.File, e.Line, e.Msg) }
 
 // fileNumber reads a lesson's number from its file name, e.g. "03-auth.md".
 var fileNumber = regexp.MustCompile(`^(\d+)[-_].*\.md$`)
 
-// Load returns the embedded lessons plus those in dir (if not empty),
-// ordered by number. Problems in dir's files are returned together, with
-// every lesson that did load.
-func Load(dir string) ([]*Lesson, error) {
-	lessons, err := loadFS(embedded, "content", "lessons/content")
+// Load returns the embedded English lessons plus those in dir: see LoadIn.
+func Load(dir string) ([]*Lesson, error) { return LoadIn(dir, "en") }
+
+// LoadIn returns the embedded lessons in lang ("en" or "zh") plus those in
+// dir (if not empty), ordered by number. A teacher's dir holds lesson
+// files for every language, or en/ and zh/ folders of them (a lesson
+// missing from lang's folder is taken from the other). Problems in dir's
+// files are returned together, with every lesson that did load.
+func LoadIn(dir, lang string) ([]*Lesson, error) {
+	if lang != "zh" {
+		lang = "en"
+	}
+	root := "content/" + lang
+	lessons, err := loadFS(embedded, root, "lessons/"+root)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +130,9 @@ func Load(dir string) ([]*Lesson, error) {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("--dir %s: not a folder of lesson files", dir)
 		}
-		extra, err := loadFS(os.DirFS(dir), ".", dir)
-		lessons, problems = append(lessons, extra...), err
+		var extra []*Lesson
+		extra, problems = loadDir(dir, lang)
+		lessons = append(lessons, extra...)
 	}
 	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Number < lessons[j].Number })
 	for i := 1; i < len(lessons); i++ {
@@ -126,6 +141,36 @@ func Load(dir string) ([]*Lesson, error) {
 		}
 	}
 	return lessons, problems
+}
+
+// loadDir reads a teacher's lessons: the files in dir, and those in
+// dir/lang (before those of the other language's folder).
+func loadDir(dir, lang string) ([]*Lesson, error) {
+	fsys := os.DirFS(dir)
+	out, err := loadFS(fsys, ".", dir)
+	problems := []error{err}
+	seen := map[int]bool{}
+	for _, sub := range []string{lang, otherLanguage(lang)} {
+		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
+			continue
+		}
+		found, err := loadFS(fsys, sub, filepath.Join(dir, sub))
+		problems = append(problems, err)
+		for _, l := range found {
+			if !seen[l.Number] {
+				seen[l.Number] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out, errors.Join(problems...)
+}
+
+func otherLanguage(lang string) string {
+	if lang == "zh" {
+		return "en"
+	}
+	return "zh"
 }
 
 func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
@@ -143,7 +188,7 @@ func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
 		m := fileNumber.FindStringSubmatch(base)
 		file := filepath.Join(shown, base)
 		if m == nil {
-			problems = append(problems, &ParseError{file, 1, "a lesson file is named NN-title.md (e.g. 09-my-lesson.md)"})
+			problems = append(problems, &ParseError{file, 1, i18n.N("a lesson file is named NN-title.md (e.g. 09-my-lesson.md)")})
 			continue
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -346,15 +391,15 @@ func (p *parser) closeBlock() error {
 		}
 		switch {
 		case ex.Goal == "":
-			return &ParseError{p.file, p.start, "the exercise has no goal: line"}
+			return &ParseError{p.file, p.start, i18n.N("the exercise has no goal: line")}
 		case len(ex.Checks) == 0:
-			return &ParseError{p.file, p.start, "the exercise has no check: line, so nothing could decide it"}
+			return &ParseError{p.file, p.start, i18n.N("the exercise has no check: line, so nothing could decide it")}
 		case len(ex.Solution) == 0:
-			return &ParseError{p.file, p.start, "the exercise has no solution: (lesson check answers with it)"}
+			return &ParseError{p.file, p.start, i18n.N("the exercise has no solution: (lesson check answers with it)")}
 		}
 	}
 	if s.Kind == Demo && len(s.Lines) == 0 || s.Kind == Decode && len(s.Lines) == 0 {
-		return &ParseError{p.file, p.start, fmt.Sprintf("the %s block is empty", s.Kind)}
+		return &ParseError{p.file, p.start, fmt.Sprintf(i18n.N("the %s block is empty"), s.Kind)}
 	}
 	p.lesson.Steps = append(p.lesson.Steps, *s)
 	return nil
@@ -362,11 +407,11 @@ func (p *parser) closeBlock() error {
 
 func (p *parser) finish() (*Lesson, error) {
 	if p.block != nil {
-		return nil, &ParseError{p.file, p.start, "this ``` block is never closed"}
+		return nil, &ParseError{p.file, p.start, i18n.N("this ``` block is never closed")}
 	}
 	p.flushText()
 	if p.lesson.Title == "" {
-		return nil, &ParseError{p.file, 1, "a lesson starts with a title line: # Title"}
+		return nil, &ParseError{p.file, 1, i18n.N("a lesson starts with a title line: # Title")}
 	}
 	return p.lesson, nil
 }
@@ -376,14 +421,14 @@ var checkKinds = map[string]struct {
 	min, max int
 	usage    string
 }{
-	"ok":        {1, 2, "ok VERB [TEXT]: a command with this verb (holding TEXT) got a success answer, e.g. check: ok RCPT bbb@sina.com"},
-	"got":       {1, 1, "got KEY: the server sent that reply of its catalogue, e.g. check: got smtp.relay-ok"},
-	"reply":     {1, 1, "reply PREFIX: some answer starts with PREFIX, e.g. check: reply 235"},
-	"state":     {1, 9, "state NAME: where the conversation ended, e.g. check: state authenticated"},
-	"delivered": {1, 2, "delivered ADDRESS [SUBJECT]: a new message reached that mailbox"},
-	"sent":      {1, 1, "sent N: the server accepted N messages"},
-	"answer":    {1, 1, "answer PAYLOAD: the learner typed what PAYLOAD decodes to"},
-	"tls":       {0, 0, "tls: the conversation ended inside TLS (after STARTTLS or STLS, or on smtps/pop3s)"},
+	"ok":        {1, 2, i18n.N("ok VERB [TEXT]: a command with this verb (holding TEXT) got a success answer, e.g. check: ok RCPT bbb@sina.com")},
+	"got":       {1, 1, i18n.N("got KEY: the server sent that reply of its catalogue, e.g. check: got smtp.relay-ok")},
+	"reply":     {1, 1, i18n.N("reply PREFIX: some answer starts with PREFIX, e.g. check: reply 235")},
+	"state":     {1, 9, i18n.N("state NAME: where the conversation ended, e.g. check: state authenticated")},
+	"delivered": {1, 2, i18n.N("delivered ADDRESS [SUBJECT]: a new message reached that mailbox")},
+	"sent":      {1, 1, i18n.N("sent N: the server accepted N messages")},
+	"answer":    {1, 1, i18n.N("answer PAYLOAD: the learner typed what PAYLOAD decodes to")},
+	"tls":       {0, 0, i18n.N("tls: the conversation ended inside TLS (after STARTTLS or STLS, or on smtps/pop3s)")},
 }
 
 // parseCheck reads e.g. `reply 235` or `delivered bbb@sina.com "hello"`.

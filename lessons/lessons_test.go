@@ -3,9 +3,11 @@ package lessons
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -265,4 +267,60 @@ func TestChecksMatchTheirGoals(t *testing.T) {
 	if !passed || !strings.Contains(out, "✓ passed: that is what it says") {
 		t.Errorf("decode exercise: passed=%v\n%s", passed, out)
 	}
+}
+
+// TestEveryLessonInBothLanguages: each built-in lesson exists in English
+// and in Chinese with the same demos, exercises, checks and solutions (the
+// words around them translated), and every reference solution passes in
+// both.
+func TestEveryLessonInBothLanguages(t *testing.T) {
+	en, err := LoadIn("", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, err := LoadIn("", "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(en) != len(zh) {
+		t.Fatalf("%d English lessons, %d Chinese", len(en), len(zh))
+	}
+	for i := range en {
+		if en[i].Number != zh[i].Number {
+			t.Fatalf("lesson %d has no Chinese twin (found %d)", en[i].Number, zh[i].Number)
+		}
+		if a, b := skeleton(en[i]), skeleton(zh[i]); a != b {
+			t.Errorf("lesson %d differs between languages:\n en: %s\n zh: %s", en[i].Number, a, b)
+		}
+		if !cjk.MatchString(zh[i].Title) {
+			t.Errorf("lesson %d's Chinese title %q is not Chinese", zh[i].Number, zh[i].Title)
+		}
+	}
+	for _, l := range zh {
+		if err := Verify(context.Background(), l, io.Discard); err != nil {
+			t.Errorf("Chinese lesson %d: %v", l.Number, err)
+		}
+	}
+}
+
+var cjk = regexp.MustCompile(`\p{Han}`)
+
+// skeleton is what must not change with the language: the kinds of step,
+// their protocols, demo lines, play settings, checks and solutions.
+func skeleton(l *Lesson) string {
+	var b strings.Builder
+	for _, s := range l.Steps {
+		if s.Kind == Explain {
+			continue
+		}
+		fmt.Fprintf(&b, "[%s %s %s %v %v %q %v", s.Kind, s.Proto, s.Domain, s.Implicit, s.RequireTLS, s.Lines, s.Params)
+		if s.Ex != nil {
+			for _, c := range s.Ex.Checks {
+				fmt.Fprintf(&b, " check %s %q", c.Kind, c.Args)
+			}
+			fmt.Fprintf(&b, " solution %q hints %d", s.Ex.Solution, len(s.Ex.Hints))
+		}
+		b.WriteString("] ")
+	}
+	return b.String()
 }

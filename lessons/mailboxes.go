@@ -17,6 +17,7 @@ import (
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // mailboxes is how exercises look into a mailbox: the subjects of its
@@ -182,7 +183,7 @@ func (c *Class) target(s Step) (addr, host string, err error) {
 // joinClass points the exercises at the class sandbox, trusting its CA
 // (fetched from its page) besides the lesson's own.
 func (env *environment) joinClass(c *Class, note io.Writer) error {
-	trust, err := practice.Trust("", c.Page, env.ca.CAPEM(), note)
+	trust, err := practice.Trust("", c.Page, env.ca.CAPEM(), note, env.lang)
 	if err != nil {
 		return err
 	}
@@ -229,11 +230,11 @@ func (r *Runner) report(env *environment, s Step) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
 	if err != nil {
-		fmt.Fprintf(r.ErrOut, "maillab: could not tell the class page (%v)\n", err)
+		fmt.Fprintf(r.ErrOut, "maillab: %s\n", r.Lang.Trf("could not tell the class page (%s)", i18n.TranslateError(r.Lang, err)))
 		return
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(r.ErrOut, "maillab: the class page did not take the result: %s\n", resp.Status)
+		fmt.Fprintf(r.ErrOut, "maillab: %s\n", r.Lang.Trf("the class page did not take the result: %s", resp.Status))
 	}
 }

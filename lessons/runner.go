@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"maillab/sandbox/client"
 	"maillab/sandbox/play"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // Runner plays lessons for a learner.
@@ -24,8 +26,9 @@ type Runner struct {
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: wait for Enter between steps
 	Color       bool
-	Width       int    // columns to wrap notes to; 0: no wrapping
-	Class       *Class // a class sandbox for the exercises; nil: the lesson's own
+	Width       int           // columns to wrap notes to; 0: no wrapping
+	Class       *Class        // a class sandbox for the exercises; nil: the lesson's own
+	Lang        *i18n.Printer // the language of maillab's words; nil: English
 
 	ctx    context.Context
 	lines  *practice.Lines
@@ -39,7 +42,8 @@ var errQuit = errors.New("left the lesson")
 // answers. It reports whether every exercise was passed.
 func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 	r.ctx, r.lines, r.lesson = ctx, practice.NewLines(r.In), l
-	env, err := newEnvironment(r.Out, trace.RenderOptions{Color: r.Color, Width: r.Width})
+	r.Lang = i18n.Or(r.Lang)
+	env, err := newEnvironment(r.Out, trace.RenderOptions{Color: r.Color, Width: r.Width, Lang: r.Lang})
 	if err != nil {
 		return false, err
 	}
@@ -50,7 +54,8 @@ func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 		}
 	}
 	defer env.close()
-	fmt.Fprintf(r.Out, "\nLesson %d: %s\n%s\n", l.Number, l.Title, strings.Repeat("=", len([]rune(l.Title))+11))
+	heading := r.Lang.Trf("Lesson %s: %s", strconv.Itoa(l.Number), l.Title)
+	fmt.Fprintf(r.Out, "\n%s\n%s\n", heading, strings.Repeat("=", trace.DisplayWidth(heading)))
 	passed := true
 	for i, step := range l.Steps {
 		if ctx.Err() != nil {
@@ -90,7 +95,7 @@ func (r *Runner) pause() {
 	if !r.Interactive {
 		return
 	}
-	fmt.Fprint(r.ErrOut, "\n[Enter to go on] ")
+	fmt.Fprintf(r.ErrOut, "\n[%s] ", r.Lang.Tr("Enter to go on"))
 	r.lines.Next(r.ctx)
 }
 
@@ -99,12 +104,12 @@ func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, erro
 	case Explain:
 		fmt.Fprintf(r.Out, "\n%s\n", s.Text)
 	case Demo:
-		fmt.Fprintf(r.Out, "\n--- demo: %s, live ---\n", s.Service())
+		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Trf("demo: %s, live", s.Service()))
 		return true, env.demo(s)
 	case Decode:
 		env.decodeDemo(s)
 	case Play:
-		fmt.Fprintln(r.Out, "\n--- the six steps, live ---")
+		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Tr("the six steps, live"))
 		return true, env.play(ctx, s, r.enter(), r.ErrOut)
 	case Exercise:
 		return r.exercise(env, s)
@@ -119,6 +124,7 @@ type environment struct {
 	sb        *sandbox.Sandbox
 	strict    *sandbox.Sandbox // require-tls demos; nil until one runs
 	ca        *certs.Authority
+	lang      *i18n.Printer
 	trust     *x509.CertPool // what the lesson's clients trust
 	out       io.Writer
 	renderer  trace.Renderer
@@ -136,8 +142,8 @@ func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, erro
 	rd, _ := trace.NewRenderer(out, "text", opts)
 	opts.NoSteps = true
 	plain, _ := trace.NewRenderer(out, "text", opts)
-	ann := trace.NewAnnotator()
-	env := &environment{ca: ca, trust: ca.Pool(), out: out, renderer: rd, discarded: make(chan trace.Event, 16)}
+	ann := trace.NewAnnotatorIn(opts.Lang)
+	env := &environment{ca: ca, lang: i18n.Or(opts.Lang), trust: ca.Pool(), out: out, renderer: rd, discarded: make(chan trace.Event, 16)}
 	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }
 	if env.sb, err = env.startSandbox(false); err != nil {
 		return nil, err
@@ -290,14 +296,14 @@ func (env *environment) showDiscarded() {
 // decodeDemo decodes each payload and shows the layers.
 func (env *environment) decodeDemo(s Step) {
 	for _, payload := range s.Lines {
-		fmt.Fprintf(env.out, "\n--- decoding %s (as maillab decode does) ---\n", trace.Visible(payload))
-		trace.ShowDecoded(env.out, payload)
+		fmt.Fprintf(env.out, "\n--- %s ---\n", env.lang.Trf("decoding %s (as maillab decode does)", trace.Visible(payload)))
+		trace.ShowDecodedIn(env.out, env.lang, payload)
 	}
 }
 
 // play runs the six steps, waiting for Enter before each when enter is set.
 func (env *environment) play(ctx context.Context, s Step, enter func() error, prompt io.Writer) error {
-	pacing := trace.Pacing{Context: ctx, Enter: enter, Prompt: prompt}
+	pacing := trace.Pacing{Context: ctx, Enter: enter, Prompt: prompt, Lang: env.lang}
 	sink := trace.Paced(env.renderer, pacing)
 	res, err := play.Run(ctx, play.Options{
 		From: s.Params["from"], To: s.Params["to"], Subject: s.Params["subject"], Body: s.Params["body"], Sink: sink,
@@ -305,6 +311,6 @@ func (env *environment) play(ctx context.Context, s Step, enter func() error, pr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.out, "\n%s, %s, %s\n", trace.Count(res.Hops, "hop"), trace.Count(res.Octets, "octet"), res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(env.out, "\n%s%s%s%s%s\n", env.lang.Count(res.Hops, "hop"), env.lang.Tr(", "), env.lang.Count(res.Octets, "octet"), env.lang.Tr(", "), res.Elapsed.Round(time.Millisecond))
 	return nil
 }

@@ -85,7 +85,7 @@ func lessonNumbers(opts *lessonOptions) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		all, _ := lessons.Load(opts.Dir)
+		all, _ := lessons.LoadIn(opts.Dir, opts.P.Code())
 		var out []cobra.Completion
 		for _, l := range all {
 			out = append(out, cobra.CompletionWithDesc(strconv.Itoa(l.Number), l.Title))
@@ -147,7 +147,7 @@ func newCmdLessonReset(opts *lessonOptions) *cobra.Command {
 }
 
 func lessonList(opts *lessonOptions) error {
-	all, err := lessons.Load(opts.Dir)
+	all, err := lessons.LoadIn(opts.Dir, opts.P.Code())
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func find(all []*lessons.Lesson, n int) (*lessons.Lesson, *lessons.Lesson, error
 }
 
 func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
-	all, err := lessons.Load(opts.Dir)
+	all, err := lessons.LoadIn(opts.Dir, opts.P.Code())
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 	if err != nil {
 		return err
 	}
-	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(), Class: class}
+	r := &lessons.Runner{In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(), Class: class, Lang: opts.P}
 	passed, err := r.Run(cmd.Context(), l)
 	if err != nil {
 		return err
@@ -239,28 +239,41 @@ func (opts *lessonOptions) class() (*lessons.Class, error) {
 		Account: practice.Account{User: opts.User, Password: opts.Password}}, nil
 }
 
-// lessonCheck verifies lessons and reports every problem, not the first.
+// lessonCheck verifies lessons, in every language, and reports every
+// problem, not the first.
 func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
-	all, loadErr := lessons.Load(opts.Dir) // broken files are reported with the rest
-	if opts.Number != 0 {
-		l, _, err := find(all, opts.Number)
-		if err != nil {
-			return err
-		}
-		all = []*lessons.Lesson{l}
-	}
 	out := io.Discard
 	if opts.Verbose {
 		out = opts.IO.Out
 	}
-	problems := []error{loadErr}
-	for _, l := range all {
-		if err := lessons.Verify(cmd.Context(), l, out); err != nil {
-			problems = append(problems, err)
-			fmt.Fprintf(opts.IO.Out, "FAIL %s\n", opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title))
-			continue
+	var problems []error
+	seen := map[string]bool{} // a teacher's language-neutral file is checked once
+	for _, lang := range lessons.Languages {
+		all, loadErr := lessons.LoadIn(opts.Dir, lang) // broken files are reported with the rest
+		if loadErr != nil && !seen[loadErr.Error()] {
+			seen[loadErr.Error()] = true
+			problems = append(problems, loadErr)
 		}
-		fmt.Fprintf(opts.IO.Out, "ok   %s\n", opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title))
+		if opts.Number != 0 {
+			l, _, err := find(all, opts.Number)
+			if err != nil {
+				return err
+			}
+			all = []*lessons.Lesson{l}
+		}
+		for _, l := range all {
+			if seen[l.File] {
+				continue
+			}
+			seen[l.File] = true
+			name := opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title) + " [" + lang + "]"
+			if err := lessons.Verify(cmd.Context(), l, out); err != nil {
+				problems = append(problems, err)
+				fmt.Fprintf(opts.IO.Out, "FAIL %s\n", name)
+				continue
+			}
+			fmt.Fprintf(opts.IO.Out, "ok   %s\n", name)
+		}
 	}
 	return errors.Join(problems...)
 }

@@ -90,6 +90,6 @@ func practiceRun(cmd *cobra.Command, opts *practiceOptions) error {
 		Server: opts.Server, Account: practice.Account{User: opts.User, Password: opts.Password},
 		TLS: opts.TLS, CACert: opts.CACert, ClassPage: classPage(opts.Server, opts.PortOffset),
 		In: opts.IO.In, Out: opts.IO.Out, ErrOut: opts.IO.ErrOut,
-		Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(),
+		Interactive: opts.IO.InIsTerminal(), Color: useColor, Width: opts.width(), Lang: opts.P,
 	})
 }

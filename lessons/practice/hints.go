@@ -3,34 +3,45 @@ package practice
 import (
 	"maillab/sandbox/client"
 	"maillab/sandbox/reply"
+	"maillab/trace/i18n"
 )
 
-// Hint says what is valid now, with an example.
+// Hint says what is valid now, with an example. Text and Also are
+// catalogue keys: TextIn gives them in a language.
 type Hint struct {
 	Text    string
 	Example string
+	Also    string // a second sentence, or ""
+}
+
+// TextIn is the hint's text in p's language.
+func (h Hint) TextIn(p *i18n.Printer) string {
+	if h.Also == "" {
+		return p.Tr(h.Text)
+	}
+	return p.Tr(h.Text) + " " + p.Tr(h.Also)
 }
 
 // hints answers :hint for every state.
 var hints = map[string]map[string]Hint{
 	"SMTP": {
-		client.StateConnected:     {"wait for the server's 220 greeting, then say hello", "EHLO me"},
-		client.StateGreeted:       {"say hello first; EHLO (not HELO) also lists the extensions, AUTH among them", "EHLO me"},
-		client.StateAuthUser:      {"answer with the user name in Base64 (:b64 gacl makes it), or * to cancel", "Z2FjbA=="},
-		client.StateAuthPassword:  {"answer with the password in Base64 (:b64 123456 makes it), or * to cancel", "MTIzNDU2"},
-		client.StateAuthPlain:     {"answer with Base64 of NUL user NUL password (maillab encode --auth-plain gacl 123456)", "AGdhY2wAMTIzNDU2"},
-		client.StateReady:         {"log in to send to other providers, or give a sender to send to this provider's own users", "AUTH LOGIN"},
-		client.StateAuthenticated: {"give the envelope sender", "MAIL FROM:<gacl@sohu.com>"},
-		client.StateSender:        {"give a recipient", "RCPT TO:<bbb@sina.com>"},
-		client.StateRecipients:    {"send the message (or add another recipient)", "DATA"},
-		client.StateInData:        {"type header lines (From:, To:, Subject:), a blank line, the body, then a line with only a dot", "Subject: hello"},
-		client.StateClosed:        {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
+		client.StateConnected:     {Text: i18n.N("wait for the server's 220 greeting, then say hello"), Example: "EHLO me"},
+		client.StateGreeted:       {Text: i18n.N("say hello first; EHLO (not HELO) also lists the extensions, AUTH among them"), Example: "EHLO me"},
+		client.StateAuthUser:      {Text: i18n.N("answer with the user name in Base64 (:b64 gacl makes it), or * to cancel"), Example: "Z2FjbA=="},
+		client.StateAuthPassword:  {Text: i18n.N("answer with the password in Base64 (:b64 123456 makes it), or * to cancel"), Example: "MTIzNDU2"},
+		client.StateAuthPlain:     {Text: i18n.N("answer with Base64 of NUL user NUL password (maillab encode --auth-plain gacl 123456)"), Example: "AGdhY2wAMTIzNDU2"},
+		client.StateReady:         {Text: i18n.N("log in to send to other providers, or give a sender to send to this provider's own users"), Example: "AUTH LOGIN"},
+		client.StateAuthenticated: {Text: i18n.N("give the envelope sender"), Example: "MAIL FROM:<gacl@sohu.com>"},
+		client.StateSender:        {Text: i18n.N("give a recipient"), Example: "RCPT TO:<bbb@sina.com>"},
+		client.StateRecipients:    {Text: i18n.N("send the message (or add another recipient)"), Example: "DATA"},
+		client.StateInData:        {Text: i18n.N("type header lines (From:, To:, Subject:), a blank line, the body, then a line with only a dot"), Example: "Subject: hello"},
+		client.StateClosed:        {Text: i18n.N("the connection is closed; :quit leaves, and maillab practice starts a new one"), Example: ":quit"},
 	},
 	"POP3": {
-		client.StatePOP3Auth:        {"log in: the user name first, in plain text", "USER bbb"},
-		client.StatePOP3User:        {"now the password, in plain text", "PASS 123456"},
-		client.StatePOP3Transaction: {"look into the mailbox: STAT, LIST, RETR n, TOP n 5, UIDL, DELE n; QUIT to end (deletions happen then)", "STAT"},
-		client.StateClosed:          {"the connection is closed; :quit leaves, and maillab practice starts a new one", ":quit"},
+		client.StatePOP3Auth:        {Text: i18n.N("log in: the user name first, in plain text"), Example: "USER bbb"},
+		client.StatePOP3User:        {Text: i18n.N("now the password, in plain text"), Example: "PASS 123456"},
+		client.StatePOP3Transaction: {Text: i18n.N("look into the mailbox: STAT, LIST, RETR n, TOP n 5, UIDL, DELE n; QUIT to end (deletions happen then)"), Example: "STAT"},
+		client.StateClosed:          {Text: i18n.N("the connection is closed; :quit leaves, and maillab practice starts a new one"), Example: ":quit"},
 	},
 }
 
@@ -41,11 +52,11 @@ func HintNow(st *client.State) Hint {
 		return h
 	}
 	if st.Proto == "SMTP" && st.Name() == client.StateReady && !st.ESMTP {
-		return Hint{"you said HELO, which turns no extensions on: say EHLO to log in with AUTH", "EHLO me"}
+		return Hint{Text: i18n.N("you said HELO, which turns no extensions on: say EHLO to log in with AUTH"), Example: "EHLO me"}
 	}
 	if st.Proto == "SMTP" && (st.Sender || st.Recipients > 0) && !st.Authenticated {
 		h := hints[st.Proto][st.Name()]
-		h.Text += " (to send to another provider, log in first: RSET, then AUTH LOGIN)"
+		h.Also = i18n.N("(to send to another provider, log in first: RSET, then AUTH LOGIN)")
 		return h
 	}
 	return hints[st.Proto][st.Name()]
@@ -58,29 +69,29 @@ func afterReply(st *client.State) (Hint, bool) {
 	}
 	switch st.Exchanges[len(st.Exchanges)-1].Reply {
 	case reply.SMTPRelayDenied.Key:
-		return Hint{"that recipient lives at another provider, and this one relays only for its logged-in users: RSET ends the transaction, then log in with AUTH LOGIN (not allowed inside a transaction)", "RSET"}, true
+		return Hint{Text: i18n.N("that recipient lives at another provider, and this one relays only for its logged-in users: RSET ends the transaction, then log in with AUTH LOGIN (not allowed inside a transaction)"), Example: "RSET"}, true
 	case reply.SMTPNotOurWorld.Key:
-		return Hint{"this sandbox delivers only to sohu.com and sina.com: give a recipient there", "RCPT TO:<bbb@sina.com>"}, true
+		return Hint{Text: i18n.N("this sandbox delivers only to sohu.com and sina.com: give a recipient there"), Example: "RCPT TO:<bbb@sina.com>"}, true
 	case reply.SMTPNoSuchUser.Key:
-		return Hint{"check the address: sohu.com has gacl and aaa, sina.com has bbb and gacl", "RCPT TO:<bbb@sina.com>"}, true
+		return Hint{Text: i18n.N("check the address: sohu.com has gacl and aaa, sina.com has bbb and gacl"), Example: "RCPT TO:<bbb@sina.com>"}, true
 	case reply.SMTPNeedEhlo.Key:
-		return Hint{"AUTH needs EHLO, not HELO: say EHLO, then AUTH LOGIN", "EHLO me"}, true
+		return Hint{Text: i18n.N("AUTH needs EHLO, not HELO: say EHLO, then AUTH LOGIN"), Example: "EHLO me"}, true
 	case reply.SMTPAuthInMail.Key:
-		return Hint{"log in before MAIL FROM: RSET ends the transaction, then AUTH LOGIN", "RSET"}, true
+		return Hint{Text: i18n.N("log in before MAIL FROM: RSET ends the transaction, then AUTH LOGIN"), Example: "RSET"}, true
 	case reply.SMTPAuthFailed.Key:
-		return Hint{"the name or the password was wrong: start again with AUTH LOGIN and check the Base64 (:b64 gacl, :b64 123456)", "AUTH LOGIN"}, true
+		return Hint{Text: i18n.N("the name or the password was wrong: start again with AUTH LOGIN and check the Base64 (:b64 gacl, :b64 123456)"), Example: "AUTH LOGIN"}, true
 	case reply.SMTPSenderNotOwned.Key:
-		return Hint{"send as the account you logged in with", "MAIL FROM:<gacl@sohu.com>"}, true
+		return Hint{Text: i18n.N("send as the account you logged in with"), Example: "MAIL FROM:<gacl@sohu.com>"}, true
 	case reply.SMTPNeedTLS.Key:
-		return Hint{"this server takes logins only inside TLS: STARTTLS, then EHLO again (the session starts over), then AUTH", "STARTTLS"}, true
+		return Hint{Text: i18n.N("this server takes logins only inside TLS: STARTTLS, then EHLO again (the session starts over), then AUTH"), Example: "STARTTLS"}, true
 	case reply.POP3NeedTLS.Key:
-		return Hint{"this server takes passwords only inside TLS: STLS first, then USER and PASS", "STLS"}, true
+		return Hint{Text: i18n.N("this server takes passwords only inside TLS: STLS first, then USER and PASS"), Example: "STLS"}, true
 	case reply.POP3STLSLate.Key:
-		return Hint{"STLS comes before the login, so the password never crosses the network readable: QUIT, connect again, STLS first", "QUIT"}, true
+		return Hint{Text: i18n.N("STLS comes before the login, so the password never crosses the network readable: QUIT, connect again, STLS first"), Example: "QUIT"}, true
 	case reply.SMTPNoTLS.Key, reply.POP3NoTLS.Key:
-		return Hint{"this server offers no TLS (a sandbox started with --tls off); go on in plaintext", ":state"}, true
+		return Hint{Text: i18n.N("this server offers no TLS (a sandbox started with --tls off); go on in plaintext"), Example: ":state"}, true
 	case reply.POP3InUse.Key:
-		return Hint{"another session has the mailbox open: QUIT that one, then log in again", "USER bbb"}, true
+		return Hint{Text: i18n.N("another session has the mailbox open: QUIT that one, then log in again"), Example: "USER bbb"}, true
 	}
 	return Hint{}, false
 }

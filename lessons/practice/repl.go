@@ -18,6 +18,7 @@ import (
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // Options configure a practice prompt.
@@ -35,7 +36,8 @@ type Options struct {
 	Out, ErrOut io.Writer
 	Interactive bool // a person at a terminal: prompt, line editing, history
 	Color       bool
-	Width       int // columns to wrap notes to; 0: no wrapping
+	Width       int           // columns to wrap notes to; 0: no wrapping
+	Lang        *i18n.Printer // the language of notes, hints and prompts; nil: English
 }
 
 // Run connects and runs the prompt until :quit, the end of input, or the
@@ -53,13 +55,14 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true, Width: opts.Width})
-	ann := trace.NewAnnotator()
+	opts.Lang = i18n.Or(opts.Lang)
+	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true, Width: opts.Width, Lang: opts.Lang})
+	ann := trace.NewAnnotatorIn(opts.Lang)
 	sink := func(e trace.Event) { ann.Annotate(&e); r.Render(e) }
 	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: t.addr, Client: "you", Session: "practice", Sink: sink,
 		TLS: tlsCfg, Implicit: opts.TLS})
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(err))
+		return fmt.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(opts.Lang, err))
 	}
 	defer s.Close()
 	p := &prompt{s: s, opts: opts}
@@ -112,7 +115,7 @@ func findTarget(opts Options, proto string) (target, error) {
 	if err != nil {
 		return target{}, fmt.Errorf("no sandbox answered on %s, and starting one failed: %w", t.addr, err)
 	}
-	fmt.Fprintf(opts.ErrOut, "maillab: no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)\n", t.addr)
+	fmt.Fprintf(opts.ErrOut, "maillab: %s\n", i18n.Or(opts.Lang).Trf("no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)", t.addr))
 	t.embedded = sb
 	return t, nil
 }
@@ -158,12 +161,13 @@ func (p *prompt) loop(ctx context.Context) error {
 
 // promptText is e.g. "smtp.sohu.com [authenticated, sender given]> ".
 func (p *prompt) promptText() string {
+	lang := p.opts.Lang
 	if p.s.State().InData {
-		return p.s.Server + " [message: end with a line holding only .]> "
+		return p.s.Server + " [" + lang.Tr("message: end with a line holding only .") + "]> "
 	}
-	label := p.s.State().Label()
+	label := p.s.State().LabelIn(lang)
 	if p.s.Secure {
-		label = "TLS, " + label
+		label = "TLS" + lang.Tr(", ") + label
 	}
 	return fmt.Sprintf("%s [%s]> ", p.s.Server, label)
 }
@@ -213,21 +217,21 @@ func (p *prompt) run(line string) bool {
 		return p.helper(line)
 	}
 	if p.s.Closed() {
-		fmt.Fprintln(p.opts.ErrOut, "the connection is closed; :quit leaves")
+		fmt.Fprintln(p.opts.ErrOut, p.opts.Lang.Tr("the connection is closed; :quit leaves"))
 		return false
 	}
 	answer, err := p.s.Send(line)
 	if errors.Is(err, client.ErrClosed) {
-		fmt.Fprintln(p.opts.ErrOut, "maillab: the server closed the connection")
+		fmt.Fprintf(p.opts.ErrOut, "maillab: %s\n", p.opts.Lang.Tr("the server closed the connection"))
 		return !p.opts.Interactive
 	}
 	if err != nil {
-		fmt.Fprintf(p.opts.ErrOut, "maillab: %v%s\n", err, tlsAdvice(err))
+		fmt.Fprintf(p.opts.ErrOut, "maillab: %s%s\n", i18n.TranslateError(p.opts.Lang, err), tlsAdvice(p.opts.Lang, err))
 		return p.s.Closed() && !p.opts.Interactive
 	}
 	if client.IsError(answer) {
 		h := p.hint()
-		fmt.Fprintf(p.opts.Out, "  hint: %s, e.g. %s\n", h.Text, h.Example)
+		fmt.Fprintf(p.opts.Out, "  %s\n", p.opts.Lang.Trf("hint: %s, e.g. %s", h.Text, h.Example))
 	}
 	return p.s.Closed() && !p.opts.Interactive
 }
@@ -235,28 +239,28 @@ func (p *prompt) run(line string) bool {
 // helper runs a ":" command, which is never sent. It reports whether to leave.
 func (p *prompt) helper(line string) bool {
 	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
-	out := p.opts.Out
+	out, lang := p.opts.Out, p.opts.Lang
 	switch strings.ToLower(cmd) {
 	case ":quit", ":q", ":exit":
 		return true
 	case ":help":
-		fmt.Fprint(out, helpText)
+		fmt.Fprint(out, lang.Tr(helpText))
 	case ":hint":
 		h := p.hint()
-		fmt.Fprintf(out, "  %s\n  e.g. %s\n", h.Text, h.Example)
+		fmt.Fprintf(out, "  %s\n  %s\n", h.Text, lang.Trf("e.g. %s", h.Example))
 	case ":state":
-		fmt.Fprintf(out, "  %s\n", p.s.State().Describe())
+		fmt.Fprintf(out, "  %s\n", p.s.State().DescribeIn(lang))
 	case ":b64":
 		fmt.Fprintf(out, "  %s\n", decode.EncodeBase64(arg))
 	case ":unb64", ":decode":
 		p.decode(arg)
 	default:
-		fmt.Fprintf(out, "  unknown helper %s; :help lists them\n", cmd)
+		fmt.Fprintf(out, "  %s\n", lang.Trf("unknown helper %s; :help lists them", cmd))
 	}
 	return false
 }
 
-func (p *prompt) decode(arg string) { trace.ShowDecoded(p.opts.Out, arg) }
+func (p *prompt) decode(arg string) { trace.ShowDecodedIn(p.opts.Out, p.opts.Lang, arg) }
 
 // Helper tells a maillab helper (":hint") from a line for the server, in
 // every state, DATA included. A line for the server that must start with
@@ -268,7 +272,7 @@ func Helper(line string) (string, bool) {
 	return line, strings.HasPrefix(line, ":")
 }
 
-const helpText = `  Type commands for the server; each answer is shown and explained.
+var helpText = i18n.N(`  Type commands for the server; each answer is shown and explained.
   Lines starting with ':' are for maillab and never sent, even inside a
   message (to send a line that starts with ':', type '::'):
     :hint          what you can type now, with an example
@@ -277,10 +281,11 @@ const helpText = `  Type commands for the server; each answer is shown and expla
     :unb64 BASE64  what some Base64 says
     :decode TEXT   decode an encoded-word, Base64 or quoted-printable
     :quit          leave (Ctrl-D too)
-`
+`)
 
-// hint is what is valid now, in the learner's own account's terms.
+// hint is what is valid now, in the learner's language and own
+// account's terms (Text holds the translated sentence).
 func (p *prompt) hint() Hint {
 	h := HintNow(p.s.State())
-	return Hint{Text: p.opts.Account.Localize(h.Text), Example: p.opts.Account.Localize(h.Example)}
+	return Hint{Text: p.opts.Account.Localize(h.TextIn(p.opts.Lang)), Example: p.opts.Account.Localize(h.Example)}
 }

@@ -14,6 +14,7 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/certs"
 	"maillab/sandbox/client"
+	"maillab/trace/i18n"
 )
 
 // startEmbedded starts a sandbox for one practice session, with TLS from
@@ -44,7 +45,7 @@ func clientTLS(opts Options, t target) (*client.TLS, error) {
 	if t.embedded != nil {
 		extra = t.embedded.Certs().CAPEM()
 	}
-	pool, err := Trust(opts.CACert, opts.ClassPage, extra, opts.ErrOut)
+	pool, err := Trust(opts.CACert, opts.ClassPage, extra, opts.ErrOut, opts.Lang)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,8 @@ func clientTLS(opts Options, t target) (*client.TLS, error) {
 // extra (PEM, e.g. an embedded sandbox's CA), and without cacert, the CA
 // of the class sandbox whose page is classPage (fetched, and said so on
 // note).
-func Trust(cacert, classPage string, extra []byte, note io.Writer) (*x509.CertPool, error) {
+func Trust(cacert, classPage string, extra []byte, note io.Writer, lang *i18n.Printer) (*x509.CertPool, error) {
+	lang = i18n.Or(lang)
 	var files []string
 	if cacert != "" {
 		files = append(files, cacert)
@@ -71,9 +73,9 @@ func Trust(cacert, classPage string, extra []byte, note io.Writer) (*x509.CertPo
 	if classPage != "" && cacert == "" {
 		url := strings.TrimSuffix(classPage, "/") + "/ca.pem"
 		if pem, err := fetchCA(url); err == nil && pool.AppendCertsFromPEM(pem) {
-			fmt.Fprintf(note, "maillab: trusting the class sandbox's CA from %s (on the internet, CAs come with your system, never over plain HTTP)\n", url)
+			fmt.Fprintf(note, "maillab: %s\n", lang.Trf("trusting the class sandbox's CA from %s (on the internet, CAs come with your system, never over plain HTTP)", url))
 		} else {
-			fmt.Fprintf(note, "maillab: could not fetch the class CA from %s; for TLS, download it and pass --cacert FILE\n", url)
+			fmt.Fprintf(note, "maillab: %s\n", lang.Trf("could not fetch the class CA from %s; for TLS, download it and pass --cacert FILE", url))
 		}
 	}
 	return pool, nil
@@ -103,18 +105,18 @@ func fetchCA(url string) ([]byte, error) {
 
 // tlsAdvice says what to do about a failed TLS handshake ("" for other
 // errors).
-func tlsAdvice(err error) string {
+func tlsAdvice(p *i18n.Printer, err error) string {
 	var unknown x509.UnknownAuthorityError
 	var name x509.HostnameError
 	switch {
 	case err == nil:
 		return ""
 	case errors.As(err, &unknown):
-		return "\n  the server's certificate is signed by a CA you do not trust: pass --cacert FILE (the sandbox prints where its ca.pem is)"
+		return "\n  " + p.Tr("the server's certificate is signed by a CA you do not trust: pass --cacert FILE (the sandbox prints where its ca.pem is)")
 	case errors.As(err, &name):
-		return "\n  the certificate names another server: " + name.Error()
+		return "\n  " + p.Trf("the certificate names another server: %s", name.Error())
 	case strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
-		return "\n  that port speaks plaintext: leave out --tls, and type STARTTLS (SMTP) or STLS (POP3) to turn TLS on"
+		return "\n  " + p.Tr("that port speaks plaintext: leave out --tls, and type STARTTLS (SMTP) or STLS (POP3) to turn TLS on")
 	}
 	return ""
 }

@@ -2,11 +2,11 @@ package client
 
 import (
 	"encoding/base64"
-	"fmt"
 	"strings"
 
 	"maillab/sandbox/reply"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // State is where a conversation is, as the server's answers show it.
@@ -205,28 +205,36 @@ func (st *State) Name() string {
 }
 
 // Label is the prompt's description, e.g. "authenticated, sender given".
-func (st *State) Label() string {
+func (st *State) Label() string { return st.LabelIn(nil) }
+
+// LabelIn is Label in p's language (the state names are catalogue keys).
+func (st *State) LabelIn(p *i18n.Printer) string {
+	p = i18n.Or(p)
 	name := st.Name()
 	if st.Proto == "SMTP" && st.Authenticated && name != StateAuthenticated && name != StateClosed {
-		return "authenticated, " + name
+		return p.Tr(StateAuthenticated) + p.Tr(", ") + p.Tr(name)
 	}
-	return name
+	return p.Tr(name)
 }
 
 // Describe says in a line what the state means.
-func (st *State) Describe() string {
+func (st *State) Describe() string { return st.DescribeIn(nil) }
+
+// DescribeIn is Describe in p's language.
+func (st *State) DescribeIn(p *i18n.Printer) string {
+	p = i18n.Or(p)
 	if st.Proto == "POP3" {
-		return fmt.Sprintf("POP3, %s", st.Name())
+		return "POP3" + p.Tr(", ") + p.Tr(st.Name())
 	}
-	parts := []string{"SMTP, " + st.Name()}
+	parts := []string{"SMTP" + p.Tr(", ") + p.Tr(st.Name())}
 	if st.Authenticated {
-		parts = append(parts, "logged in")
+		parts = append(parts, p.Tr("logged in"))
 	}
 	if st.Sender {
-		parts = append(parts, trace.Count(st.Recipients, "recipient")+" accepted")
+		parts = append(parts, p.Trf("%s accepted", p.Count(st.Recipients, "recipient")))
 	}
 	if st.Sent > 0 {
-		parts = append(parts, trace.Count(st.Sent, "message")+" sent")
+		parts = append(parts, p.Trf("%s sent", p.Count(st.Sent, "message")))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, p.Tr("; "))
 }

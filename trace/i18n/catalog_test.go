@@ -73,7 +73,7 @@ func scan(path string, found map[string]string) error {
 				return true
 			}
 			arg, prefix = 1, "count: "
-		case "warn": // decode's warnings, translated by Translate
+		case "warn", "errf": // decode's warnings, lessons' parse errors, translated by Translate
 		case "layer": // decode's steps: layer(what, format, ...)
 			if len(call.Args) < 2 {
 				return true
