@@ -236,9 +236,9 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 	}
 	session := e.Session
 	if session == "" {
-		session = e.Client()
+		session = Party(r.opts.Lang, e.Client())
 	} else if r.opts.Verbose && e.Client() != session {
-		session += " " + e.Client()
+		session += " " + Party(r.opts.Lang, e.Client())
 	}
 	b.WriteString(Visible(session))
 	switch {

@@ -17,6 +17,7 @@ import (
 
 	"maillab/sandbox/play"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 var (
@@ -83,20 +84,31 @@ func TestRenderGolden(t *testing.T) {
 		format string
 		opts   trace.RenderOptions
 		tls    bool
+		zh     bool // notes and maillab's words in Chinese
 	}{
-		{"play-tls.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, true},
-		{"play-tls.json.golden", "json", trace.RenderOptions{}, true},
-		{"play.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, false},
-		{"play.color.golden", "text", trace.RenderOptions{Color: true, Width: trace.DefaultWidth}, false},
-		{"play.json.golden", "json", trace.RenderOptions{}, false},
-		{"play.markdown.golden", "markdown", trace.RenderOptions{Width: trace.DefaultWidth}, false},
-		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}, false},
-		{"play.text.120.golden", "text", trace.RenderOptions{Width: 120}, false},
-		{"play.text.50.golden", "text", trace.RenderOptions{Width: 50}, false},
+		{"play.zh.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, false, true},
+		{"play.zh.text.120.golden", "text", trace.RenderOptions{Width: 120}, false, true},
+		{"play.zh.json.golden", "json", trace.RenderOptions{}, false, true},
+		{"play-tls.zh.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, true, true},
+		{"wiretap.zh.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}, false, true},
+		{"play-tls.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, true, false},
+		{"play-tls.json.golden", "json", trace.RenderOptions{}, true, false},
+		{"play.text.golden", "text", trace.RenderOptions{Width: trace.DefaultWidth}, false, false},
+		{"play.color.golden", "text", trace.RenderOptions{Color: true, Width: trace.DefaultWidth}, false, false},
+		{"play.json.golden", "json", trace.RenderOptions{}, false, false},
+		{"play.markdown.golden", "markdown", trace.RenderOptions{Width: trace.DefaultWidth}, false, false},
+		{"wiretap.text.golden", "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth}, false, false},
+		{"play.text.120.golden", "text", trace.RenderOptions{Width: 120}, false, false},
+		{"play.text.50.golden", "text", trace.RenderOptions{Width: 50}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			var out bytes.Buffer
+			var lang *i18n.Printer
+			if tt.zh {
+				lang = i18n.New(i18n.Chinese)
+			}
+			tt.opts.Lang = lang
 			r, err := trace.NewRenderer(&out, tt.format, tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +117,7 @@ func TestRenderGolden(t *testing.T) {
 			if tt.tls {
 				events = encrypted
 			}
-			ann := trace.NewAnnotator()
+			ann := trace.NewAnnotatorIn(lang)
 			for _, e := range events {
 				ann.Annotate(&e)
 				if err := r.Render(e); err != nil {
@@ -211,7 +223,8 @@ func BenchmarkWiretapLine(b *testing.B) {
 // TestNotesWrapToTheWidth: at any width, a note line fits (a protocol
 // line is never cut, and a word longer than the room gets a line alone).
 func TestNotesWrapToTheWidth(t *testing.T) {
-	for name, width := range map[string]int{"play.text.50.golden": 50, "play.text.golden": 80, "play.text.120.golden": 120} {
+	for name, width := range map[string]int{"play.text.50.golden": 50, "play.text.golden": 80, "play.text.120.golden": 120,
+		"play.zh.text.golden": 80, "play.zh.text.120.golden": 120} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -222,6 +235,40 @@ func TestNotesWrapToTheWidth(t *testing.T) {
 			if !protocol && trace.DisplayWidth(line) > width && strings.Contains(strings.TrimSpace(trimmed), " ") {
 				t.Errorf("%s:%d is %d columns wide (> %d): %q", name, i+1, trace.DisplayWidth(line), width, line)
 			}
+		}
+	}
+}
+
+// TestChineseNotesAlign: in Chinese, at 80 and 120 columns, every note
+// starts at the note column (its "#" in column 45, display width counted,
+// CJK characters two columns each), its continuation lines under its
+// text, and no note line is wider than the width.
+func TestChineseNotesAlign(t *testing.T) {
+	for name, width := range map[string]int{"play.zh.text.golden": 80, "play.zh.text.120.golden": 120} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := 0
+		for i, line := range strings.Split(string(data), "\n") {
+			hash := strings.Index(line, "# ")
+			if hash < 0 || strings.HasPrefix(strings.TrimSpace(line), "#") && !strings.HasPrefix(line, "  ") {
+				continue
+			}
+			before := line[:hash]
+			if strings.TrimSpace(before) != "" && !strings.HasSuffix(before, "  ") {
+				continue // a "# " inside a protocol line
+			}
+			notes++
+			if col := trace.DisplayWidth(before); col != 44 {
+				t.Errorf("%s:%d: the note starts at column %d, not 44: %q", name, i+1, col, line)
+			}
+			if w := trace.DisplayWidth(line[hash:]); 44+w > width {
+				t.Errorf("%s:%d: the note ends at column %d (> %d)", name, i+1, 44+w, width)
+			}
+		}
+		if notes < 50 {
+			t.Errorf("%s: only %d notes found", name, notes)
 		}
 	}
 }
