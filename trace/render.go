@@ -234,7 +234,7 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		b.WriteString(" * ")
 		return
 	}
-	session := e.Session
+	session := Party(r.opts.Lang, e.Session)
 	if session == "" {
 		session = Party(r.opts.Lang, e.Client())
 	} else if r.opts.Verbose && e.Client() != session {
