@@ -32,6 +32,9 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 	cobra.AddTemplateFunc("localDefaults", func(usages string) string {
 		return strings.ReplaceAll(usages, " (default ", " "+p.Tr("(default ")) // pflag's words
 	})
+	cobra.AddTemplateFunc("localUse", func(use string) string {
+		return strings.ReplaceAll(use, "[flags]", p.Tr("[flags]")) // cobra's words
+	})
 	walk(root, func(c *cobra.Command) {
 		c.Short, c.Long, c.Example = p.Tr(c.Short), p.Tr(c.Long), p.Tr(c.Example)
 		for i, a := range c.ValidArgs {
@@ -94,8 +97,8 @@ func translateCompletion(p *i18n.Printer, a string) string {
 // usageTemplate is cobra's usage template with its headings translated.
 func usageTemplate(p *i18n.Printer) string {
 	return p.Tr("Usage:") + `{{if .Runnable}}
-  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
+  {{.UseLine | localUse}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} ` + p.Tr("[command]") + `{{end}}{{if gt (len .Aliases) 0}}
 
 ` + p.Tr("Aliases:") + `
   {{.NameAndAliases}}{{end}}{{if .HasExample}}
@@ -115,6 +118,6 @@ func usageTemplate(p *i18n.Printer) string {
 ` + p.Tr("Additional help topics:") + `{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
   {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}
 
-` + p.Trf("Use \"%s\" for more information about a command.", "{{.CommandPath}} [command] --help") + `{{end}}
+` + p.Trf("Use \"%s\" for more information about a command.", "{{.CommandPath}} "+p.Tr("[command]")+" --help") + `{{end}}
 `
 }

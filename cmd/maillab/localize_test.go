@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,8 +42,11 @@ func TestHelpTextsHaveChinese(t *testing.T) {
 // cjk finds a Chinese character.
 var cjk = regexp.MustCompile(`\p{Han}`)
 
-// TestHelpInChinese: under LANG=zh_CN.UTF-8 (or --lang zh) every
-// command's help is Chinese: its headings and its description.
+var update = flag.Bool("update", false, "rewrite the golden files of the Chinese help")
+
+// TestHelpInChinese: under LANG=zh_CN.UTF-8 every command's help is
+// Chinese (its headings and its description) and matches its golden file
+// in testdata/help.zh (go test ./cmd/maillab -update rewrites them).
 func TestHelpInChinese(t *testing.T) {
 	streams, _, _ := testStreams("")
 	root := newRootCmd(streams, nil)
@@ -50,12 +55,32 @@ func TestHelpInChinese(t *testing.T) {
 		paths = append(paths, strings.Fields(c.CommandPath())[1:])
 	})
 	for _, path := range paths {
-		out, _, err := execute(t, t.Context(), "", append(append([]string{}, path...), "--help", "--lang", "zh")...)
-		if err != nil {
+		streams, out, _ := testStreams("")
+		streams.Getenv = func(name string) string {
+			if name == "LANG" {
+				return "zh_CN.UTF-8"
+			}
+			return ""
+		}
+		root := newRootCmd(streams, append(append([]string{}, path...), "--help"))
+		if err := root.ExecuteContext(t.Context()); err != nil {
 			t.Fatalf("%v --help: %v", path, err)
 		}
-		if !strings.Contains(out, "用法：") || !cjk.MatchString(strings.SplitN(out, "\n", 2)[0]) {
-			t.Errorf("maillab %s --help is not Chinese:\n%s", strings.Join(path, " "), out)
+		help := out.String()
+		if !strings.Contains(help, "用法：") || !cjk.MatchString(strings.SplitN(help, "\n", 2)[0]) {
+			t.Errorf("maillab %s --help is not Chinese:\n%s", strings.Join(path, " "), help)
+		}
+		golden := filepath.Join("testdata", "help.zh", strings.Join(append([]string{"maillab"}, path...), "-")+".golden")
+		if *update {
+			os.MkdirAll(filepath.Dir(golden), 0o755)
+			os.WriteFile(golden, []byte(help), 0o644)
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test ./cmd/maillab -update writes it)", err)
+		}
+		if string(want) != help {
+			t.Errorf("%s differs (go test ./cmd/maillab -update if intended):\n%s", golden, help)
 		}
 	}
 }

@@ -26,8 +26,14 @@ type process struct {
 
 func startMaillab(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startMaillabEnv(t, nil, args...)
+}
+
+// startMaillabEnv is startMaillab with more environment variables.
+func startMaillabEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1")
+	cmd.Env = append(append(os.Environ(), "MAILLAB_RUN_MAIN=1"), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

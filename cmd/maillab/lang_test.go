@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// TestChineseWiretapWithTelnet: the seed's session typed with telnet
+// against `maillab sandbox` started under LANG=zh_CN.UTF-8: the wiretap
+// explains every line in Chinese, and the protocol stays byte for byte.
+func TestChineseWiretapWithTelnet(t *testing.T) {
+	telnet, err := exec.LookPath("telnet")
+	if err != nil {
+		t.Skip("telnet is not installed (apt-get install telnet); skipping this real-client test")
+	}
+	offset := freeOffset(t)
+	sb := startMaillabEnv(t, []string{"LANG=zh_CN.UTF-8", "LC_ALL=", "LC_MESSAGES=", "MAILLAB_LANG="},
+		"sandbox", "--port-offset", strconv.Itoa(offset), "--web", "off", "--color", "never", "--width", "200")
+	sb.waitLine(t, "下面显示每个会话的每一行")
+
+	f, err := pty.Start(exec.Command(telnet, "127.0.0.1", strconv.Itoa(2525+offset)))
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer f.Close()
+	tm := &terminal{changed: make(chan struct{}, 1)}
+	go bufCopy(tm, f)
+	tm.waitFor(t, "220 smtp.sohu.com", 1)
+	for _, step := range []struct{ line, answer string }{
+		{"EHLO me", "250 HELP"}, {"AUTH LOGIN", "334 VXNlcm5hbWU6"}, {"Z2FjbA==", "334 UGFzc3dvcmQ6"}, {"MTIzNDU2", "235 2.7.0"},
+		{"MAIL FROM:<gacl@sohu.com>", "250 2.1.0"}, {"RCPT TO:<bbb@sina.com>", "250 2.1.5"}, {"DATA", "354"},
+	} {
+		f.Write([]byte(step.line + "\r")) // Enter
+		tm.waitFor(t, step.answer, 1)
+	}
+	for _, l := range []string{"From: <gacl@sohu.com>", "To: <bbb@sina.com>", "Subject: =?GBK?B?08q8/rLiytQ=?=", "", "hello bbb", "."} {
+		f.Write([]byte(l + "\r"))
+		time.Sleep(20 * time.Millisecond) // telnet sends a line as it is typed
+	}
+	tm.waitFor(t, "250 2.0.0 OK, message accepted", 1)
+	f.Write([]byte("QUIT\r"))
+	tm.waitFor(t, "221 2.0.0", 1)
+
+	for _, want := range []string{
+		"EHLO me", "你好，我是“me”：你支持哪些扩展？",
+		"Z2FjbA==", "“gacl”的 Base64 编码",
+		"235 2.7.0 authentication successful", "已登录：这个会话现在可以把邮件发往其他服务商了",
+		"邮件头 Subject：邮件主题；解码后是“邮件测试”",
+		"已把", "中继到 sina.com",
+	} {
+		sb.waitLine(t, want)
+	}
+}
