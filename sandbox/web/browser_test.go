@@ -14,6 +14,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/certs"
+	"maillab/trace/i18n"
 )
 
 // browser starts Debian's chromium, headless, for the page's tests; it
@@ -183,5 +184,41 @@ func TestPageMarksTLS(t *testing.T) {
 	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("lines")))
 	if !strings.Contains(text, "TLS started") {
 		t.Errorf("no handshake line:\n%s", text)
+	}
+}
+
+// TestPageInChinese: a sandbox started in Chinese serves a Chinese page:
+// headings, buttons and the notes of every line; the protocol lines stay
+// as they crossed the wire.
+func TestPageInChinese(t *testing.T) {
+	ctx := browser(t)
+	sb, _, _ := classroom(t, 1)
+	page, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0", Token: "tok", Lang: i18n.New(i18n.Chinese)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	if err := chromedp.Do(ctx, chromedp.Navigate(page.URL()), chromedp.WaitVisible(chromedp.ID("lines"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("h1").textContent === "一封电子邮件的旅程" && document.getElementById("play").textContent === "演示六个步骤"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the page is not in Chinese: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`sessionStorage.setItem("maillab-token", "tok"); true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("play"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.getElementById("lines").textContent.includes("你好，我是“gacl”") && document.getElementById("lines").textContent.includes("EHLO gacl") && document.getElementById("caption").textContent.startsWith("⑥")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("lines")))
+		t.Fatalf("no Chinese notes: %v\n%s", err, text)
+	}
+	caption, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("caption")))
+	if !strings.Contains(caption, "POP3 服务器交出邮件") {
+		t.Errorf("caption %q", caption)
 	}
 }

@@ -153,6 +153,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/play", s.teacher(s.play))
 	mux.HandleFunc("POST /api/report", s.report)
 	mux.HandleFunc("GET /ca.pem", s.caCertificate)
+	mux.HandleFunc("GET /strings.json", s.pageWords)
 	return securityHeaders(mux)
 }
 

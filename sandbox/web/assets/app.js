@@ -35,7 +35,7 @@ function receive(e) {
   if (recorded.length > 20000) recorded.shift();
   if (paused || replaying) {
     held.push(e);
-    status.textContent = held.length + " waiting (paused)";
+    status.textContent = F("%d waiting (paused)", held.length);
     return;
   }
   show(e);
@@ -57,13 +57,13 @@ function light(e) {
   }
   document.querySelectorAll(".step.lit").forEach((s) => { s.classList.remove("lit"); s.classList.add("done"); });
   document.getElementById("step-" + e.step).classList.add("lit");
-  caption.textContent = titles[e.step];
+  caption.textContent = L(titles[e.step]);
   const name = (id, text) => { if (text) document.getElementById(id).textContent = text; };
   const server = e.dir === "server" ? e.from : e.to;
   if (e.step === 1 && e.kind !== "internal") name("name-smtp-from", server);
   if (e.step === 2 && e.kind !== "internal") name("name-smtp-to", server);
   if (e.step >= 4 && e.kind !== "internal" && e.proto === "POP3") name("name-pop3", server);
-  if (e.facts && e.facts.mailbox) name("name-mailbox", e.facts.mailbox + "'s mailbox");
+  if (e.facts && e.facts.mailbox) name("name-mailbox", F("%s's mailbox", e.facts.mailbox));
 }
 
 function envelope(e) {
@@ -71,27 +71,27 @@ function envelope(e) {
   const mail = /^MAIL FROM:\s*<([^>]*)>/i.exec(e.line);
   const rcpt = /^RCPT TO:\s*<([^>]*)>/i.exec(e.line);
   if (mail) {
-    document.getElementById("env-from").textContent = mail[1] || "<> (a bounce)";
+    document.getElementById("env-from").textContent = mail[1] || L("<> (a bounce)");
     document.getElementById("env-to").textContent = "–";
     document.getElementById("env-subject").textContent = "–";
   }
   if (rcpt) document.getElementById("env-to").textContent = rcpt[1];
   if (e.kind === "data" && /^Subject:/i.test(e.line)) {
-    const decoded = /decodes to '(.*)'$/.exec(e.note || "");
-    document.getElementById("env-subject").textContent = decoded ? decoded[1] : e.line.slice(8).trim();
+    const decoded = /(?:decodes to '(.*)'|解码后是“(.*)”)$/.exec(e.note || "");
+    document.getElementById("env-subject").textContent = decoded ? decoded[1] || decoded[2] : e.line.slice(8).trim();
   }
 }
 
 function connect() {
   const es = new EventSource("events");
   es.onmessage = (m) => receive(JSON.parse(m.data));
-  es.onerror = () => { status.textContent = "reconnecting…"; };
+  es.onerror = () => { status.textContent = L("reconnecting…"); };
   es.onopen = () => { status.textContent = ""; };
 }
 
 pauseButton.addEventListener("click", () => {
   paused = !paused;
-  pauseButton.textContent = paused ? "Resume" : "Pause";
+  pauseButton.textContent = paused ? L("Resume") : L("Pause");
   stepButton.disabled = !paused;
   if (!paused) {
     while (held.length) show(held.shift());
@@ -101,7 +101,7 @@ pauseButton.addEventListener("click", () => {
 
 stepButton.addEventListener("click", () => {
   if (held.length) show(held.shift());
-  status.textContent = held.length + " waiting (paused)";
+  status.textContent = F("%d waiting (paused)", held.length);
 });
 
 // replay draws the recorded events again, one by one: what happened,
@@ -121,7 +121,7 @@ document.getElementById("replay").addEventListener("click", () => {
       return;
     }
     show(queue[i++]);
-    status.textContent = "replaying " + i + " of " + queue.length;
+    status.textContent = F("replaying %d of %d", i, queue.length);
   }, 250);
 });
 
@@ -132,4 +132,5 @@ filterBox.addEventListener("input", () => {
   recorded.filter((e) => matches(e) && e.action !== "closed").slice(-maxLines).forEach((e) => appendLine(lines, e));
 });
 setupTheme(document.getElementById("theme"));
+localize();
 connect();

@@ -5,12 +5,42 @@
 
 const maxLines = 3000;
 
+// The page's own words come in the sandbox's language (strings.json): L
+// translates a text, F a text with %s and %d filled in order.
+let strings = {};
+function L(s) { return strings[s] || s; }
+function F(s, ...args) { let i = 0; return L(s).replace(/%[sd]/g, () => String(args[i++])); }
+
+// localize loads the words and rewrites the page's static text with them.
+async function localize() {
+  try {
+    const r = await fetch("strings.json");
+    const j = await r.json();
+    strings = j.strings || {};
+    document.documentElement.lang = j.lang || "en";
+  } catch (err) {
+    return;
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const t = n.nodeValue.trim();
+    if (t && strings[t]) n.nodeValue = n.nodeValue.replace(t, strings[t]);
+  }
+  document.querySelectorAll("[placeholder],[aria-label],[title]").forEach((el) => {
+    for (const a of ["placeholder", "aria-label", "title"]) {
+      const v = el.getAttribute(a);
+      if (v && strings[v]) el.setAttribute(a, strings[v]);
+    }
+  });
+  document.title = L(document.title);
+}
+
 function lineElement(e) {
   const li = document.createElement("li");
   li.className = "line " + (e.kind === "internal" ? "internal" : e.dir === "client" ? "client" : "server") + (e.kind === "data" ? " data" : "");
   if (e.tls) {
     li.classList.add("tls");
-    li.title = "sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext";
+    li.title = L("sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext");
   }
   li.dataset.step = e.step;
   if (e.status && /^[45]|^-ERR/.test(e.status)) li.classList.add("error");
@@ -44,7 +74,7 @@ function appendLine(list, e) {
 function setupTheme(button) {
   const apply = (dark) => {
     document.body.classList.toggle("dark", dark);
-    button.textContent = dark ? "Light" : "Dark";
+    button.textContent = dark ? L("Light") : L("Dark");
   };
   apply(localStorage.getItem("maillab-theme") === "dark");
   button.addEventListener("click", () => {
@@ -57,7 +87,7 @@ function setupTheme(button) {
 function token() {
   let t = sessionStorage.getItem("maillab-token");
   if (!t) {
-    t = window.prompt("The teacher's token (the sandbox printed it when it started):") || "";
+    t = window.prompt(L("The teacher's token (the sandbox printed it when it started):")) || "";
     if (t) sessionStorage.setItem("maillab-token", t);
   }
   return t;
@@ -71,6 +101,6 @@ async function teacherPost(path, body, status) {
   });
   const text = await r.text();
   if (r.status === 403) sessionStorage.removeItem("maillab-token");
-  status.textContent = r.ok ? "done: " + text.trim() : "refused (" + r.status + "): " + text.trim();
+  status.textContent = r.ok ? F("done: %s", text.trim()) : F("refused (%s): %s", r.status, text.trim());
   return r.ok;
 }

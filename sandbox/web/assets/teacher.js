@@ -31,9 +31,9 @@ function button(label, action) {
 
 async function refresh() {
   const t = sessionStorage.getItem("maillab-token");
-  if (!t) { status.textContent = "give the token the sandbox printed"; return; }
+  if (!t) { status.textContent = L("give the token the sandbox printed"); return; }
   const r = await fetch("api/class", { headers: { "Authorization": "Bearer " + t } });
-  if (!r.ok) { status.textContent = "the token was refused (" + r.status + ")"; return; }
+  if (!r.ok) { status.textContent = F("the token was refused (%s)", r.status); return; }
   const table = await r.json();
   rows.replaceChildren(...table.map((s) => {
     const tr = document.createElement("tr");
@@ -41,21 +41,21 @@ async function refresh() {
     if (s.account === watching) tr.classList.add("watching");
     const actions = document.createElement("td");
     actions.append(
-      button("empty mailbox", () => teacherPost("api/mailbox/empty", { account: s.account }, status)),
-      button("reset progress", () => teacherPost("api/progress/reset", { account: s.account }, status)));
+      button(L("empty mailbox"), () => teacherPost("api/mailbox/empty", { account: s.account }, status)),
+      button(L("reset progress"), () => teacherPost("api/progress/reset", { account: s.account }, status)));
     tr.append(cell(s.account), cell(s.sessions), cell(s.sent), cell(s.received),
       cell(s.last_command || ""), cell(s.last_reply || ""), cell((s.passed || []).join(", ")), actions);
     tr.addEventListener("click", () => watch(s.account));
     return tr;
   }));
-  status.textContent = table.length + " accounts";
+  status.textContent = F("%d accounts", table.length);
 }
 
 // watch shows one account's sessions as they were, from the oldest event
 // the sandbox keeps.
 function watch(account) {
   watching = account;
-  document.getElementById("who").textContent = account + ": every line, logins included";
+  document.getElementById("who").textContent = F("%s: every line, logins included", account);
   lines.replaceChildren();
   if (stream) stream.close();
   const sessions = {};  // session -> true once it logged in as this account
@@ -86,5 +86,6 @@ document.getElementById("empty-all").addEventListener("click", () => teacherPost
 document.getElementById("play").addEventListener("click", () =>
   teacherPost("api/play", { tls: document.getElementById("play-tls").value }, status));
 setupTheme(document.getElementById("theme"));
+localize();
 setInterval(refresh, 2000);
 refresh();
