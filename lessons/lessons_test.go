@@ -324,3 +324,31 @@ func skeleton(l *Lesson) string {
 	}
 	return b.String()
 }
+
+// TestTeacherDirectoryByLanguage: a teacher's files right in --dir serve
+// every language; en/ and zh/ folders give a lesson per language, and a
+// lesson missing from one is taken from the other.
+func TestTeacherDirectoryByLanguage(t *testing.T) {
+	dir := t.TempDir()
+	lesson := func(title string) []byte {
+		return []byte("# " + title + "\n\n```exercise smtp\ngoal: Say EHLO.\ncheck: ok EHLO\nsolution:\nEHLO me\n```\n")
+	}
+	os.MkdirAll(filepath.Join(dir, "en"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "zh"), 0o755)
+	os.WriteFile(filepath.Join(dir, "20-both.md"), lesson("For everyone"), 0o644)
+	os.WriteFile(filepath.Join(dir, "en", "21-hello.md"), lesson("Hello"), 0o644)
+	os.WriteFile(filepath.Join(dir, "zh", "21-hello.md"), lesson("你好"), 0o644)
+	os.WriteFile(filepath.Join(dir, "en", "22-only-en.md"), lesson("English only"), 0o644)
+	for lang, want := range map[string][]string{"en": {"For everyone", "Hello", "English only"}, "zh": {"For everyone", "你好", "English only"}} {
+		all, err := LoadIn(dir, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range []int{20, 21, 22} {
+			l, ok := byNumber(all, n)
+			if !ok || l.Title != want[i] {
+				t.Errorf("%s: lesson %d = %+v, want %q", lang, n, l, want[i])
+			}
+		}
+	}
+}
