@@ -131,6 +131,19 @@ func Has(text string) bool {
 	return ok
 }
 
+// Missing lists the texts the Chinese catalogue lacks, each once.
+func Missing(texts []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range texts {
+		if !Has(t) && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Keys lists the English texts the Chinese catalogue translates.
 func Keys() []string {
 	keys := make([]string, 0, len(zh))
