@@ -55,3 +55,29 @@ func TestChineseWiretapWithTelnet(t *testing.T) {
 		sb.waitLine(t, want)
 	}
 }
+
+// TestErrorsInChinese: errors are said in the chosen language, maillab's
+// own and those of the command-line library, a wrapped chain part by part.
+func TestErrorsInChinese(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"play", "--bogus"}, "maillab: 错误：未知的选项：--bogus\n"},
+		{[]string{"play", "--delay", "x"}, `maillab: 错误：选项 "--delay" 的参数 "x" 无效：无效的时长 "x"（例如 400ms、2s、5m）` + "\n"},
+		{[]string{"lesson", "99"}, "maillab: 错误：没有第 99 课（maillab lesson 会列出所有课程）\n"},
+		{[]string{"sandbox", "--port-offset", "70000"}, "maillab: 错误：--port-offset 70000：必须在 0 到 60000 之间\n"},
+		{[]string{"decode", "--file", "/nonexistent/x.eml"}, "maillab: 错误：--file：打开 /nonexistent/x.eml：文件或目录不存在\n"},
+	}
+	for _, tt := range tests {
+		args := append(tt.args, "--lang", "zh")
+		streams, _, errOut := testStreams("")
+		err := newRootCmd(streams, args).ExecuteContext(t.Context())
+		if code := exitStatus(streams, err, nil, printerOf(streams, args)); code != 1 {
+			t.Errorf("%v: exit status %d", tt.args, code)
+		}
+		if errOut.String() != tt.want {
+			t.Errorf("%v:\n got %q\nwant %q", tt.args, errOut.String(), tt.want)
+		}
+	}
+}

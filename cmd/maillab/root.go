@@ -61,12 +61,12 @@ func Main() int {
 	streams := System()
 	root := newRootCmd(streams, os.Args[1:])
 	err := root.ExecuteContext(ctx)
-	return exitStatus(streams, err, got.Load())
+	return exitStatus(streams, err, got.Load(), printerOf(streams, os.Args[1:]))
 }
 
 // exitStatus reports err (unless the command has said it already) and
 // turns it, and the signal that stopped the command if any, into a status.
-func exitStatus(streams *IOStreams, err error, sig any) int {
+func exitStatus(streams *IOStreams, err error, sig any, p *i18n.Printer) int {
 	if sig == os.Interrupt || errors.Is(err, practice.ErrInterrupted) {
 		return 130
 	}
@@ -80,15 +80,25 @@ func exitStatus(streams *IOStreams, err error, sig any) int {
 	if errors.As(err, &quiet) {
 		return quiet.code
 	}
-	p := printerOf(streams)
-	fmt.Fprintf(streams.ErrOut, "maillab: %s\n", p.Trf("error: %s", trace.Visible(i18n.TranslateError(p, err))))
+	fmt.Fprintf(streams.ErrOut, "maillab: %s\n", p.Trf("error: %s", visibleLines(i18n.TranslateError(p, err))))
 	return 1
 }
 
-// printerOf is the language of the streams' environment, for what is
-// said after the command tree is gone.
-func printerOf(streams *IOStreams) *i18n.Printer {
-	choice, err := i18n.Choose(langFlag(os.Args[1:]), streams.Env)
+// visibleLines escapes what a terminal would act on in each line of a
+// message, keeping its line breaks (cobra's suggestions take lines).
+func visibleLines(msg string) string {
+	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = trace.Visible(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// printerOf is the language args and the streams' environment choose,
+// for what is said after the command tree is gone (English when they
+// choose none maillab speaks).
+func printerOf(streams *IOStreams, args []string) *i18n.Printer {
+	choice, err := i18n.Choose(langFlag(args), streams.Env)
 	if err != nil {
 		return i18n.EnglishPrinter
 	}

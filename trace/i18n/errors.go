@@ -89,7 +89,7 @@ func compile(en, t string) (format, bool) {
 	var verbs []byte
 	lits := 0
 	last := 0
-	pattern.WriteString("^")
+	pattern.WriteString("(?s)^") // a message may span lines
 	for _, loc := range verbRE.FindAllStringIndex(en, -1) {
 		lit := strings.ReplaceAll(en[last:loc[0]], "%%", "%")
 		pattern.WriteString(regexp.QuoteMeta(lit))
