@@ -98,7 +98,7 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 	case Relayed:
 		return p.Trf("relayed %s to %s: %s of %s accepted", f.QueueID, f.Domain, i18n.Thousands(int64(f.Count)), p.Count(f.Total, "recipient"))
 	case Deferred:
-		return p.Trf("delivery of %s to %s deferred (attempt %s): %s; next try in %s", f.QueueID, f.Domain, i18n.Thousands(int64(f.Attempt)), f.Reason, f.Wait)
+		return p.Trf("delivery of %s to %s deferred (attempt %s): %s; next try in %s", f.QueueID, f.Domain, i18n.Thousands(int64(f.Attempt)), reason(p, f.Reason), f.Wait)
 	case Bounced:
 		return p.Trf("%s undeliverable to %s: %s", f.QueueID, p.Join(f.Recipients), f.Reason)
 	case Stored:
@@ -116,7 +116,7 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 	case LoginDelayed:
 		return p.Trf("answered the failed login for %s from %s after %s (%s in a row)", f.Mailbox, f.Client, f.Wait, p.Count(f.Count, "failure"))
 	case QueueError:
-		return p.Trf("queue file not updated: %s", f.Reason)
+		return p.Trf("queue file not updated: %s", reason(p, f.Reason))
 	case Elided:
 		return p.Trf("… %s more (%s) not shown", p.Count(f.Count, "line"), p.Size(f.Size))
 	case Closed:
@@ -132,6 +132,15 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 		return p.Trf("%s missed %s: it could not keep up, and the servers never wait for it", f.Viewer, p.Count(f.Count, "event"))
 	}
 	return string(e.Action)
+}
+
+// reason is why something failed, in p's language when it is one of
+// maillab's errors; a server's reply is protocol text and stays as it is.
+func reason(p *i18n.Printer, why string) string {
+	if code, _, _ := splitReply(why); code != "" {
+		return why
+	}
+	return p.Translate(why)
 }
 
 // verified says whether a certificate was verified, in p's language: the
