@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -28,18 +29,22 @@ var spaces = strings.Repeat(" ", noteColumn)
 func DisplayWidth(s string) int {
 	n := 0
 	for _, r := range s {
-		if r < 0x1100 { // nothing below Hangul Jamo is wide: the common case
-			n++
-			continue
-		}
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
+		n += runeWidth(r)
 	}
 	return n
+}
+
+// runeWidth is how many columns r takes: 2 for East Asian wide and
+// full-width characters, else 1.
+func runeWidth(r rune) int {
+	if r < 0x1100 { // nothing below Hangul Jamo is wide: the common case
+		return 1
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
 
 // noteLayout decides where a note goes: its column, and how wide its
@@ -64,24 +69,25 @@ func wrapWords(text string, room int) []string {
 	}
 	var lines []string
 	var line strings.Builder
+	line.Grow(4 * room)
 	used := 0
-	for _, u := range breakUnits(text) {
-		w := DisplayWidth(u.text)
+	eachUnit(text, func(u unit) {
 		gap := 0
 		if u.spaced && used > 0 {
 			gap = 1
 		}
-		if used > 0 && used+gap+w > room {
+		if used > 0 && used+gap+u.width > room {
 			lines = append(lines, line.String())
-			line.Reset()
+			line = strings.Builder{}
+			line.Grow(4 * room)
 			used, gap = 0, 0
 		}
 		if gap > 0 {
 			line.WriteByte(' ')
 		}
 		line.WriteString(u.text)
-		used += gap + w
-	}
+		used += gap + u.width
+	})
 	return append(lines, line.String())
 }
 
@@ -89,6 +95,7 @@ func wrapWords(text string, room int) []string {
 // character with the marks that must stay with it.
 type unit struct {
 	text   string
+	width  int  // display columns
 	spaced bool // a space separates it from the unit before
 }
 
@@ -96,42 +103,78 @@ type unit struct {
 // character on its own.
 func breakUnits(text string) []unit {
 	var units []unit
-	for _, word := range strings.Fields(text) {
-		spaced := true
-		var cur strings.Builder
-		glue := false // the last rune opens (（, “): the next one stays with it
-		flush := func() {
-			if cur.Len() > 0 {
-				units = append(units, unit{cur.String(), spaced})
-				cur.Reset()
-				spaced = false
-			}
-		}
-		for _, r := range word {
-			wide := DisplayWidth(string(r)) == 2
-			switch {
-			case strings.ContainsRune(closingMarks, r):
-				if cur.Len() == 0 && len(units) > 0 && !spaced {
-					units[len(units)-1].text += string(r) // never at the start of a line
-					continue
-				}
-				cur.WriteRune(r)
-			case glue:
-				cur.WriteRune(r)
-			case wide:
-				flush()
-				cur.WriteRune(r)
-			default:
-				if cur.Len() > 0 && DisplayWidth(lastRune(cur.String())) == 2 {
-					flush() // Latin after a CJK character may break there
-				}
-				cur.WriteRune(r)
-			}
-			glue = strings.ContainsRune(openingMarks, r)
-		}
-		flush()
-	}
+	eachUnit(text, func(u unit) { units = append(units, u) })
 	return units
+}
+
+// eachUnit calls fn with text's units in order. A closing mark that
+// begins a unit is given to the unit before (by growing it), so fn sees
+// a unit only when the next one has begun.
+func eachUnit(text string, fn func(unit)) {
+	var pending unit
+	has := false
+	emit := func(u unit) {
+		if has {
+			fn(pending)
+		}
+		pending, has = u, true
+	}
+	for _, word := range strings.Fields(text) {
+		if isASCII(word) {
+			emit(unit{word, len(word), true})
+			continue
+		}
+		splitWide(word, emit, func(mark string, w int) bool {
+			if !has {
+				return false
+			}
+			pending.text += mark
+			pending.width += w
+			return true
+		})
+	}
+	if has {
+		fn(pending)
+	}
+}
+
+// splitWide cuts a word holding wide characters into units, giving
+// emit each, and attach a closing mark that would begin one.
+func splitWide(word string, emit func(unit), attach func(string, int) bool) {
+	start, w, spaced := 0, 0, true
+	glue, lastWide := false, false // the last rune opens (（, “), or is wide
+	flush := func(end int) {
+		if end > start {
+			emit(unit{word[start:end], w, spaced})
+			start, w, spaced = end, 0, false
+		}
+	}
+	for i, r := range word {
+		rw := runeWidth(r)
+		switch {
+		case strings.ContainsRune(closingMarks, r):
+			if i == start && !spaced && attach(string(r), rw) { // never at the start of a line
+				start = i + utf8.RuneLen(r)
+				lastWide, glue = rw == 2, false
+				continue
+			}
+		case glue:
+		case rw == 2, lastWide:
+			flush(i) // a wide character starts a unit; Latin after one may break there
+		}
+		w += rw
+		lastWide, glue = rw == 2, strings.ContainsRune(openingMarks, r)
+	}
+	flush(len(word))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Marks that stay with the character before (closing) or after
@@ -140,11 +183,6 @@ const (
 	closingMarks = "，。、：；！？）」』”’》〉】,.:;!?)"
 	openingMarks = "（「『“‘《〈【"
 )
-
-func lastRune(s string) string {
-	r := []rune(s)
-	return string(r[len(r)-1])
-}
 
 // writeNote lays out a note after a line that took lineWidth columns:
 // on the same line at the note column when it fits, else on the next,

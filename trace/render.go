@@ -84,6 +84,9 @@ func StepTitle(p *i18n.Printer, step int) string {
 // Party names a session's end in p's language: "gacl@sohu.com's client"
 // and "bbb@sina.com's mailbox" are maillab's words around an address.
 func Party(p *i18n.Printer, name string) string {
+	if !p.Chinese() {
+		return name // the English is the name itself
+	}
 	if who, ok := strings.CutSuffix(name, "'s client"); ok {
 		return i18n.Or(p).Trf("%s's client", who)
 	}

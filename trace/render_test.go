@@ -206,11 +206,16 @@ func TestUnknownFormat(t *testing.T) {
 
 // BenchmarkWiretapLine annotates and renders one recorded play run per
 // iteration, as the sandbox's wiretap does, into a buffer.
-func BenchmarkWiretapLine(b *testing.B) {
+func BenchmarkWiretapLine(b *testing.B) { benchWiretap(b, nil) }
+
+// BenchmarkWiretapLineChinese is BenchmarkWiretapLine with Chinese notes.
+func BenchmarkWiretapLineChinese(b *testing.B) { benchWiretap(b, i18n.New(i18n.Chinese)) }
+
+func benchWiretap(b *testing.B, lang *i18n.Printer) {
 	events := recordedEvents(b)
 	w := bufio.NewWriter(io.Discard)
-	r, _ := trace.NewRenderer(w, "text", trace.RenderOptions{Wiretap: true})
-	sink := trace.Paced(r, trace.Pacing{})
+	r, _ := trace.NewRenderer(w, "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth, Lang: lang})
+	sink := trace.Paced(r, trace.Pacing{Lang: lang})
 	b.ResetTimer()
 	for b.Loop() {
 		for _, e := range events {

@@ -115,10 +115,15 @@ func (p *Printer) Tr(text string) string {
 	return text
 }
 
-// Trf formats args with format's translation, as fmt.Sprintf does.
-// Numbers are written as the language writes them (1,024).
+// Trf formats args with format's translation, as fmt.Sprintf does (in
+// Chinese through x/text's printer, which writes numbers as the language
+// does; English is the format itself, formatted by fmt).
 func (p *Printer) Trf(format string, args ...any) string {
-	return Or(p).mp.Sprintf(format, args...)
+	p = Or(p)
+	if p.tag == English {
+		return fmt.Sprintf(format, args...)
+	}
+	return p.mp.Sprintf(format, args...)
 }
 
 // N marks text for the catalogue without translating it, for tables of
