@@ -43,14 +43,17 @@ func free(offset int) bool {
 }
 
 // Main runs a package's tests with a config directory of their own (the
-// sandbox CA, progress and history go there, never to the user's; the
-// processes the tests start inherit it) and exits with their status.
+// sandbox CA, progress and history go there, never to the user's) and in
+// English whatever the machine's locale (a test of another language says
+// so), and exits with their status. The processes the tests start
+// inherit both.
 func Main(m *testing.M) {
 	dir, err := os.MkdirTemp("", "maillab-test-config")
 	if err != nil {
 		panic(err)
 	}
 	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Setenv("MAILLAB_LANG", "en")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
