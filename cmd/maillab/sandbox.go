@@ -128,8 +128,16 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		return err
 	}
 	defer sb.Close()
+	// The wiretap listens from the start, so no session is missed, and
+	// writes once the tables above it are out.
+	headerDone := make(chan struct{})
+	var wiretap *trace.Queue
+	if !opts.Quiet {
+		wiretap = startWiretap(opts, sb, useColor, headerDone)
+	}
 	page, err := startPage(opts, sb)
 	if err != nil {
+		close(headerDone)
 		return err
 	}
 	printWorld(opts, sb)
@@ -139,14 +147,9 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		fmt.Fprintln(opts.IO.Out, opts.P.Tr("every line of every session is shown below; Ctrl-C stops"))
 	}
 	fmt.Fprintln(opts.IO.Out)
+	close(headerDone)
 	if opts.started != nil {
 		opts.started()
-	}
-	var wiretap *trace.Queue
-	if !opts.Quiet {
-		out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-		r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose, Lang: opts.P})
-		wiretap = sb.Events.SubscribeQueued("the wiretap", wiretapQueue, trace.Paced(r, trace.Pacing{Lang: opts.P}), func() { out.Flush() })
 	}
 
 	<-cmd.Context().Done()
@@ -164,6 +167,18 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		}
 	}
 	return nil
+}
+
+// startWiretap renders every line of every session to the terminal, once
+// ready is closed (the events that come before wait in the queue).
+func startWiretap(opts *sandboxOptions, sb *sandbox.Sandbox, useColor bool, ready <-chan struct{}) *trace.Queue {
+	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose, Lang: opts.P})
+	show := trace.Paced(r, trace.Pacing{Lang: opts.P})
+	return sb.Events.SubscribeQueued("the wiretap", wiretapQueue, func(e trace.Event) {
+		<-ready
+		show(e)
+	}, func() { out.Flush() })
 }
 
 // wiretapQueue is how many events may wait for a slow terminal before the
