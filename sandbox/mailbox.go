@@ -140,29 +140,39 @@ func (s *MemoryStore) Delete(owner Address, ids []string) error {
 
 // mailboxLocks gives POP3 sessions exclusive access to a mailbox
 // (RFC 1939 section 8: the maildrop is locked while a session is open).
+// A held lock is a channel, closed when it is released, so a waiting
+// login wakes at the release.
 type mailboxLocks struct {
 	mu     sync.Mutex
-	locked map[string]bool
+	locked map[string]chan struct{}
 }
 
 // tryLock locks owner's mailbox and returns an unlock function, or false
 // when another session holds it.
 func (l *mailboxLocks) tryLock(owner Address) (unlock func(), ok bool) {
-	key := owner.String()
+	unlock, _ = l.acquire(owner.String())
+	return unlock, unlock != nil
+}
+
+// acquire takes key's lock and returns its unlock function, or, when
+// another holds it, the channel closed at its release.
+func (l *mailboxLocks) acquire(key string) (unlock func(), released <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if held, ok := l.locked[key]; ok {
+		return nil, held
+	}
 	if l.locked == nil {
-		l.locked = make(map[string]bool)
+		l.locked = make(map[string]chan struct{})
 	}
-	if l.locked[key] {
-		return nil, false
-	}
-	l.locked[key] = true
+	ch := make(chan struct{})
+	l.locked[key] = ch
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		delete(l.locked, key)
-	}, true
+		close(ch)
+	}, nil
 }
 
 // lockWait is how long a login waits for a mailbox another session holds:
@@ -170,13 +180,19 @@ func (l *mailboxLocks) tryLock(owner Address) (unlock func(), ok bool) {
 // old session still letting go of the lock.
 const lockWait = 500 * time.Millisecond
 
-// lock is tryLock, retried for up to wait.
+// lock is tryLock, waiting up to wait for the holder to let go.
 func (l *mailboxLocks) lock(owner Address, wait time.Duration) (unlock func(), ok bool) {
-	deadline := time.Now().Add(wait)
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
 	for {
-		if unlock, ok := l.tryLock(owner); ok || time.Now().After(deadline) {
-			return unlock, ok
+		unlock, released := l.acquire(owner.String())
+		if unlock != nil {
+			return unlock, true
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-released:
+		case <-timeout.C:
+			return nil, false
+		}
 	}
 }

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"crypto/tls"
+	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -292,7 +294,12 @@ func TestFailedHandshakeFreesTheSession(t *testing.T) {
 	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 512)
 	for {
-		if _, err := c.conn.Read(buf); err != nil {
+		_, err := c.conn.Read(buf)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the server kept the connection open after a failed handshake")
+		}
+		if err != nil {
 			break // closed (after a TLS alert, perhaps)
 		}
 	}

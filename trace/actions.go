@@ -76,9 +76,6 @@ func facts(e Event) *Facts {
 	return e.Facts
 }
 
-// Describe returns the line shown for e, in English: see DescribeIn.
-func Describe(e Event) string { return DescribeIn(nil, e) }
-
 // DescribeIn returns the line shown for e in p's language: the line
 // itself, or for an Internal event the sentence its action and facts make.
 func DescribeIn(p *i18n.Printer, e Event) string {
@@ -151,10 +148,3 @@ func verified(p *i18n.Printer, fact string) string {
 	}
 	return p.Tr(fact)
 }
-
-// Count writes "1 message" or "2,500 messages", in English.
-func Count(n int, word string) string { return i18n.EnglishPrinter.Count(n, word) }
-
-// Size writes an amount of octets for people, in English: "512 octets",
-// "64 KiB", "50 MB".
-func Size(n int64) string { return i18n.EnglishPrinter.Size(n) }

@@ -62,7 +62,7 @@ func TestEveryActionIsExplained(t *testing.T) {
 	for _, a := range Actions {
 		e := Event{Kind: Internal, Action: a, From: "smtp.sohu.com", Facts: f}
 		note, out := renderOne(t, e)
-		sentence := Describe(e)
+		sentence := DescribeIn(nil, e)
 		if note == "" || sentence == string(a) || sentence == "" {
 			t.Errorf("%s: sentence %q, note %q", a, sentence, note)
 		}
@@ -86,8 +86,8 @@ func TestSMTPReplyNoteForeign(t *testing.T) {
 	}
 }
 
-func ExampleDescribe() {
+func ExampleDescribeIn() {
 	e := Event{Kind: Internal, Action: Stored, Facts: &Facts{QueueID: "Q1", Mailbox: "bbb@sina.com", StoreID: "m1", Size: 519}}
-	fmt.Println(Describe(e))
+	fmt.Println(DescribeIn(nil, e))
 	// Output: stored Q1 in bbb@sina.com's mailbox as message m1 (519 octets)
 }

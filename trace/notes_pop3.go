@@ -69,7 +69,7 @@ func pop3ReplyNote(p *i18n.Printer, e *Event) string {
 	switch e.Reply {
 	case reply.POP3Stat.Key:
 		if len(fields) >= 2 {
-			return p.Trf("%s, %s octets in all", countWord(p, fields[0], "message"), fields[1])
+			return p.Trf("%s, %s octets in all", p.CountOf(fields[0], "message"), fields[1])
 		}
 	case reply.POP3ListOne.Key:
 		if len(fields) >= 2 {
@@ -203,16 +203,4 @@ func capaNote(p *i18n.Printer, line string) string {
 		return p.Tr(n)
 	}
 	return p.Trf("capability %s", name)
-}
-
-// countWord writes "1 message" or "2 messages" for a number given as text
-// (as it crossed the wire, so it is never reformatted).
-func countWord(p *i18n.Printer, n, word string) string {
-	if p.Chinese() {
-		return n + " " + p.Tr("count: "+word)
-	}
-	if n == "1" {
-		return n + " " + word
-	}
-	return n + " " + word + "s"
 }

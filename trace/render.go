@@ -60,11 +60,8 @@ func NewRenderer(w io.Writer, format string, opts RenderOptions) (Renderer, erro
 // connection is for consumers that forget sessions, not for readers.
 func shown(e Event) bool { return e.Action != Closed }
 
-// StepHeading is the heading of a step, naming who talks to whom, in
-// English.
-func StepHeading(e Event) string { return StepHeadingIn(nil, e) }
-
-// StepHeadingIn is the heading of a step in p's language.
+// StepHeadingIn is the heading of a step, naming who talks to whom, in
+// p's language.
 func StepHeadingIn(p *i18n.Printer, e Event) string {
 	who := Party(p, e.Client())
 	if server := e.Server(); server != "" {
@@ -321,10 +318,8 @@ type jsonEvent struct {
 	Facts   *Facts    `json:"facts,omitempty"`
 }
 
-// JSON returns the --format json form of e.
-func JSON(e Event) any { return JSONIn(nil, e) }
-
-// JSONIn is JSON with the sentences of internal events in p's language.
+// JSONIn returns the --format json form of e, the sentences of internal
+// events in p's language (nil: English).
 func JSONIn(p *i18n.Printer, e Event) any {
 	return jsonEvent{
 		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,

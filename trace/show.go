@@ -8,12 +8,9 @@ import (
 	"maillab/trace/i18n"
 )
 
-// ShowDecoded decodes input as maillab decode does and writes the text,
-// how it was decoded and any warnings to w, escaped for a terminal. It
-// reports whether input decoded.
-func ShowDecoded(w io.Writer, input string) bool { return ShowDecodedIn(w, nil, input) }
-
-// ShowDecodedIn is ShowDecoded with maillab's words in p's language.
+// ShowDecodedIn decodes input as maillab decode does and writes the
+// text, how it was decoded and any warnings to w, escaped for a terminal,
+// maillab's words in p's language. It reports whether input decoded.
 func ShowDecodedIn(w io.Writer, p *i18n.Printer, input string) bool {
 	p = i18n.Or(p)
 	out := NewEscaper(w)

@@ -247,11 +247,12 @@ func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
 		out = opts.IO.Out
 	}
 	var problems []error
-	seen := map[string]bool{} // a teacher's language-neutral file is checked once
+	reported := map[string]bool{} // a broken file of --dir is loaded for each language
+	checked := map[string]bool{}  // a teacher's language-neutral file is checked once
 	for _, lang := range lessons.Languages {
 		all, loadErr := lessons.LoadIn(opts.Dir, lang) // broken files are reported with the rest
-		if loadErr != nil && !seen[loadErr.Error()] {
-			seen[loadErr.Error()] = true
+		if loadErr != nil && !reported[loadErr.Error()] {
+			reported[loadErr.Error()] = true
 			problems = append(problems, loadErr)
 		}
 		if opts.Number != 0 {
@@ -262,10 +263,10 @@ func lessonCheck(cmd *cobra.Command, opts *lessonOptions) error {
 			all = []*lessons.Lesson{l}
 		}
 		for _, l := range all {
-			if seen[l.File] {
+			if checked[l.File] {
 				continue
 			}
-			seen[l.File] = true
+			checked[l.File] = true
 			name := opts.P.Trf("lesson %s: %s", strconv.Itoa(l.Number), l.Title) + " [" + lang + "]"
 			if err := lessons.Verify(cmd.Context(), l, out); err != nil {
 				problems = append(problems, err)

@@ -63,7 +63,7 @@ func Trust(cacert, classPage string, extra []byte, note io.Writer, lang *i18n.Pr
 	if cacert != "" {
 		files = append(files, cacert)
 	}
-	pool, _, err := certs.Trust(files...)
+	pool, err := certs.Trust(files...)
 	if err != nil {
 		return nil, err
 	}

@@ -204,10 +204,8 @@ func (st *State) Name() string {
 	return StateConnected
 }
 
-// Label is the prompt's description, e.g. "authenticated, sender given".
-func (st *State) Label() string { return st.LabelIn(nil) }
-
-// LabelIn is Label in p's language (the state names are catalogue keys).
+// LabelIn is the prompt's description, e.g. "authenticated, sender
+// given", in p's language (the state names are catalogue keys).
 func (st *State) LabelIn(p *i18n.Printer) string {
 	p = i18n.Or(p)
 	name := st.Name()
@@ -217,10 +215,7 @@ func (st *State) LabelIn(p *i18n.Printer) string {
 	return p.Tr(name)
 }
 
-// Describe says in a line what the state means.
-func (st *State) Describe() string { return st.DescribeIn(nil) }
-
-// DescribeIn is Describe in p's language.
+// DescribeIn says in a line what the state means, in p's language.
 func (st *State) DescribeIn(p *i18n.Printer) string {
 	p = i18n.Or(p)
 	if st.Proto == "POP3" {

@@ -9,14 +9,11 @@ import (
 	"maillab/trace/i18n"
 )
 
-// Diagram draws the path a journey really took, with its hosts: the six
+// DiagramIn draws the path a journey really took, with its hosts: the six
 // steps when the message was relayed and fetched, step ② left out when it
 // stayed with one provider, the refusal when step ① ended it, and the
 // bounce report stored in the sender's mailbox when the next provider
-// refused it.
-func Diagram(opts Options, res *Result) string { return DiagramIn(nil, opts, res) }
-
-// DiagramIn is Diagram with its words in p's language.
+// refused it; its words in p's language.
 func DiagramIn(p *i18n.Printer, opts Options, res *Result) string {
 	p = i18n.Or(p)
 	opts.setDefaults()

@@ -37,7 +37,7 @@ func steps(events []trace.Event) map[int]int {
 func transcript(events []trace.Event) string {
 	var b strings.Builder
 	for _, e := range events {
-		b.WriteString(trace.Describe(e) + "\n")
+		b.WriteString(trace.DescribeIn(nil, e) + "\n")
 	}
 	return b.String()
 }
@@ -76,7 +76,7 @@ func TestPlayStepsInOrder(t *testing.T) {
 	for _, e := range events {
 		step := trace.StepOf(e)
 		if step < last && !(step == 2 && last == 3) {
-			t.Fatalf("step %d after step %d: %q", step, last, trace.Describe(e))
+			t.Fatalf("step %d after step %d: %q", step, last, trace.DescribeIn(nil, e))
 		}
 		last = max(last, step)
 	}
@@ -117,7 +117,7 @@ func TestPlayVariants(t *testing.T) {
 			if tt.bounced && !strings.Contains(string(res.Retrieved), "report-type=delivery-status") {
 				t.Errorf("the bounce retrieved is not a delivery report:\n%s", res.Retrieved)
 			}
-			drawn := Diagram(tt.opts, res)
+			drawn := DiagramIn(nil, tt.opts, res)
 			for _, want := range tt.diagram {
 				if !strings.Contains(drawn, want) {
 					t.Errorf("the diagram lacks %q:\n%s", want, drawn)

@@ -217,6 +217,10 @@ func TestPageInChinese(t *testing.T) {
 		text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("lines")))
 		t.Fatalf("no Chinese notes: %v\n%s", err, text)
 	}
+	decoded, err := chromedp.Run(ctx, chromedp.Evaluate[string](`decodeWords("=?GBK?B?08q8/rLiytQ=?= =?UTF-8?Q?_=E6=B5=8B?=")`))
+	if err != nil || decoded != "邮件测试 测" {
+		t.Errorf("the page decodes a subject to %q (%v)", decoded, err)
+	}
 	caption, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("caption")))
 	if !strings.Contains(caption, "POP3 服务器交出邮件") {
 		t.Errorf("caption %q", caption)

@@ -66,7 +66,6 @@ func TestPageWordsAreTranslated(t *testing.T) {
 		}
 	}
 	sb, page, _ := classroom(t, 1)
-	_ = sb
 	zh, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0", Lang: i18n.New(i18n.Chinese)})
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,8 @@ import (
 	"maillab/trace/i18n"
 )
 
-// WriteText writes what a learner wants first: the decoded text, or for a
-// message its headers and MIME tree.
-func (r *Result) WriteText(w io.Writer) { r.WriteTextIn(w, nil) }
-
-// WriteTextIn is WriteText with maillab's words in p's language.
+// WriteTextIn writes what a learner wants first: the decoded text, or for
+// a message its headers and MIME tree, maillab's words in p's language.
 func (r *Result) WriteTextIn(w io.Writer, p *i18n.Printer) {
 	if r.Message != nil {
 		r.Message.write(w, i18n.Or(p))
@@ -21,11 +18,8 @@ func (r *Result) WriteTextIn(w io.Writer, p *i18n.Printer) {
 	fmt.Fprintln(w, r.Text)
 }
 
-// WriteLayers writes how the input was decoded, step by step, and the
-// other readings when the charset was guessed.
-func (r *Result) WriteLayers(w io.Writer) { r.WriteLayersIn(w, nil) }
-
-// WriteLayersIn is WriteLayers in p's language.
+// WriteLayersIn writes how the input was decoded, step by step, and the
+// other readings when the charset was guessed, in p's language.
 func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 	if len(r.Layers) == 0 {
 		return
@@ -33,22 +27,14 @@ func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 	p = i18n.Or(p)
 	fmt.Fprintf(w, "\n%s\n", p.Trf("how it was decoded (%s):", r.Kind))
 	for _, l := range r.Layers {
-		fmt.Fprintf(w, "  %s %s\n", pad(l.What, 14), p.Translate(l.Detail))
+		fmt.Fprintf(w, "  %-14s %s\n", l.What, p.Translate(l.Detail))
 	}
 	if len(r.Candidates) > 1 {
 		fmt.Fprintln(w, p.Tr("other readings of the same bytes, less plausible:"))
 		for _, c := range r.Candidates[1:] {
-			fmt.Fprintf(w, "  %s %s\n", pad(c.Charset, 14), shorten(c.Text, 80))
+			fmt.Fprintf(w, "  %-14s %s\n", c.Charset, shorten(c.Text, 80))
 		}
 	}
-}
-
-// pad pads s with spaces to n columns.
-func pad(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return s + strings.Repeat(" ", n-len(s))
 }
 
 func (m *Message) write(w io.Writer, p *i18n.Printer) {

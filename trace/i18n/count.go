@@ -9,15 +9,21 @@ import (
 // Chinese with the noun's measure word, "2,500 封邮件" (the catalogue's
 // "count: NOUN" entry).
 func (p *Printer) Count(n int, noun string) string {
+	return p.CountOf(Thousands(int64(n)), noun)
+}
+
+// CountOf is Count for a number already written ("1", "2,500", or a
+// number as it crossed the wire, which must not be rewritten).
+func (p *Printer) CountOf(n, noun string) string {
 	if p.Chinese() {
 		if unit, ok := zh["count: "+noun]; ok {
-			return Thousands(int64(n)) + " " + unit
+			return n + " " + unit
 		}
 	}
-	if n == 1 {
+	if n == "1" {
 		return "1 " + noun
 	}
-	return Thousands(int64(n)) + " " + noun + "s"
+	return n + " " + noun + "s"
 }
 
 // Size writes an amount of octets for people: "512 octets", "64 KiB",

@@ -149,21 +149,6 @@ func Missing(texts []string) []string {
 	return out
 }
 
-// Keys lists the English texts the Chinese catalogue translates.
-func Keys() []string {
-	keys := make([]string, 0, len(zh))
-	for k := range zh {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-// Translation returns the Chinese of text, and whether there is one.
-func Translation(text string) (string, bool) {
-	t, ok := zh[text]
-	return t, ok
-}
-
 // Join joins list items the language's way: "a, b" or "a、b".
 func (p *Printer) Join(items []string) string {
 	if p.Chinese() {

@@ -77,9 +77,24 @@ function envelope(e) {
   }
   if (rcpt) document.getElementById("env-to").textContent = rcpt[1];
   if (e.kind === "data" && /^Subject:/i.test(e.line)) {
-    const decoded = /(?:decodes to '(.*)'|解码后是“(.*)”)$/.exec(e.note || "");
-    document.getElementById("env-subject").textContent = decoded ? decoded[1] || decoded[2] : e.line.slice(8).trim();
+    document.getElementById("env-subject").textContent = decodeWords(e.line.slice(8).trim());
   }
+}
+
+// decodeWords decodes the RFC 2047 encoded-words of a header value
+// (=?GBK?B?...?=), as the browser reads charsets; a word it cannot decode
+// stays as it is.
+function decodeWords(value) {
+  const joined = value.replace(/(\?=)\s+(=\?)/g, "$1$2"); // space between two words is not text
+  return joined.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (word, charset, enc, text) => {
+    try {
+      const raw = enc.toUpperCase() === "B" ? atob(text)
+        : text.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
+      return new TextDecoder(charset, { fatal: true }).decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+    } catch (err) {
+      return word;
+    }
+  });
 }
 
 function connect() {
