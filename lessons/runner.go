@@ -42,6 +42,7 @@ var errQuit = errors.New("left the lesson")
 // answers. It reports whether every exercise was passed.
 func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 	r.ctx, r.lines, r.lesson = ctx, practice.NewLines(r.In), l
+	defer r.lines.Stop()
 	r.Lang = i18n.Or(r.Lang)
 	env, err := newEnvironment(r.Out, trace.RenderOptions{Color: r.Color, Width: r.Width, Lang: r.Lang})
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,7 +51,7 @@ func newBenchSender(b *testing.B, addr string, auth bool, tlsConfig *tls.Config)
 	return s
 }
 
-func (s *benchSender) expect(b *testing.B, prefix string) {
+func (s *benchSender) expect(b testing.TB, prefix string) {
 	for {
 		line, err := s.r.ReadString('\n')
 		if err != nil {
@@ -67,14 +67,14 @@ func (s *benchSender) expect(b *testing.B, prefix string) {
 	}
 }
 
-func (s *benchSender) cmd(b *testing.B, line, prefix string) {
+func (s *benchSender) cmd(b testing.TB, line, prefix string) {
 	s.w.WriteString(line + "\r\n")
 	s.w.Flush()
 	s.expect(b, prefix)
 }
 
 // send submits one message.
-func (s *benchSender) send(b *testing.B, from, to string) {
+func (s *benchSender) send(b testing.TB, from, to string) {
 	s.cmd(b, "MAIL FROM:<"+from+">", "250")
 	s.cmd(b, "RCPT TO:<"+to+">", "250")
 	s.cmd(b, "DATA", "354")
@@ -92,20 +92,18 @@ func sendConcurrently(b *testing.B, n int, addr string, auth bool, from, to stri
 		defer senders[i].conn.Close()
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	g := sandboxtest.NewGroup(b)
 	b.SetBytes(int64(len(kibMessage)))
 	b.ResetTimer()
 	start := time.Now()
 	for _, s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func(t testing.TB) {
 			for next.Add(1) <= int64(b.N) {
-				s.send(b, from, to)
+				s.send(t, from, to)
 			}
-		}()
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	return start
 }
 

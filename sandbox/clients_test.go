@@ -6,28 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // Real mail clients against the sandbox. Each test skips, saying why, when
-// its client is not installed; .ci/run installs them all.
+// its client is not installed (and fails under MAILLAB_REQUIRE_TOOLS=1,
+// as in CI, where .ci/run installs them all).
 
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed (apt-get install %s); skipping this real-client test", name, debianPackage(name))
-	}
-	return path
-}
-
-func debianPackage(tool string) string {
-	switch tool {
-	case "nc":
-		return "netcat-openbsd"
-	case "python3":
-		return "python3"
-	}
-	return tool
+	return sandboxtest.NeedTool(t, name)
 }
 
 // run runs a client command with a time limit and returns its output.
@@ -132,31 +121,100 @@ func TestCurlSMTPSubmission(t *testing.T) {
 }
 
 // TestNetcatBareLF types the seed's session through nc, which sends bare
-// LF line ends.
+// LF line ends, and checks each reply against the command it answers.
 func TestNetcatBareLF(t *testing.T) {
 	requireTool(t, "nc")
 	sb := startTestSandbox(t)
 	stored, cancel := waitStored(sb)
 	defer cancel()
 	host, port := hostPort(t, smtpAddr(t, sb, "sohu.com"))
-	session := strings.Join([]string{
-		"EHLO nc", "AUTH LOGIN", "Z2FjbA==", "MTIzNDU2",
-		"MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>", "DATA",
-		"From: <gacl@sohu.com>", "To: <bbb@sina.com>", "Subject: hello", "", "hello gacl", ".",
-		"QUIT", ""}, "\n")
-	out := run(t, session, "nc", "-N", host, port)
-	for _, want := range []string{"235 2.7.0", "354 ", "250 2.0.0 OK, message accepted", "221 2.0.0"} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("nc session lacks %q:\n%s", want, out)
+	smtp := []struct{ send, want string }{
+		{"", "220 smtp.sohu.com"}, {"EHLO nc", "250 HELP"}, {"AUTH LOGIN", "334 VXNlcm5hbWU6"},
+		{"Z2FjbA==", "334 UGFzc3dvcmQ6"}, {"MTIzNDU2", "235 2.7.0"},
+		{"MAIL FROM:<gacl@sohu.com>", "250 2.1.0"}, {"RCPT TO:<bbb@sina.com>", "250 2.1.5"}, {"DATA", "354 "},
+		{"From: <gacl@sohu.com>\nTo: <bbb@sina.com>\nSubject: hello\n\nhello gacl\n.", "250 2.0.0 OK, message accepted"},
+		{"QUIT", "221 2.0.0"},
+	}
+	var typed strings.Builder
+	for _, x := range smtp[1:] {
+		typed.WriteString(x.send + "\n")
+	}
+	replies := smtpReplies(run(t, typed.String(), "nc", "-N", host, port))
+	if len(replies) != len(smtp) {
+		t.Fatalf("%d replies for %d commands and the greeting: %q", len(replies), len(smtp)-1, replies)
+	}
+	for i, x := range smtp {
+		if !strings.HasPrefix(replies[i], x.want) {
+			t.Errorf("%q was answered %q, want %q", x.send, replies[i], x.want)
 		}
 	}
 	waitFor(t, stored)
 
 	host, port = hostPort(t, pop3Addr(t, sb, "sina.com"))
-	out = run(t, "USER bbb\nPASS 123456\nSTAT\nLIST\nRETR 1\nQUIT\n", "nc", "-N", host, port)
-	if !strings.Contains(out, "+OK 1 ") || !strings.Contains(out, "hello gacl") {
-		t.Fatalf("POP3 over nc:\n%s", out)
+	pop3 := []struct{ send, want string }{
+		{"", "+OK pop3.sina.com"}, {"USER bbb", "+OK now send PASS"}, {"PASS 123456", "+OK bbb@sina.com has 1 message"},
+		{"STAT", "+OK 1 "}, {"LIST", "+OK 1 message ("}, {"RETR 1", "+OK "}, {"QUIT", "+OK pop3.sina.com signing off"},
 	}
+	typed.Reset()
+	for _, x := range pop3[1:] {
+		typed.WriteString(x.send + "\n")
+	}
+	answers := pop3Answers(run(t, typed.String(), "nc", "-N", host, port), []string{"", "USER", "PASS", "STAT", "LIST", "RETR", "QUIT"})
+	if len(answers) != len(pop3) {
+		t.Fatalf("%d answers for %d commands and the greeting: %q", len(answers), len(pop3)-1, answers)
+	}
+	for i, x := range pop3 {
+		if !strings.HasPrefix(answers[i][0], x.want) {
+			t.Errorf("%q was answered %q, want %q", x.send, answers[i][0], x.want)
+		}
+	}
+	if list := answers[4]; len(list) != 2 || !strings.HasPrefix(list[1], "1 ") {
+		t.Errorf("LIST's lines %q, want one for message 1", list)
+	}
+	if retr := strings.Join(answers[5], "\n"); !strings.Contains(retr, "\n\nhello gacl") {
+		t.Errorf("RETR 1 gave:\n%s", retr)
+	}
+}
+
+// smtpReplies cuts what a server wrote into its replies, each a reply's
+// last line (continuation lines "250-..." belong to the reply after them).
+func smtpReplies(out string) []string {
+	var replies []string
+	for _, l := range strings.Split(strings.TrimRight(out, "\r\n"), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if len(l) >= 4 && l[3] == '-' {
+			continue
+		}
+		replies = append(replies, l)
+	}
+	return replies
+}
+
+// pop3Answers cuts what a POP3 server wrote into the answers to verbs (""
+// for the greeting): a status line, and after +OK to a multi-line
+// command its lines up to ".", which is left out.
+func pop3Answers(out string, verbs []string) [][]string {
+	lines := strings.Split(strings.TrimRight(out, "\r\n"), "\n")
+	var answers [][]string
+	for _, verb := range verbs {
+		if len(lines) == 0 {
+			break
+		}
+		answer := []string{strings.TrimRight(lines[0], "\r")}
+		lines = lines[1:]
+		if strings.HasPrefix(answer[0], "+OK") && (verb == "LIST" || verb == "RETR") {
+			for len(lines) > 0 {
+				l := strings.TrimRight(lines[0], "\r")
+				lines = lines[1:]
+				if l == "." {
+					break
+				}
+				answer = append(answer, l)
+			}
+		}
+		answers = append(answers, answer)
+	}
+	return answers
 }
 
 const pythonSMTP = `

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 )
 
@@ -69,7 +70,7 @@ func TestOpenSSLClient(t *testing.T) {
 func TestSwaksTLS(t *testing.T) {
 	requireTool(t, "swaks")
 	if exec.Command("perl", "-MNet::SSLeay", "-MIO::Socket::SSL", "-e1").Run() != nil {
-		t.Skip("swaks has no TLS here (apt-get install libnet-ssleay-perl libio-socket-ssl-perl); skipping")
+		sandboxtest.Unavailable(t, "swaks has no TLS here (apt-get install libnet-ssleay-perl libio-socket-ssl-perl)")
 	}
 	sb := startTLSSandbox(t, func(c *Config) { c.RequireTLS = true })
 	ca := sb.Certs().CAFile()

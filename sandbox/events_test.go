@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"testing"
+	"time"
 
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 )
 
@@ -22,7 +24,7 @@ func TestBlockedSinkNeverSlowsServers(t *testing.T) {
 
 	submit(t, sb, 20)
 	for range 20 {
-		<-stored
+		waitFor(t, stored)
 	}
 	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	p.cmd("STAT", "+OK 20 ")
@@ -34,7 +36,7 @@ func TestBlockedSinkNeverSlowsServers(t *testing.T) {
 	close(release)
 	smtpSessionGreeted(t, sb, "sina.com").cmd("QUIT", "221") // events after the gap
 	for {
-		e := <-got
+		e := sandboxtest.Receive(t, got, 10*time.Second, "the drop notice")
 		if e.Action == trace.Dropped {
 			if e.Facts.Count == 0 || e.Facts.Viewer != "a stuck viewer" {
 				t.Errorf("drop notice %+v", e.Facts)

@@ -7,7 +7,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,22 +19,11 @@ import (
 // Run with go test -fuzz=FuzzSMTPSession ./sandbox (crashers are kept in
 // testdata/fuzz).
 
-var fuzzSB struct {
-	once sync.Once
-	sb   *Sandbox
-}
-
-// fuzzSandbox is one sandbox shared by all fuzz inputs; sessions are fed
-// through net.Pipe, so no port is needed.
-func fuzzSandbox(t testing.TB) *Sandbox {
-	fuzzSB.once.Do(func() {
-		sb, err := Start(Config{RandomPorts: true, IdleTimeout: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fuzzSB.sb = sb
-	})
-	return fuzzSB.sb
+// fuzzSandbox is one sandbox shared by all the inputs of a fuzz target
+// (sessions are fed through net.Pipe, so no port is needed), closed when
+// the target ends.
+func fuzzSandbox(f *testing.F) *Sandbox {
+	return startTestSandbox(f, func(c *Config) { c.IdleTimeout = 30 * time.Second })
 }
 
 // feed runs a session over a pipe with input as everything the client
@@ -80,11 +68,11 @@ var smtpSeeds = []string{
 }
 
 func FuzzSMTPSession(f *testing.F) {
+	sb := fuzzSandbox(f)
 	for _, s := range smtpSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
-		sb := fuzzSandbox(t)
 		p := sb.world.Providers[0]
 		lines := feed(t, func(c net.Conn) { sb.newSMTPSession(p, sb.newLink(c, trace.TapConfig{Proto: trace.SMTP})).serve() }, input)
 		if len(lines) == 0 || !strings.HasPrefix(lines[0], "220 ") {
@@ -105,11 +93,11 @@ var pop3Seeds = []string{
 }
 
 func FuzzPOP3Session(f *testing.F) {
+	sb := fuzzSandbox(f)
 	for _, s := range pop3Seeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
-		sb := fuzzSandbox(t)
 		p := sb.world.Providers[1]
 		owner := Address{"bbb", "sina.com"}
 		if infos, _ := sb.store.List(owner); len(infos) == 0 {
@@ -151,37 +139,25 @@ func FuzzCommandParsing(f *testing.F) {
 	})
 }
 
-var fuzzTLS struct {
-	once sync.Once
-	sb   *Sandbox
-}
-
-// fuzzTLSSandbox is a shared sandbox with a CA in memory.
-func fuzzTLSSandbox(t testing.TB) *Sandbox {
-	fuzzTLS.once.Do(func() {
-		ca, err := certs.Open("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb, err := Start(Config{RandomPorts: true, IdleTimeout: 30 * time.Second, Certs: ca, TapServers: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fuzzTLS.sb = sb
-	})
-	return fuzzTLS.sb
+// fuzzTLSSandbox is a fuzz target's sandbox with a CA in memory.
+func fuzzTLSSandbox(f *testing.F) *Sandbox {
+	ca, err := certs.Open("")
+	if err != nil {
+		f.Fatal(err)
+	}
+	return startTestSandbox(f, func(c *Config) { c.IdleTimeout, c.Certs, c.TapServers = 30*time.Second, ca, true })
 }
 
 // FuzzTLSUpgrade: junk before STARTTLS (or STLS), pipelined right after
 // it, and inside TLS afterwards. The session never panics or hangs, and
 // what it says in plaintext stays well formed.
 func FuzzTLSUpgrade(f *testing.F) {
+	sb := fuzzTLSSandbox(f)
 	f.Add([]byte("EHLO a\r\n"), []byte("RSET\r\n"), []byte("EHLO b\r\nAUTH PLAIN AGdhY2wAMTIzNDU2\r\n"), false)
 	f.Add([]byte(""), []byte("USER bbb\r\n"), []byte("PASS 123456\r\nSTAT\r\n"), true)
 	f.Add([]byte("EHLO a\r\nDATA\r\n"), []byte("\x16\x03\x01\x00\x05"), []byte("\x00\xff"), false)
 	f.Add([]byte("CAPA\r\n"), []byte(strings.Repeat("X", 5000)), []byte("CAPA\r\n"), true)
 	f.Fuzz(func(t *testing.T, before, injected, after []byte, pop3 bool) {
-		sb := fuzzTLSSandbox(t)
 		verb, ready, host := "STARTTLS", "220 2.0.0", "smtp.sohu.com"
 		serve := func(c net.Conn) {
 			sb.newSMTPSession(sb.world.Providers[0], sb.newLink(c, trace.TapConfig{Proto: trace.SMTP, Server: host})).serve()

@@ -143,8 +143,9 @@ func (s *MemoryStore) Delete(owner Address, ids []string) error {
 // A held lock is a channel, closed when it is released, so a waiting
 // login wakes at the release.
 type mailboxLocks struct {
-	mu     sync.Mutex
-	locked map[string]chan struct{}
+	mu      sync.Mutex
+	locked  map[string]chan struct{}
+	waiters atomic.Int32 // logins waiting for a lock now
 }
 
 // tryLock locks owner's mailbox and returns an unlock function, or false
@@ -189,10 +190,20 @@ func (l *mailboxLocks) lock(owner Address, wait time.Duration) (unlock func(), o
 		if unlock != nil {
 			return unlock, true
 		}
-		select {
-		case <-released:
-		case <-timeout.C:
+		if !l.await(released, timeout.C) {
 			return nil, false
 		}
+	}
+}
+
+// await waits for a lock's release, or reports false at the timeout.
+func (l *mailboxLocks) await(released <-chan struct{}, timeout <-chan time.Time) bool {
+	l.waiters.Add(1)
+	defer l.waiters.Add(-1)
+	select {
+	case <-released:
+		return true
+	case <-timeout:
+		return false
 	}
 }

@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"time"
+
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 
 	"strings"
@@ -135,12 +138,71 @@ func TestUIDLForm(t *testing.T) {
 	}
 }
 
-// TestPOP3ReconnectRightAfterQuit: the lock is free as soon as +OK to QUIT
-// has been read.
+// TestPOP3ReconnectRightAfterQuit: the mailbox lock is released before
+// +OK to QUIT is sent, so the moment a client has read it, the mailbox
+// is free: taken here without any wait.
 func TestPOP3ReconnectRightAfterQuit(t *testing.T) {
 	sb := startTestSandbox(t)
-	for i := 0; i < 50; i++ {
+	bbb := Address{"bbb", "sina.com"}
+	for range 20 {
 		c := pop3LoggedIn(t, sb, "sina.com", "bbb")
 		c.cmd("QUIT", "+OK")
+		unlock, ok := sb.locks.tryLock(bbb)
+		if !ok {
+			t.Fatal("+OK to QUIT was read while the mailbox was still locked")
+		}
+		unlock()
+	}
+}
+
+// TestPOP3LoginWaitsForTheLock: a login that finds the mailbox locked
+// waits (up to lockWait) for the holder to let go, and gets in when it
+// does: a client that drops its connection and logs in again at once is
+// not told [IN-USE] by its own old session. Held past the wait, the
+// answer is [IN-USE].
+func TestPOP3LoginWaitsForTheLock(t *testing.T) {
+	sb := startTestSandbox(t)
+	bbb := Address{"bbb", "sina.com"}
+	unlock, ok := sb.locks.tryLock(bbb)
+	if !ok {
+		t.Fatal("could not take the lock")
+	}
+	c := dial(t, pop3Addr(t, sb, "sina.com"))
+	c.expect("+OK")
+	c.cmd("USER bbb", "+OK")
+	c.send("PASS 123456")
+	sandboxtest.Eventually(t, 5*time.Second, "the login to wait for the lock", func() bool { return sb.locks.waiters.Load() == 1 })
+	unlock()
+	c.expect("+OK bbb@sina.com has")
+	c.cmd("QUIT", "+OK")
+
+	held, _ := sb.locks.tryLock(bbb)
+	defer held()
+	late := dial(t, pop3Addr(t, sb, "sina.com"))
+	late.expect("+OK")
+	late.cmd("USER bbb", "+OK")
+	late.cmd("PASS 123456", "-ERR [IN-USE]")
+}
+
+// TestMailboxLockWait: the lock itself: a waiter wakes at the release,
+// and gives up at its timeout.
+func TestMailboxLockWait(t *testing.T) {
+	var locks mailboxLocks
+	a := Address{"bbb", "sina.com"}
+	unlock, _ := locks.tryLock(a)
+	if _, ok := locks.lock(a, 20*time.Millisecond); ok {
+		t.Fatal("a held lock was granted")
+	}
+	got := make(chan func(), 1)
+	go func() {
+		u, _ := locks.lock(a, time.Minute)
+		got <- u
+	}()
+	sandboxtest.Eventually(t, 5*time.Second, "a waiter", func() bool { return locks.waiters.Load() == 1 })
+	unlock()
+	if u := sandboxtest.Receive(t, got, 5*time.Second, "the waiter to get the lock"); u == nil {
+		t.Fatal("the waiter did not get the lock")
+	} else {
+		u()
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // screen is what an interactive client under a pseudo-terminal printed;
@@ -25,7 +27,7 @@ func startOnPTY(t *testing.T, cmd *exec.Cmd) (*os.File, *screen) {
 	t.Helper()
 	f, err := pty.Start(cmd)
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		sandboxtest.Unavailable(t, "no pseudo-terminal here: %v", err)
 	}
 	pty.Setsize(f, &pty.Winsize{Rows: 40, Cols: 160})
 	sc := &screen{changed: make(chan struct{}, 1)}
@@ -56,12 +58,23 @@ func startOnPTY(t *testing.T, cmd *exec.Cmd) (*os.File, *screen) {
 }
 
 // waitFor waits until the client has printed text.
-func (sc *screen) waitFor(t *testing.T, text string) {
+func (sc *screen) waitFor(t *testing.T, text string) { t.Helper(); sc.waitAfter(t, 0, text) }
+
+// mark is where the output is now: what the client prints from here on
+// answers what is typed next.
+func (sc *screen) mark() int {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.buf.Len()
+}
+
+// waitAfter waits until the client has printed text after the mark.
+func (sc *screen) waitAfter(t *testing.T, mark int, text string) {
 	t.Helper()
 	deadline := time.After(15 * time.Second)
 	for {
 		sc.mu.Lock()
-		ok := strings.Contains(sc.buf.String(), text)
+		ok := strings.Contains(sc.buf.String()[mark:], text)
 		sc.mu.Unlock()
 		if ok {
 			return
@@ -71,13 +84,23 @@ func (sc *screen) waitFor(t *testing.T, text string) {
 		case <-deadline:
 			sc.mu.Lock()
 			defer sc.mu.Unlock()
-			t.Fatalf("waited for %q; the client shows:\n%s", text, sc.buf.String())
+			t.Fatalf("waited for %q after what was typed last; the client shows:\n%s", text, sc.buf.String())
 		}
 	}
 }
 
+// typeLine types a line into the client and waits for want in what the
+// client prints after it: the answer to this line, not an earlier one.
+func (sc *screen) typeLine(t *testing.T, f *os.File, line, want string) {
+	t.Helper()
+	mark := sc.mark()
+	f.Write([]byte(line + "\r"))
+	sc.waitAfter(t, mark, want)
+}
+
 // TestTelnetSeedSession types the tutorial's session into telnet, as a
-// learner does, and fetches the message back with telnet too.
+// learner does, and fetches the message back with telnet too: each
+// answer is looked for in what telnet printed after its command.
 func TestTelnetSeedSession(t *testing.T) {
 	requireTool(t, "telnet")
 	sb := startTestSandbox(t)
@@ -91,15 +114,14 @@ func TestTelnetSeedSession(t *testing.T) {
 		{"MTIzNDU2", "235 2.7.0"}, {"MAIL FROM:<gacl@sohu.com>", "250 2.1.0"}, {"RCPT TO:<bbb@sina.com>", "250 2.1.5"},
 		{"DATA", "354 "},
 	} {
-		f.Write([]byte(step.line + "\r"))
-		sc.waitFor(t, step.want)
+		sc.typeLine(t, f, step.line, step.want)
 	}
+	mark := sc.mark()
 	for _, line := range []string{"From: <gacl@sohu.com>", "To: <bbb@sina.com>", "Subject: hello", "", "hello gacl", "."} {
 		f.Write([]byte(line + "\r"))
 	}
-	sc.waitFor(t, "250 2.0.0 OK, message accepted")
-	f.Write([]byte("QUIT\r"))
-	sc.waitFor(t, "221 2.0.0")
+	sc.waitAfter(t, mark, "250 2.0.0 OK, message accepted")
+	sc.typeLine(t, f, "QUIT", "221 2.0.0")
 	waitFor(t, stored)
 
 	host, port = hostPort(t, pop3Addr(t, sb, "sina.com"))
@@ -107,10 +129,9 @@ func TestTelnetSeedSession(t *testing.T) {
 	sc.waitFor(t, "+OK pop3.sina.com")
 	for _, step := range []struct{ line, want string }{
 		{"USER bbb", "+OK now send PASS"}, {"PASS 123456", "has 1 message"}, {"STAT", "+OK 1 "},
-		{"LIST", "1 message ("}, {"RETR 1", "hello gacl"}, {"QUIT", "signing off"},
+		{"LIST", "+OK 1 message ("}, {"RETR 1", "hello gacl"}, {"QUIT", "signing off"},
 	} {
-		f.Write([]byte(step.line + "\r"))
-		sc.waitFor(t, step.want)
+		sc.typeLine(t, f, step.line, step.want)
 	}
 }
 

@@ -44,25 +44,29 @@ func watch(sb *Sandbox) *watcher {
 	return w
 }
 
+// count is how many times the sandbox has done action so far.
+func (w *watcher) count(action trace.Action) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, a := range w.actions {
+		if a == action {
+			n++
+		}
+	}
+	return n
+}
+
 // waitFor waits until the sandbox has done action n times.
 func (w *watcher) waitFor(t *testing.T, action trace.Action, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
-	for {
-		w.mu.Lock()
-		got := 0
-		for _, a := range w.actions {
-			if a == action {
-				got++
-			}
-		}
-		w.mu.Unlock()
-		if got >= n {
-			return
-		}
+	for w.count(action) < n {
 		select {
 		case <-w.notify:
 		case <-deadline:
+			w.mu.Lock()
+			defer w.mu.Unlock()
 			t.Fatalf("never saw %d× %s; saw %v", n, action, w.actions)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // expectServing checks a fresh client still gets a full session.
@@ -107,7 +109,7 @@ func TestSlowClient(t *testing.T) {
 		}
 	}()
 	expectServing(t, sb) // served while the slow one trickles
-	<-done
+	sandboxtest.Receive(t, done, 10*time.Second, "the slow client to finish typing")
 	slow.expect("250 ")
 }
 

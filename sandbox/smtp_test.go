@@ -3,9 +3,10 @@ package sandbox
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // TestSeedSession types the tutorial's session into sohu, then fetches the
@@ -61,7 +62,6 @@ func TestSeedSession(t *testing.T) {
 
 // TestSMTPReplies checks each command and error path on a fresh session.
 func TestSMTPReplies(t *testing.T) {
-	sb := startTestSandbox(t)
 	type exchange struct{ send, want string }
 	tests := []struct {
 		name  string
@@ -120,35 +120,21 @@ func TestSMTPReplies(t *testing.T) {
 			}
 		})
 	}
-	_ = sb
 }
 
-var testSB struct {
-	once sync.Once
-	sb   *Sandbox
-}
-
-// shared returns one sandbox for the table tests that need no fresh one.
-func shared(t *testing.T) *Sandbox {
-	testSB.once.Do(func() {
-		sb, err := Start(Config{RandomPorts: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		testSB.sb = sb
-	})
-	return testSB.sb
-}
-
+// greetedOnly, ehlo and authed start a sandbox of the test's own and
+// open a session on it: greeted, after EHLO, and logged in as gacl.
 func greetedOnly(t *testing.T) *client {
-	c := dial(t, smtpAddr(t, shared(t), "sohu.com"))
+	c := dial(t, smtpAddr(t, startTestSandbox(t), "sohu.com"))
 	c.expect("220 ")
 	return c
 }
 
-func ehlo(t *testing.T) *client { return smtpSessionGreeted(t, shared(t), "sohu.com") }
+func ehlo(t *testing.T) *client { return smtpSessionGreeted(t, startTestSandbox(t), "sohu.com") }
 
-func authed(t *testing.T) *client { return smtpAuthenticated(t, shared(t), "sohu.com", "gacl") }
+func authed(t *testing.T) *client {
+	return smtpAuthenticated(t, startTestSandbox(t), "sohu.com", "gacl")
+}
 
 // TestEHLOExtensions checks the advertised extensions.
 func TestEHLOExtensions(t *testing.T) {
@@ -188,7 +174,7 @@ func TestDotStuffingAndBareLF(t *testing.T) {
 	c.expect("354 ")
 	c.expect("250 2.0.0")
 	c.expect("221 ")
-	<-stored
+	waitFor(t, stored)
 
 	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	p.send("RETR 1")
@@ -223,11 +209,9 @@ func firstID(t *testing.T, sb *Sandbox, user, domain string) string {
 func TestConcurrentSessions(t *testing.T) {
 	sb := startTestSandbox(t)
 	const sessions, each = 20, 5
-	var wg sync.WaitGroup
+	g := sandboxtest.NewGroup(t)
 	for i := 0; i < sessions; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func(t testing.TB) {
 			c := smtpSessionGreeted(t, sb, "sina.com")
 			for j := 0; j < each; j++ {
 				c.cmd("MAIL FROM:<x@y.z>", "250")
@@ -237,9 +221,9 @@ func TestConcurrentSessions(t *testing.T) {
 				c.expect("250 2.0.0")
 			}
 			c.cmd("QUIT", "221")
-		}()
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	infos, _ := sb.Store().List(Address{"bbb", "sina.com"})
 	if len(infos) != sessions*each {
 		t.Fatalf("bbb has %d messages, want %d", len(infos), sessions*each)
@@ -312,11 +296,30 @@ func TestBounceUnknownRemoteUser(t *testing.T) {
 	}
 }
 
-// TestReplyInjection: nothing a client sends comes back with a raw CR or LF.
+// TestReplyInjection: nothing a client sends comes back with a raw
+// control character: each reply that quotes the client is exactly one
+// line, with '?' where a control character was, and the next command's
+// reply follows it.
 func TestReplyInjection(t *testing.T) {
-	c := ehlo(t)
-	c.cmd("MAIL FROM:<a\rb@y.z>", "501")
-	c.cmd("FOO\x00\x01", "500 5.5.1 command not recognized: FOO??")
+	tests := []struct{ send, want string }{
+		{"MAIL FROM:<a\rb@y.z>", "501 5.1.7 bad sender address: a?b@y.z"},
+		{"MAIL FROM:<a\x1b[2Jb@y.z>", "501 5.1.7 bad sender address: a?[2Jb@y.z"},
+		{"FOO\x00\x01", "500 5.5.1 command not recognized: FOO??"},
+		{"EHLO x\ry", "250 HELP"},
+		{"HELO x\ry", "250 smtp.sohu.com greets x?y"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.send), func(t *testing.T) {
+			c := ehlo(t)
+			c.send(tt.send)
+			if got := c.reply(); got != tt.want {
+				t.Errorf("reply %q, want exactly %q", got, tt.want)
+			}
+			if got := c.cmd("NOOP", "250"); got != "250 2.0.0 OK" {
+				t.Errorf("after it, NOOP got %q: the reply had more lines than one", got)
+			}
+		})
+	}
 }
 
 // TestDataLineTooLong refuses, after the final '.', a message with a line

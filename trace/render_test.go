@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"maillab/sandbox/play"
 	"maillab/trace"
@@ -41,20 +43,9 @@ func recorded(t testing.TB, file, tls string) []trace.Event {
 	t.Helper()
 	if *record {
 		*update = true
-		var mu sync.Mutex
-		var events []trace.Event
-		_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", TLS: tls, Sink: func(e trace.Event) {
-			mu.Lock()
-			events = append(events, e)
-			mu.Unlock()
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		trace.NormalizeTime(events)
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
-		for _, e := range events {
+		for _, e := range playLive(t, tls) {
 			enc.Encode(e)
 		}
 		if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
@@ -63,7 +54,7 @@ func recorded(t testing.TB, file, tls string) []trace.Event {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%v (run go test ./trace -update to record it)", err)
+		t.Fatalf("%v (run go test ./trace -record to record it)", err)
 	}
 	var events []trace.Event
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -75,6 +66,85 @@ func recorded(t testing.TB, file, tls string) []trace.Event {
 		events = append(events, e)
 	}
 	return events
+}
+
+// playLive runs play as the fixtures were recorded and returns its
+// Events, their times made fixed.
+func playLive(t testing.TB, tls string) []trace.Event {
+	t.Helper()
+	var mu sync.Mutex
+	var events []trace.Event
+	_, err := play.Run(context.Background(), play.Options{Subject: "邮件测试", Body: "hello gacl", TLS: tls, Sink: func(e trace.Event) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace.NormalizeTime(events)
+	return events
+}
+
+// TestFixturesAreLive: the recorded events the goldens are rendered from
+// are what play emits today, but for what changes from run to run (times,
+// dates, queue ids, Message-IDs, ports, TLS record sizes). A change to
+// the events fails here until the fixtures are recorded again (-record),
+// so the goldens never test the renderers on events the code no longer
+// makes.
+func TestFixturesAreLive(t *testing.T) {
+	for _, f := range []struct{ file, tls string }{{fixture, ""}, {fixtureTLS, "starttls"}} {
+		t.Run(f.file, func(t *testing.T) {
+			live, kept := canonical(playLive(t, f.tls)), canonical(recorded(t, f.file, f.tls))
+			if live != kept {
+				t.Errorf("%s no longer matches what play emits (run go test ./trace -record if the change is intended):\n%s", f.file, firstDiff(live, kept))
+			}
+		})
+	}
+}
+
+// volatile are the parts of an event that differ between two runs.
+var volatile = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`), "DATE"},
+	{regexp.MustCompile(`<\d+\.maillab@`), "<ID.maillab@"},
+	{regexp.MustCompile(`(127\.0\.0\.1|\[::1\]):\d+`), "$1:PORT"},
+}
+
+// canonical renders events as JSON lines with what changes from run to
+// run replaced: queue and store ids by their order of appearance, the
+// rest by the patterns of volatile.
+func canonical(events []trace.Event) string {
+	ids := map[string]string{}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for _, e := range events {
+		e.Time = time.Time{}
+		if e.Facts != nil {
+			f := *e.Facts
+			for _, id := range []string{f.QueueID, f.StoreID} {
+				if id != "" && ids[id] == "" {
+					ids[id] = fmt.Sprintf("ID%d", len(ids)+1)
+				}
+			}
+			if e.Action == trace.Wire {
+				f.Count, f.Size, f.ReplyRecords, f.ReplyOctets = 0, 0, 0, 0
+			}
+			e.Facts = &f
+		}
+		enc.Encode(e)
+	}
+	s := b.String()
+	for id, name := range ids {
+		s = strings.ReplaceAll(s, id, name)
+	}
+	for _, v := range volatile {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	return s
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -184,6 +184,8 @@ func TestSandboxServesAndStops(t *testing.T) {
 	case <-started:
 	case err := <-done:
 		t.Fatalf("the sandbox did not start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sandbox did not start within 10s")
 	}
 
 	addr := "127.0.0.1:" + strconv.Itoa(2525+offset)
@@ -201,7 +203,7 @@ func TestSandboxServesAndStops(t *testing.T) {
 	if !strings.HasPrefix(string(buf[:n]), "421 4.3.2") {
 		t.Errorf("an idle session should be told 421 4.3.2 on shutdown, got %q", buf[:n])
 	}
-	if err := <-done; err != nil {
+	if err := sandboxtest.Receive(t, done, 10*time.Second, "the sandbox to stop"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "smtp.sohu.com  127.0.0.1:"+strconv.Itoa(2525+offset)) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 
+	"maillab/sandbox/sandboxtest"
+
 	"github.com/creack/pty"
 )
 
@@ -12,10 +14,7 @@ import (
 // against `maillab sandbox` started under LANG=zh_CN.UTF-8: the wiretap
 // explains every line in Chinese, and the protocol stays byte for byte.
 func TestChineseWiretapWithTelnet(t *testing.T) {
-	telnet, err := exec.LookPath("telnet")
-	if err != nil {
-		t.Skip("telnet is not installed (apt-get install telnet); skipping this real-client test")
-	}
+	telnet := sandboxtest.NeedTool(t, "telnet")
 	offset := freeOffset(t)
 	sb := startMaillabEnv(t, []string{"LANG=zh_CN.UTF-8", "LC_ALL=", "LC_MESSAGES=", "MAILLAB_LANG="},
 		"sandbox", "--port-offset", strconv.Itoa(offset), "--web", "off", "--color", "never", "--width", "200")
@@ -23,7 +22,7 @@ func TestChineseWiretapWithTelnet(t *testing.T) {
 
 	f, err := pty.Start(exec.Command(telnet, "127.0.0.1", strconv.Itoa(2525+offset)))
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		sandboxtest.Unavailable(t, "no pseudo-terminal here: %v", err)
 	}
 	defer f.Close()
 	tm := &terminal{changed: make(chan struct{}, 1)}

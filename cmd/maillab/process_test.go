@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"maillab/sandbox/sandboxtest"
 )
 
 // process is this test binary run as `maillab ...` (see TestMain), with
@@ -227,7 +229,7 @@ func TestListenWarningComesFirst(t *testing.T) {
 	offset := freeOffset(t)
 	taken, err := net.Listen("tcp", "0.0.0.0:"+strconv.Itoa(2525+offset))
 	if err != nil {
-		t.Skipf("cannot listen on 0.0.0.0 here: %v", err)
+		sandboxtest.Unavailable(t, "cannot listen on 0.0.0.0 here: %v", err)
 	}
 	defer taken.Close()
 	_, errOut, err := execute(t, context.Background(), "", "sandbox", "--listen", "0.0.0.0", "--port-offset", strconv.Itoa(offset))

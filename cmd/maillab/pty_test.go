@@ -12,6 +12,7 @@ import (
 	"github.com/creack/pty"
 
 	"maillab/sandbox"
+	"maillab/sandbox/sandboxtest"
 )
 
 // terminal records what a program under a pseudo-terminal prints and lets
@@ -90,7 +91,7 @@ func TestPracticeInteractive(t *testing.T) {
 	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	f, err := pty.Start(cmd)
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		sandboxtest.Unavailable(t, "no pseudo-terminal here: %v", err)
 	}
 	defer f.Close()
 	tm := &terminal{changed: make(chan struct{}, 1)}
@@ -139,7 +140,7 @@ func underTerminal(t *testing.T, args ...string) (*exec.Cmd, *os.File, *terminal
 	cmd.Env = append(os.Environ(), "MAILLAB_RUN_MAIN=1", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	f, err := pty.Start(cmd)
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		sandboxtest.Unavailable(t, "no pseudo-terminal here: %v", err)
 	}
 	t.Cleanup(func() { f.Close(); cmd.Process.Kill() })
 	tm := &terminal{changed: make(chan struct{}, 1)}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"maillab/sandbox"
 	"maillab/sandbox/client"
+	"maillab/sandbox/sandboxtest"
 )
 
 func startSandbox(t *testing.T) *sandbox.Sandbox {
@@ -159,4 +161,16 @@ func TestHintsUseTheLearnersAccount(t *testing.T) {
 	if !strings.Contains(out.String(), "e.g. czA3") || strings.Contains(out.String(), "Z2FjbA==") || !strings.Contains(out.String(), ":b64 s07") {
 		t.Errorf("the hint is not in the learner's terms:\n%s", out.String())
 	}
+}
+
+// TestLinesStopEndsTheReader: a lesson that stops reading (the learner
+// left) lets the reading goroutine go, though more input waits.
+func TestLinesStopEndsTheReader(t *testing.T) {
+	l := NewLines(strings.NewReader("one\ntwo\nthree\n"))
+	if got, err := l.Next(context.Background()); got != "one" || err != nil {
+		t.Fatalf("first line %q, %v", got, err)
+	}
+	l.Stop()
+	l.Stop() // twice is fine
+	sandboxtest.Receive(t, l.done, 5*time.Second, "the reader to end after Stop")
 }

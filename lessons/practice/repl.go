@@ -177,7 +177,7 @@ func (p *prompt) promptText() string {
 func (p *prompt) input() (func(ctx context.Context, prompt string) (string, error), func(), error) {
 	if !p.opts.Interactive {
 		lines := NewLines(p.opts.In)
-		return func(ctx context.Context, _ string) (string, error) { return lines.Next(ctx) }, func() {}, nil
+		return func(ctx context.Context, _ string) (string, error) { return lines.Next(ctx) }, lines.Stop, nil
 	}
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:          "> ",

@@ -1,15 +1,23 @@
-// Package sandboxtest helps tests that run sandboxes on the default ports
-// (moved by an offset), and keeps their files out of the user's home.
+// Package sandboxtest holds what the tests of every package share: port
+// offsets for sandboxes on the default ports, the tests' own config
+// directory, one helper for tests that need a program from outside
+// (MAILLAB_REQUIRE_TOOLS turns a skip into a failure), waits that always
+// have a deadline, goroutines that report to their test, and a check that
+// no goroutine outlives the tests (go.uber.org/goleak).
+//
 // Each package's tests search their own range of offsets, so packages
 // tested in parallel do not collide; every port stays below Linux's
 // ephemeral range (32768), where client sockets would.
 package sandboxtest
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // DefaultPorts are every port a default sandbox and its page listen on:
@@ -46,7 +54,8 @@ func free(offset int) bool {
 // sandbox CA, progress and history go there, never to the user's) and in
 // English whatever the machine's locale (a test of another language says
 // so), and exits with their status. The processes the tests start
-// inherit both.
+// inherit both. When the tests pass, a goroutine still running after them
+// fails the package: every test must stop what it started.
 func Main(m *testing.M) {
 	dir, err := os.MkdirTemp("", "maillab-test-config")
 	if err != nil {
@@ -55,6 +64,21 @@ func Main(m *testing.M) {
 	os.Setenv("XDG_CONFIG_HOME", dir)
 	os.Setenv("MAILLAB_LANG", "en")
 	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(leakOptions...); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines outlived the tests (each test must stop what it starts):\n%v\n", err)
+			code = 1
+		}
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// leakOptions are the goroutines that may outlive a package's tests
+// because the Go runtime or a library keeps them for the process's life.
+var leakOptions = []goleak.Option{
+	// net/http keeps one per idle keep-alive connection of the default
+	// client until the connection times out.
+	goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 }

@@ -14,6 +14,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/certs"
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace/i18n"
 )
 
@@ -29,12 +30,10 @@ func browser(t *testing.T, tools ...string) context.Context {
 		}
 	}
 	if path == "" {
-		t.Skip("chromium is not installed (apt-get install chromium); skipping the browser test")
+		path = sandboxtest.NeedTool(t, "chromium")
 	}
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (apt-get install %s); skipping the browser test", tool, tool)
-		}
+		sandboxtest.NeedTool(t, tool)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,

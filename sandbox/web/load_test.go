@@ -7,49 +7,57 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"maillab/sandbox"
 	"maillab/sandbox/roster"
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 )
 
 // pop3Fetch logs in as an account, retrieves and deletes every message,
-// and returns how many there were.
+// and returns how many there were. Any read that fails (or times out)
+// fails the test.
 func pop3Fetch(t testing.TB, sb *sandbox.Sandbox, e roster.Entry) int {
+	t.Helper()
 	addr, _ := sb.Addr(e.Domain, "POP3")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		t.Error(err)
-		return 0
+		t.Fatal(err)
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(c)
-	say := func(line string) string {
+	read := func() string {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("%s: reading from POP3: %v (got %q)", e.Address(), err, l)
+		}
+		return strings.TrimRight(l, "\r\n")
+	}
+	say := func(line, want string) string {
 		if line != "" {
 			fmt.Fprintf(c, "%s\r\n", line)
 		}
-		l, _ := r.ReadString('\n')
+		l := read()
+		if !strings.HasPrefix(l, want) {
+			t.Fatalf("%s: %q answered %q, want %s", e.Address(), line, l, want)
+		}
 		return l
 	}
-	say("")
-	say("USER " + e.Account)
-	if l := say("PASS " + e.Password); !strings.HasPrefix(l, "+OK") {
-		t.Errorf("%s: %q", e.Address(), l)
-		return 0
-	}
-	n, _ := strconv.Atoi(strings.Fields(say("STAT"))[1])
+	say("", "+OK")
+	say("USER "+e.Account, "+OK")
+	say("PASS "+e.Password, "+OK")
+	n, _ := strconv.Atoi(strings.Fields(say("STAT", "+OK"))[1])
 	for i := 1; i <= n; i++ {
-		say("RETR " + strconv.Itoa(i))
-		for l, _ := r.ReadString('\n'); l != ".\r\n"; l, _ = r.ReadString('\n') {
+		say("RETR "+strconv.Itoa(i), "+OK")
+		for read() != "." {
 		}
-		say("DELE " + strconv.Itoa(i))
+		say("DELE "+strconv.Itoa(i), "+OK")
 	}
-	say("QUIT")
+	say("QUIT", "+OK")
 	return n
 }
 
@@ -132,24 +140,17 @@ func TestClassLoad(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	var wg sync.WaitGroup
+	g := sandboxtest.NewGroup(t)
 	fetched := make([]int, students+1)
 	for i := 1; i <= students; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func(t testing.TB) {
 			to := sina[i%students+1]
 			smtpSend(t, sb, sohu[i], to.Address(), "from s"+strconv.Itoa(i))
-			select {
-			case <-arrived[sina[i].Address()]:
-			case <-time.After(20 * time.Second):
-				t.Errorf("%s never got its message", sina[i].Address())
-				return
-			}
+			sandboxtest.Receive(t, arrived[sina[i].Address()], 20*time.Second, sina[i].Address()+"'s message")
 			fetched[i] = pop3Fetch(t, sb, sina[i])
-		}()
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	took := time.Since(start)
 	close(sampling)
 	for i := 1; i <= students; i++ {
@@ -158,11 +159,8 @@ func TestClassLoad(t *testing.T) {
 		}
 	}
 	last := page.ring.last()
-	deadline := time.Now().Add(10 * time.Second)
 	for i, v := range pages {
-		for v.last.Load() < last && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond) // each page reads on its own
-		}
+		sandboxtest.Eventually(t, 10*time.Second, fmt.Sprintf("page %d to read to event %d", i, last), func() bool { return v.last.Load() >= last })
 		if got := v.counted.Load() + v.missed.Load(); got < last {
 			t.Errorf("page %d got %d events and reports %d missed, of %d", i, v.counted.Load(), v.missed.Load(), last)
 		}
@@ -195,9 +193,7 @@ func BenchmarkFanOut(b *testing.B) {
 				sb.Events.Publish(e)
 			}
 			want := int64(b.N) * int64(n)
-			for got.Load() < want {
-				time.Sleep(time.Millisecond) // the pages read on their own
-			}
+			sandboxtest.Eventually(b, time.Minute, "every page to read every event", func() bool { return got.Load() >= want })
 			took := time.Since(start)
 			b.ReportMetric(float64(took.Nanoseconds())/float64(b.N), "ns/event")
 			b.ReportMetric(float64(took.Nanoseconds())/float64(want), "ns/delivery")

@@ -1,0 +1,11 @@
+package certs
+
+import (
+	"testing"
+
+	"maillab/sandbox/sandboxtest"
+)
+
+// TestMain gives the tests a config directory of their own and fails
+// the package when a goroutine outlives them.
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
