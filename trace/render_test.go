@@ -115,12 +115,13 @@ var volatile = []struct {
 
 // canonical renders events as JSON lines with what changes from run to
 // run replaced: queue and store ids by their order of appearance, the
-// rest by the patterns of volatile.
+// rest by the patterns of volatile. Sessions run at once (the relay says
+// goodbye while the sandbox acts), so each session's events, and the
+// sandbox's own actions, are kept in order as groups, and the groups
+// sorted.
 func canonical(events []trace.Event) string {
 	ids := map[string]string{}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
+	groups := map[string]*strings.Builder{}
 	for _, e := range events {
 		e.Time = time.Time{}
 		if e.Facts != nil {
@@ -135,7 +136,22 @@ func canonical(events []trace.Event) string {
 			}
 			e.Facts = &f
 		}
+		key := e.Session + "|" + string(e.Proto)
+		if groups[key] == nil {
+			groups[key] = &strings.Builder{}
+		}
+		enc := json.NewEncoder(groups[key])
+		enc.SetEscapeHTML(false)
 		enc.Encode(e)
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(groups[k].String())
 	}
 	s := b.String()
 	for id, name := range ids {
