@@ -8,10 +8,12 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/client"
-	"maillab/sandbox/reply"
 	"maillab/trace"
 	"maillab/trace/decode"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // triesBeforeSolution is how many wrong tries earn the offer of the solution.
@@ -108,7 +110,7 @@ func (a *attempt) holds(c Check) bool {
 	for _, x := range a.sess.State().Exchanges {
 		switch c.Kind {
 		case "ok":
-			if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) && (len(c.Args) < 2 || containsFold(x.Command, c.Args[1])) {
+			if x.Success() && strings.EqualFold(proto.Verb(x.Command), c.Args[0]) && (len(c.Args) < 2 || containsFold(x.Command, c.Args[1])) {
 				return true
 			}
 		case "got":
@@ -142,7 +144,7 @@ func (a *attempt) nearMiss(p *i18n.Printer) string {
 			return p.Tr("the login came before STARTTLS, and TLS starts the conversation over: say EHLO and log in again, inside TLS")
 		case c.Kind == "ok" && len(c.Args) == 2 && a.sess != nil:
 			for _, x := range a.sess.State().Exchanges {
-				if x.Success() && strings.EqualFold(trace.Verb(x.Command), c.Args[0]) {
+				if x.Success() && strings.EqualFold(proto.Verb(x.Command), c.Args[0]) {
 					return p.Trf("the server accepted %q, but the goal asks for %s", x.Command, c.Args[1])
 				}
 			}
@@ -163,8 +165,8 @@ func (a *attempt) nearMiss(p *i18n.Printer) string {
 func loggedInBeforeTLS(exchanges []client.Exchange) bool {
 	loggedIn := false
 	for _, x := range exchanges {
-		switch verb := strings.ToUpper(trace.Verb(x.Command)); {
-		case x.Reply == reply.SMTPAuthOK.Key:
+		switch verb := strings.ToUpper(proto.Verb(x.Command)); {
+		case x.Reply == smtp.AuthOK.Key:
 			loggedIn = true
 		case verb == "STARTTLS" && x.Success():
 			if loggedIn {
@@ -228,4 +230,10 @@ func (a *attempt) reconnect(sink trace.Sink) error {
 	sess, err := a.env.connectExercise(a.step, sink)
 	a.sess = sess
 	return err
+}
+
+// knownReply reports whether key names a reply of maillab's catalogues.
+func knownReply(key string) bool {
+	k := proto.Key(key)
+	return smtp.Known(k) || pop3.Known(k)
 }

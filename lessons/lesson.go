@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 
-	"maillab/sandbox/reply"
 	"maillab/trace/i18n"
 )
 
@@ -451,8 +450,8 @@ func parseCheck(s, proto string) (Check, error) {
 	if kind == "state" {
 		args = []string{strings.Join(args, " ")}
 	}
-	if kind == "got" && !reply.Known(reply.Key(args[0])) {
-		return Check{}, fmt.Errorf("check got %s: no such reply (keys such as smtp.relay-ok, pop3.retr; see sandbox/reply)", args[0])
+	if kind == "got" && !knownReply(args[0]) {
+		return Check{}, fmt.Errorf("check got %s: no such reply (keys such as smtp.relay-ok, pop3.retr; see trace/proto/smtp and trace/proto/pop3)", args[0])
 	}
 	return Check{Kind: kind, Args: args}, nil
 }

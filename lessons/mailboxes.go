@@ -18,6 +18,7 @@ import (
 	"maillab/trace"
 	"maillab/trace/decode"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // mailboxes is how exercises look into a mailbox: the subjects of its
@@ -93,7 +94,7 @@ func (b classBoxes) login(owner sandbox.Address) (*client.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, _, err := client.Dial(context.Background(), client.Config{Proto: "pop3", Addr: addr, Client: "maillab's check", Timeout: 5 * time.Second,
+	s, _, err := client.Dial(context.Background(), client.Config{Proto: "pop3", Addr: addr, Client: "maillab's check", ClientRole: trace.RoleSelf, Timeout: 5 * time.Second,
 		TLS: &client.TLS{Config: &tls.Config{ServerName: host, RootCAs: b.trust, MinVersion: tls.VersionTLS12}}})
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ type Class struct {
 func (c *Class) target(s Step) (addr, host string, err error) {
 	domain := s.Domain
 	if domain == "" {
-		domain = sandbox.DefaultDomain(s.Proto)
+		domain = sandbox.DefaultDomain(proto.Name(strings.ToUpper(s.Proto)))
 	}
 	p, ok := sandbox.DefaultWorld().Provider(domain)
 	if !ok {
@@ -176,7 +177,7 @@ func (c *Class) target(s Step) (addr, host string, err error) {
 	if s.Implicit {
 		mode = sandbox.ImplicitTLS
 	}
-	svc, _ := p.Service(strings.ToUpper(s.Proto), mode)
+	svc, _ := p.Service(proto.Name(strings.ToUpper(s.Proto)), mode)
 	return svc.DefaultAddr(c.Server, c.PortOffset), svc.Host, nil
 }
 

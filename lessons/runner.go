@@ -18,6 +18,7 @@ import (
 	"maillab/sandbox/play"
 	"maillab/trace"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // Runner plays lessons for a learner.
@@ -202,26 +203,26 @@ func (env *environment) target(s Step) (addr, host string, err error) {
 	}
 	domain := s.Domain
 	if domain == "" {
-		domain = sandbox.DefaultDomain(s.Proto)
+		domain = sandbox.DefaultDomain(proto.Name(strings.ToUpper(s.Proto)))
 	}
 	mode := sandbox.PlainText
 	if s.Implicit {
 		mode = sandbox.ImplicitTLS
 	}
-	proto := strings.ToUpper(s.Proto)
-	addr, ok := sb.AddrTLS(domain, proto, mode)
+	name := proto.Name(strings.ToUpper(s.Proto))
+	addr, ok := sb.AddrTLS(domain, name, mode)
 	p, known := sb.World().Provider(domain)
 	if !ok || !known {
 		return "", "", fmt.Errorf("no provider %q in the sandbox", domain)
 	}
-	svc, _ := p.Service(proto, mode)
+	svc, _ := p.Service(name, mode)
 	return addr, svc.Host, nil
 }
 
 // dial opens a session as a mail program would: TLS checked against the
 // CAs the lesson trusts.
 func (env *environment) dial(s Step, addr, host, who string, sink trace.Sink) (*client.Session, error) {
-	cfg := client.Config{Proto: s.Proto, Addr: addr, Client: who, Sink: sink, Implicit: s.Implicit,
+	cfg := client.Config{Proto: s.Proto, Addr: addr, Client: who, ClientRole: trace.RoleSelf, Sink: sink, Implicit: s.Implicit,
 		TLS: &client.TLS{Config: &tls.Config{ServerName: host, RootCAs: env.trust, MinVersion: tls.VersionTLS12}}}
 	sess, _, err := client.Dial(context.Background(), cfg)
 	return sess, err

@@ -7,12 +7,13 @@ import (
 
 	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // Real clients over TLS: each verifies the servers' certificates against
 // the sandbox's CA, as a learner is told to.
 
-func implicitAddr(t *testing.T, sb *Sandbox, domain, proto string) string {
+func implicitAddr(t *testing.T, sb *Sandbox, domain string, proto proto.Name) string {
 	t.Helper()
 	addr, ok := sb.AddrTLS(domain, proto, ImplicitTLS)
 	if !ok {

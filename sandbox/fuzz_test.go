@@ -101,7 +101,7 @@ func FuzzPOP3Session(f *testing.F) {
 		p := sb.world.Providers[1]
 		owner := Address{"bbb", "sina.com"}
 		if infos, _ := sb.store.List(owner); len(infos) == 0 {
-			sb.store.Deliver(owner, []byte("Subject: fuzz\r\n\r\n.dot\r\nbody\r\n"))
+			sb.store.Deliver(owner, []byte("Subject: fuzz\r\n\r\n.dot\r\nbody\r\n"), Meta{})
 		}
 		lines := feed(t, func(c net.Conn) { sb.newPOP3Session(p, sb.newLink(c, trace.TapConfig{Proto: trace.POP3})).serve() }, input)
 		if len(lines) == 0 || !strings.HasPrefix(lines[0], "+OK ") {

@@ -151,13 +151,13 @@ func pop3LoggedIn(t testing.TB, sb *Sandbox, domain, user string) *client {
 }
 
 // waitStored subscribes to the sandbox's events and returns a channel that
-// receives the Ref of every message stored.
+// receives the journey of every message stored.
 func waitStored(sb *Sandbox) (<-chan string, func()) {
 	ch := make(chan string, 100)
 	cancel := sb.Events.Subscribe(func(e traceEvent) {
 		if e.Action == trace.Stored {
 			select {
-			case ch <- e.Ref:
+			case ch <- e.Message:
 			default:
 			}
 		}

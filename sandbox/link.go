@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // handshakeWait bounds a TLS handshake: a client that never finishes one
@@ -27,7 +28,7 @@ type link struct {
 func (sb *Sandbox) newLink(raw net.Conn, cfg trace.TapConfig) *link {
 	l := &link{raw: raw, conn: raw}
 	if sb.tapping(cfg.Proto) {
-		cfg.Side, cfg.Client, cfg.Sink = trace.ServerSide, raw.RemoteAddr().String(), sb.Events.Publish
+		cfg.Side, cfg.Client, cfg.ClientRole, cfg.Sink = trace.ServerSide, raw.RemoteAddr().String(), trace.RoleClient, sb.Events.Publish
 		if !sb.cfg.TapServers {
 			cfg.OnlyHop = trace.Relay // the relay hops only (play shows its own sessions itself)
 		}
@@ -37,19 +38,45 @@ func (sb *Sandbox) newLink(raw net.Conn, cfg trace.TapConfig) *link {
 	return l
 }
 
-// tapping reports whether sessions of proto are recorded.
-func (sb *Sandbox) tapping(proto string) bool {
+// tapping reports whether sessions of a protocol are recorded.
+func (sb *Sandbox) tapping(p proto.Name) bool {
 	if !sb.Events.Active() {
 		return false
 	}
-	return sb.cfg.TapServers || sb.cfg.TapRelayIn && proto == trace.SMTP
+	return sb.cfg.TapServers || sb.cfg.TapRelayIn && p == proto.SMTP
 }
 
-// loggedIn tells the link's tap which account the session logged in as.
+// The server hands over what it knows to the link's tap, when there is
+// one: the account the session logged in as, the reply it writes next,
+// the message a transaction carries, the journeys of a mailbox's messages.
+
 func (l *link) loggedIn(account Address) {
 	if l.tap != nil {
 		l.tap.SetAccount(account.String())
 	}
+}
+
+func (l *link) replying(key proto.Key) {
+	if l.tap != nil {
+		l.tap.Replying(key)
+	}
+}
+
+func (l *link) setMessage(journey string) {
+	if l.tap != nil {
+		l.tap.SetMessage(journey)
+	}
+}
+
+func (l *link) setMailbox(owner Address, msgs []MessageInfo) {
+	if l.tap == nil {
+		return
+	}
+	journeys := make([]string, len(msgs))
+	for i, m := range msgs {
+		journeys[i] = m.Journey
+	}
+	l.tap.SetMailbox(owner.String(), journeys)
 }
 
 // startTLS makes the link TLS as the server named host (RFC 3207, RFC

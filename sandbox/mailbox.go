@@ -16,14 +16,24 @@ var ErrNoMessage = errors.New("no such message")
 type MessageInfo struct {
 	ID   string // unique and stable: the POP3 UIDL
 	Size int64  // octets, as POP3 counts them (CRLF line ends)
+	Meta
+}
+
+// Meta is what the sandbox keeps with a stored copy besides its content:
+// which journey it is (so the POP3 commands that name it say so, however
+// much later), and for a bounce, the journey it reports on.
+type Meta struct {
+	Journey  string
+	BounceOf string
 }
 
 // Store keeps mailboxes. Messages are stored with CRLF line ends, exactly as
 // they will be retrieved. A Store must be safe for concurrent use.
 type Store interface {
-	// Deliver adds a message to a mailbox and returns its id. It returns
-	// only once the message is safely stored.
-	Deliver(owner Address, data []byte) (string, error)
+	// Deliver adds a message to a mailbox, with what the sandbox keeps
+	// about it, and returns its id. It returns only once the message is
+	// safely stored.
+	Deliver(owner Address, data []byte, meta Meta) (string, error)
 	// List returns the mailbox's messages, oldest first.
 	List(owner Address) ([]MessageInfo, error)
 	// Read returns one message's content.
@@ -49,6 +59,7 @@ type memoryBox struct {
 type memoryMessage struct {
 	id   string
 	data []byte
+	meta Meta
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -77,11 +88,11 @@ func (s *MemoryStore) box(owner Address, create bool) *memoryBox {
 }
 
 // Deliver implements Store.
-func (s *MemoryStore) Deliver(owner Address, data []byte) (string, error) {
+func (s *MemoryStore) Deliver(owner Address, data []byte, meta Meta) (string, error) {
 	id := fmt.Sprintf("%s.%d", s.epoch, s.seq.Add(1))
 	b := s.box(owner, true)
 	b.mu.Lock()
-	b.msgs = append(b.msgs, memoryMessage{id: id, data: data})
+	b.msgs = append(b.msgs, memoryMessage{id: id, data: data, meta: meta})
 	b.mu.Unlock()
 	return id, nil
 }
@@ -96,7 +107,7 @@ func (s *MemoryStore) List(owner Address) ([]MessageInfo, error) {
 	defer b.mu.RUnlock()
 	infos := make([]MessageInfo, len(b.msgs))
 	for i, m := range b.msgs {
-		infos[i] = MessageInfo{ID: m.id, Size: int64(len(m.data))}
+		infos[i] = MessageInfo{ID: m.id, Size: int64(len(m.data)), Meta: m.meta}
 	}
 	return infos, nil
 }

@@ -1,12 +1,16 @@
 package sandbox
 
 import (
+	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/emersion/go-maildir"
 )
@@ -46,33 +50,84 @@ func (s *MaildirStore) dir(owner Address) (maildir.Dir, error) {
 	return d, nil
 }
 
-// Deliver implements Store.
-func (s *MaildirStore) Deliver(owner Address, data []byte) (string, error) {
+// Deliver implements Store. What the sandbox keeps about the message
+// travels in its file name, after the unique part, as Dovecot keeps a
+// message's size there (",J=journey,B=bounce-of"), so it is on disk with
+// the message and gone with it.
+func (s *MaildirStore) Deliver(owner Address, data []byte, meta Meta) (string, error) {
 	d, err := s.dir(owner)
 	if err != nil {
 		return "", err
 	}
-	msg, w, err := d.Create(nil)
+	key, err := newMaildirKey(meta)
 	if err != nil {
 		return "", fmt.Errorf("maildir %s: %w", d, err)
 	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
+	tmp := filepath.Join(string(d), "tmp", key)
+	if err := writeNew(tmp, data); err != nil {
+		os.Remove(tmp)
 		return "", fmt.Errorf("maildir %s: %w", d, err)
 	}
-	if f, ok := w.(interface{ Sync() error }); ok {
-		if err := f.Sync(); err != nil {
-			w.Close()
-			return "", fmt.Errorf("maildir %s: sync: %w", d, err)
-		}
-	}
-	if err := w.Close(); err != nil { // renames tmp/KEY into cur/
+	if err := os.Rename(tmp, filepath.Join(string(d), "cur", key+":2,")); err != nil {
+		os.Remove(tmp)
 		return "", fmt.Errorf("maildir %s: %w", d, err)
 	}
 	if err := syncDir(filepath.Join(string(d), "cur")); err != nil {
 		return "", err
 	}
-	return msg.Key(), nil
+	return key, nil
+}
+
+// writeNew writes a new file and syncs it to disk.
+func writeNew(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// maildirSeq makes keys delivered in the same second by this process
+// unique.
+var maildirSeq atomic.Uint64
+
+// newMaildirKey is a Maildir unique name (time, process and counter,
+// random, host part "maillab") followed by the message's Meta.
+func newMaildirKey(meta Meta) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	key := fmt.Sprintf("%d.P%dQ%dR%x.maillab", time.Now().Unix(), os.Getpid(), maildirSeq.Add(1), b)
+	if meta.Journey != "" {
+		key += ",J=" + meta.Journey
+	}
+	if meta.BounceOf != "" {
+		key += ",B=" + meta.BounceOf
+	}
+	return key, nil
+}
+
+// metaOf reads the Meta a key carries.
+func metaOf(key string) Meta {
+	var m Meta
+	for _, f := range strings.Split(key, ",")[1:] {
+		switch {
+		case strings.HasPrefix(f, "J="):
+			m.Journey = f[2:]
+		case strings.HasPrefix(f, "B="):
+			m.BounceOf = f[2:]
+		}
+	}
+	return m
 }
 
 // syncDir makes a rename in dir durable.
@@ -112,7 +167,7 @@ func (s *MaildirStore) List(owner Address) ([]MessageInfo, error) {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		entries = append(entries, entry{MessageInfo{ID: m.Key(), Size: fi.Size()}, fi.ModTime().UnixNano()})
+		entries = append(entries, entry{MessageInfo{ID: m.Key(), Size: fi.Size(), Meta: metaOf(m.Key())}, fi.ModTime().UnixNano()})
 	}
 	sort.Slice(entries, func(i, j int) bool {
 		if entries[i].mod != entries[j].mod {

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"maillab/sandbox/reply"
 	"maillab/trace"
+	"maillab/trace/proto/pop3"
 )
 
 // maxPOP3Line is the longest POP3 command line, without CRLF (RFC 2449
@@ -77,15 +77,15 @@ func (s *pop3Session) serve() {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: pop3 session panic: %v\n", r)
-			s.reply(reply.POP3SysError, "internal error")
+			s.reply(pop3.SysError, "internal error")
 		}
 	}()
-	s.reply(reply.POP3Greeting, s.p.POP3Host())
+	s.reply(pop3.Greeting, s.p.POP3Host())
 	for !s.quit {
 		line, err := s.in.readLine(maxPOP3Line)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			s.fail(reply.POP3LineTooLong)
+			s.fail(pop3.LineTooLong)
 		case err != nil:
 			s.readError(err)
 			return
@@ -104,7 +104,7 @@ func (s *pop3Session) release() {
 	}
 	s.unlock()
 	if !s.quit {
-		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.Abandoned,
+		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String(), ToRole: trace.RoleMailbox, Action: trace.Abandoned,
 			Facts: &trace.Facts{Mailbox: s.owner.String()}})
 	}
 }
@@ -112,23 +112,25 @@ func (s *pop3Session) release() {
 func (s *pop3Session) readError(err error) {
 	switch {
 	case s.sb.closing.Load():
-		s.reply(reply.POP3Shutdown)
+		s.reply(pop3.Shutdown)
 	case isTimeout(err):
-		s.reply(reply.POP3Idle)
+		s.reply(pop3.Idle)
 	}
 }
 
-func (s *pop3Session) reply(r reply.POP3, args ...any) {
+// reply sends a status line; the tap is told which it is.
+func (s *pop3Session) reply(r pop3.Reply, args ...any) {
+	s.link.replying(r.Key)
 	s.out.W.WriteString(r.Line(args...) + "\r\n")
 	s.out.W.Flush()
 }
 
 // fail sends an -ERR and closes the session after too many.
-func (s *pop3Session) fail(r reply.POP3, args ...any) {
+func (s *pop3Session) fail(r pop3.Reply, args ...any) {
 	s.reply(r, args...)
 	s.badCmds++
 	if s.badCmds >= maxBadCommands {
-		s.reply(reply.POP3TooManyErrs)
+		s.reply(pop3.TooManyErrs)
 		s.quit = true
 	}
 }
@@ -136,7 +138,8 @@ func (s *pop3Session) fail(r reply.POP3, args ...any) {
 // multiLine sends a +OK line, then body (CRLF lines) dot-stuffed, then
 // ".": one line per item and nothing else, so an empty list is the status
 // line and "." alone (RFC 1939 section 3).
-func (s *pop3Session) multiLine(r reply.POP3, args []any, body []byte) {
+func (s *pop3Session) multiLine(r pop3.Reply, args []any, body []byte) {
+	s.link.replying(r.Key)
 	w := s.out.W
 	w.WriteString(r.Line(args...) + "\r\n")
 	for len(body) > 0 {
@@ -162,14 +165,14 @@ func (s *pop3Session) handle(line string) {
 	arg = strings.TrimSpace(arg)
 	switch verb {
 	case "CAPA":
-		s.multiLine(reply.POP3Capa, nil, []byte(strings.Join(s.capabilities(), "\r\n")+"\r\n"))
+		s.multiLine(pop3.Capa, nil, []byte(strings.Join(s.capabilities(), "\r\n")+"\r\n"))
 		return
 	case "QUIT":
 		s.quitSession()
 		return
 	case "NOOP":
 		if s.owner != nil {
-			s.reply(reply.POP3Noop)
+			s.reply(pop3.Noop)
 			return
 		}
 	}
@@ -185,7 +188,7 @@ func (s *pop3Session) authorization(verb, arg string) {
 	switch verb {
 	case "USER", "PASS":
 		if s.sb.cfg.RequireTLS && !s.link.secure {
-			s.fail(reply.POP3NeedTLS)
+			s.fail(pop3.NeedTLS)
 			return
 		}
 		if verb == "PASS" {
@@ -193,26 +196,26 @@ func (s *pop3Session) authorization(verb, arg string) {
 			return
 		}
 		if arg == "" {
-			s.fail(reply.POP3BadArgs, "USER name")
+			s.fail(pop3.BadArgs, "USER name")
 			return
 		}
 		s.user = arg
-		s.reply(reply.POP3UserOK, arg)
+		s.reply(pop3.UserOK, arg)
 	case "STLS":
 		s.stls()
 	case "APOP", "AUTH":
-		s.fail(reply.POP3NotSupported, verb)
+		s.fail(pop3.NotSupported, verb)
 	case "STAT", "LIST", "RETR", "TOP", "UIDL", "DELE", "RSET", "NOOP":
-		s.fail(reply.POP3NeedLogin)
+		s.fail(pop3.NeedLogin)
 	default:
-		s.fail(reply.POP3Unknown, printable(verb, 20))
+		s.fail(pop3.Unknown, printable(verb, 20))
 	}
 }
 
 // pass checks the password, locks the mailbox and takes its listing.
 func (s *pop3Session) pass(password string) {
 	if s.user == "" {
-		s.fail(reply.POP3NeedUser)
+		s.fail(pop3.NeedUser)
 		return
 	}
 	var addr Address
@@ -222,26 +225,27 @@ func (s *pop3Session) pass(password string) {
 	})
 	s.user = ""
 	if !ok {
-		s.fail(reply.POP3AuthFailed)
+		s.fail(pop3.AuthFailed)
 		return
 	}
 	unlock, ok := s.sb.locks.lock(addr, lockWait)
 	if !ok {
-		s.reply(reply.POP3InUse, addr)
+		s.reply(pop3.InUse, addr)
 		return
 	}
 	msgs, err := s.sb.store.List(addr)
 	if err != nil {
 		unlock()
-		s.reply(reply.POP3SysError, err.Error())
+		s.reply(pop3.SysError, err.Error())
 		return
 	}
 	s.owner, s.unlock, s.msgs, s.deleted = &addr, unlock, msgs, make([]bool, len(msgs))
 	s.link.loggedIn(addr)
+	s.link.setMailbox(addr, msgs)
 	n, size := s.totals()
-	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: addr.String() + "'s mailbox", Action: trace.MailboxOpened,
+	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: addr.String(), ToRole: trace.RoleMailbox, Action: trace.MailboxOpened,
 		Facts: &trace.Facts{Mailbox: addr.String(), Count: n, Size: size}})
-	s.reply(reply.POP3LoggedIn, addr, messages(n), size)
+	s.reply(pop3.LoggedIn, addr, messages(n), size)
 }
 
 // totals counts the messages not marked as deleted and their octets.
@@ -260,7 +264,7 @@ func (s *pop3Session) transaction(verb, arg string) {
 	switch verb {
 	case "STAT":
 		n, size := s.totals()
-		s.reply(reply.POP3Stat, n, size)
+		s.reply(pop3.Stat, n, size)
 	case "LIST":
 		s.list(arg)
 	case "UIDL":
@@ -272,18 +276,18 @@ func (s *pop3Session) transaction(verb, arg string) {
 	case "DELE":
 		if i, ok := s.message(arg, "DELE msg"); ok {
 			s.deleted[i] = true
-			s.reply(reply.POP3Deleted, i+1)
+			s.reply(pop3.Deleted, i+1)
 		}
 	case "RSET":
 		clear(s.deleted)
 		n, size := s.totals()
-		s.reply(reply.POP3Reset, messages(n), size)
+		s.reply(pop3.Reset, messages(n), size)
 	case "USER", "PASS", "APOP", "AUTH":
-		s.fail(reply.POP3LoggedInAlr)
+		s.fail(pop3.LoggedInAlr)
 	case "STLS":
-		s.fail(reply.POP3STLSLate)
+		s.fail(pop3.STLSLate)
 	default:
-		s.fail(reply.POP3Unknown, printable(verb, 20))
+		s.fail(pop3.Unknown, printable(verb, 20))
 	}
 }
 
@@ -293,11 +297,11 @@ func (s *pop3Session) message(arg, syntax string) (int, bool) {
 	n, err := strconv.Atoi(arg)
 	switch {
 	case err != nil:
-		s.fail(reply.POP3BadArgs, syntax)
+		s.fail(pop3.BadArgs, syntax)
 	case n < 1 || n > len(s.msgs):
-		s.fail(reply.POP3NoSuchMsg, len(s.msgs))
+		s.fail(pop3.NoSuchMsg, len(s.msgs))
 	case s.deleted[n-1]:
-		s.fail(reply.POP3MsgDeleted, n)
+		s.fail(pop3.MsgDeleted, n)
 	default:
 		return n - 1, true
 	}
@@ -307,7 +311,7 @@ func (s *pop3Session) message(arg, syntax string) (int, bool) {
 func (s *pop3Session) list(arg string) {
 	if arg != "" {
 		if i, ok := s.message(arg, "LIST [msg]"); ok {
-			s.reply(reply.POP3ListOne, i+1, s.msgs[i].Size)
+			s.reply(pop3.ListOne, i+1, s.msgs[i].Size)
 		}
 		return
 	}
@@ -318,13 +322,13 @@ func (s *pop3Session) list(arg string) {
 		}
 	}
 	n, size := s.totals()
-	s.multiLine(reply.POP3ListAll, []any{messages(n), size}, b.Bytes())
+	s.multiLine(pop3.ListAll, []any{messages(n), size}, b.Bytes())
 }
 
 func (s *pop3Session) uidl(arg string) {
 	if arg != "" {
 		if i, ok := s.message(arg, "UIDL [msg]"); ok {
-			s.reply(reply.POP3UidlOne, i+1, uidl(s.msgs[i].ID))
+			s.reply(pop3.UidlOne, i+1, uidl(s.msgs[i].ID))
 		}
 		return
 	}
@@ -334,7 +338,7 @@ func (s *pop3Session) uidl(arg string) {
 			fmt.Fprintf(&b, "%d %s\r\n", i+1, uidl(m.ID))
 		}
 	}
-	s.multiLine(reply.POP3UidlAll, nil, b.Bytes())
+	s.multiLine(pop3.UidlAll, nil, b.Bytes())
 }
 
 // uidl is a message's unique-id as RFC 1939 allows it: 1 to 70
@@ -356,7 +360,7 @@ func uidl(id string) string {
 func (s *pop3Session) read(i int) ([]byte, bool) {
 	data, err := s.sb.store.Read(*s.owner, s.msgs[i].ID)
 	if err != nil {
-		s.reply(reply.POP3SysError, err.Error())
+		s.reply(pop3.SysError, err.Error())
 		return nil, false
 	}
 	return data, true
@@ -371,9 +375,11 @@ func (s *pop3Session) retr(arg string) {
 	if !ok {
 		return
 	}
-	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.MessageRead, Ref: messageRef(data),
-		Facts: &trace.Facts{Mailbox: s.owner.String(), Number: i + 1, StoreID: s.msgs[i].ID, Size: int64(len(data))}})
-	s.multiLine(reply.POP3Retr, []any{len(data)}, data)
+	m := s.msgs[i]
+	s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String(), ToRole: trace.RoleMailbox, Action: trace.MessageRead,
+		Message: m.Journey, BounceOf: m.BounceOf, Recipient: s.owner.String(),
+		Facts: &trace.Facts{Mailbox: s.owner.String(), Number: i + 1, StoreID: m.ID, Size: int64(len(data))}})
+	s.multiLine(pop3.Retr, []any{len(data)}, data)
 }
 
 // top sends the header and the first n lines of the body (RFC 1939 TOP).
@@ -381,7 +387,7 @@ func (s *pop3Session) top(arg string) {
 	num, lines, _ := strings.Cut(arg, " ")
 	n, err := strconv.Atoi(strings.TrimSpace(lines))
 	if err != nil || n < 0 {
-		s.fail(reply.POP3BadArgs, "TOP msg n")
+		s.fail(pop3.BadArgs, "TOP msg n")
 		return
 	}
 	i, ok := s.message(num, "TOP msg n")
@@ -392,7 +398,7 @@ func (s *pop3Session) top(arg string) {
 	if !ok {
 		return
 	}
-	s.multiLine(reply.POP3Top, []any{i + 1}, topOf(data, n))
+	s.multiLine(pop3.Top, []any{i + 1}, topOf(data, n))
 }
 
 // topOf returns the header section, the blank line and n body lines.
@@ -418,7 +424,7 @@ func topOf(msg []byte, n int) []byte {
 func (s *pop3Session) quitSession() {
 	s.quit = true
 	if s.owner == nil {
-		s.reply(reply.POP3Bye, s.p.POP3Host())
+		s.reply(pop3.Bye, s.p.POP3Host())
 		return
 	}
 	var gone []string
@@ -433,15 +439,15 @@ func (s *pop3Session) quitSession() {
 	s.unlock()
 	s.unlock = nil
 	if err != nil {
-		s.reply(reply.POP3SysError, err.Error())
+		s.reply(pop3.SysError, err.Error())
 		return
 	}
 	if len(gone) > 0 {
-		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String() + "'s mailbox", Action: trace.Deleted,
+		s.sb.emit(trace.Event{From: s.p.POP3Host(), To: s.owner.String(), ToRole: trace.RoleMailbox, Action: trace.Deleted,
 			Facts: &trace.Facts{Mailbox: s.owner.String(), Count: len(gone)}})
 	}
 	n, _ := s.totals()
-	s.reply(reply.POP3ByeUpdate, s.p.POP3Host(), messages(n))
+	s.reply(pop3.ByeUpdate, s.p.POP3Host(), messages(n))
 }
 
 // messages says "1 message" or "2 messages".

@@ -15,7 +15,7 @@ func seedMailbox(t *testing.T, sb *Sandbox, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		msg := "Subject: test\r\n\r\nline one\r\n.dotted\r\nline three\r\n"
-		if _, err := sb.Store().Deliver(Address{"bbb", "sina.com"}, []byte(msg)); err != nil {
+		if _, err := sb.Store().Deliver(Address{"bbb", "sina.com"}, []byte(msg), Meta{}); err != nil {
 			t.Fatal(err)
 		}
 	}

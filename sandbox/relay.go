@@ -18,6 +18,8 @@ import (
 // recipients of one other domain.
 type envelope struct {
 	ID       string    // the queue id given in the 250 reply
+	Journey  string    // the message's journey (its first provider's queue id)
+	BounceOf string    // a bounce: the journey it reports on
 	From     string    // reverse-path; "" for a bounce
 	To       []Address // all in one domain
 	Data     []byte    // the message, CRLF line ends, stamped
@@ -143,9 +145,8 @@ func (q *relayQueue) attempt(e *envelope) {
 	} else {
 		q.settle(nil)
 	}
-	ref := messageRef(e.Data)
 	if delivered > 0 {
-		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Relayed, Ref: ref,
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Relayed, Message: e.Journey, BounceOf: e.BounceOf,
 			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Count: delivered, Total: len(whole)}})
 	}
 	if len(failed) > 0 {
@@ -156,7 +157,7 @@ func (q *relayQueue) attempt(e *envelope) {
 		e.To = retry
 		q.sb.bounce(q.p, e, expiredFailures(e))
 	case len(retry) > 0:
-		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Deferred, Ref: ref,
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Deferred, Message: e.Journey, BounceOf: e.BounceOf,
 			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Attempt: e.Attempts, Reason: e.LastErr, Wait: q.sb.cfg.RetryInterval}})
 	}
 }
@@ -205,7 +206,7 @@ func (q *relayQueue) record(e *envelope, retry []Address, expired bool) {
 		err = q.spool.save(&waiting, false)
 	}
 	if err != nil {
-		q.sb.emit(trace.Event{From: q.p.SMTPHost(), Action: trace.QueueError, Ref: messageRef(e.Data),
+		q.sb.emit(trace.Event{From: q.p.SMTPHost(), Action: trace.QueueError, Message: e.Journey,
 			Facts: &trace.Facts{QueueID: e.ID, Reason: err.Error()}})
 	}
 }
@@ -244,10 +245,10 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	if !ok {
 		return nil, fmt.Errorf("no route to %s", domain)
 	}
-	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Ref: messageRef(e.Data),
+	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Message: e.Journey, BounceOf: e.BounceOf,
 		Facts: &trace.Facts{QueueID: e.ID, Domain: domain, Peer: peer.SMTPHost(), Addr: addr}})
-	cfg := mailclient.Config{Proto: trace.SMTP, Addr: addr, Client: from.SMTPHost(), Server: peer.SMTPHost(),
-		Session: "relay " + from.SMTPHost(), Hop: trace.Relay, Timeout: relayWait}
+	cfg := mailclient.Config{Proto: "smtp", Addr: addr, Client: from.SMTPHost(), Server: peer.SMTPHost(),
+		Session: "relay " + e.ID, Hop: trace.Relay, Timeout: relayWait, Message: e.Journey}
 	if sb.cfg.TapRelay && sb.Events.Active() {
 		cfg.Sink = sb.Events.Publish
 	}
@@ -261,6 +262,7 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	stop := context.AfterFunc(sb.ctx, c.Abort) // shutdown never waits for a stalled peer
 	defer stop()
 	defer c.Close()
+	defer sb.relays.add(c.LocalAddr())() // the peer, if it is this process's, knows its own relay
 	results, err := sb.sendEnvelope(c, from, peer, e)
 	if err == nil || results != nil {
 		answered(results)
@@ -290,10 +292,15 @@ func (sb *Sandbox) sendEnvelope(c *mailclient.Session, from, peer *Provider, e *
 		}
 		if !c.Tapped() && !sb.tapping(trace.SMTP) { // else a tap has shown the handshake already
 			sb.emit(trace.Event{Proto: trace.SMTP, Hop: trace.Relay, From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.TLSStarted,
-				Ref: messageRef(e.Data), Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
+				Message: e.Journey, Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
 		}
-		if _, err := expect(c, "EHLO "+from.SMTPHost(), "250"); err != nil {
+		if hello, err = expect(c, "EHLO "+from.SMTPHost(), "250"); err != nil {
 			return nil, fmt.Errorf("EHLO after STARTTLS: %w", err)
+		}
+	}
+	if _, offered := mailclient.Extensions(hello)["XFORWARD"]; offered {
+		if _, err := expect(c, "XFORWARD IDENT="+e.Journey, "250"); err != nil {
+			return nil, fmt.Errorf("XFORWARD: %w", err)
 		}
 	}
 	mail := fmt.Sprintf("MAIL FROM:<%s> BODY=8BITMIME SIZE=%d", e.From, len(e.Data))
@@ -382,7 +389,7 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	for i, f := range failed {
 		rcpts[i] = f.rcpt.String()
 	}
-	sb.emit(trace.Event{From: p.SMTPHost(), To: e.From, Action: trace.Bounced, Ref: messageRef(e.Data),
+	sb.emit(trace.Event{From: p.SMTPHost(), To: e.From, Action: trace.Bounced, Message: e.Journey, BounceOf: e.BounceOf,
 		Facts: &trace.Facts{QueueID: e.ID, Recipients: rcpts, Reason: failed[0].reply.text}})
 	if e.From == "" {
 		return
@@ -398,9 +405,9 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	case !ok:
 		return // never send outside the world
 	case owner == p:
-		sb.deliverLocal(p, id, "", dsn, []Address{sender})
+		sb.deliverLocal(p, id, "", dsn, []Address{sender}, Meta{Journey: id, BounceOf: e.Journey})
 	default:
-		sb.enqueue(p, &envelope{ID: id, From: "", To: []Address{sender}, Data: dsn, Received: time.Now()})
+		sb.enqueue(p, &envelope{ID: id, Journey: id, BounceOf: e.Journey, From: "", To: []Address{sender}, Data: dsn, Received: time.Now()})
 	}
 }
 

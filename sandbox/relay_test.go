@@ -209,7 +209,7 @@ func TestMaildirRestart(t *testing.T) {
 func TestMaildirPOP3(t *testing.T) {
 	sb := startTestSandbox(t, func(c *Config) { c.Maildir = t.TempDir() })
 	msg := "Subject: disk\r\n\r\n.dot\r\nline\r\n"
-	sb.Store().Deliver(Address{"bbb", "sina.com"}, []byte(msg))
+	sb.Store().Deliver(Address{"bbb", "sina.com"}, []byte(msg), Meta{})
 	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
 	p.cmd("STAT", "+OK 1 "+strconv.Itoa(len(msg)))
 	p.cmd("RETR 1", "+OK")

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"maillab/sandbox/certs"
-	"maillab/sandbox/reply"
 	"maillab/trace"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // Config says how to run a sandbox. Zero values mean the defaults given on
@@ -106,6 +108,7 @@ type Sandbox struct {
 
 	dirLocks []*dirLock // of cfg.Maildir, one per provider served
 	throttle loginThrottle
+	relays   ownRelays
 	certs    *certs.Authority
 	faults   faults
 	idPrefix string
@@ -252,12 +255,12 @@ func (sb *Sandbox) listen(p *Provider) (serve func(), err error) {
 // connection gets a link (tapped, and for implicit TLS, handshaken first)
 // and a session of the service's protocol.
 func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
-	busy := reply.SMTPTooManyConns.Line("maillab")
+	busy := smtp.TooManyConns.Line("maillab")
 	if svc.Proto == trace.POP3 {
-		busy = reply.POP3Busy.Line()
+		busy = pop3.Busy.Line()
 	}
 	serve := func(raw net.Conn, label string) {
-		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label}
+		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label, Handover: true}
 		if svc.Proto == trace.SMTP {
 			cfg.IsRelay = sb.world.IsServerName
 		}
@@ -312,7 +315,7 @@ func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busy st
 				refuse(conn, busy)
 				continue
 			}
-			label := "s" + strconv.FormatUint(sb.sessSeq.Add(1), 10)
+			label := "#" + strconv.FormatUint(sb.sessSeq.Add(1), 10)
 			sb.sessions.Add(1)
 			sb.conns.Store(conn, struct{}{})
 			go func() {
@@ -370,15 +373,15 @@ func (sb *Sandbox) sessionCount() int {
 
 // Addr returns where domain's first server for proto listens in this
 // process (the plaintext one, where STARTTLS is offered).
-func (sb *Sandbox) Addr(domain, proto string) (string, bool) {
-	return sb.AddrTLS(domain, proto, PlainText)
+func (sb *Sandbox) Addr(domain string, p proto.Name) (string, bool) {
+	return sb.AddrTLS(domain, p, PlainText)
 }
 
 // AddrTLS returns where domain's server for proto with the TLS mode
 // listens in this process.
-func (sb *Sandbox) AddrTLS(domain, proto string, mode TLSMode) (string, bool) {
+func (sb *Sandbox) AddrTLS(domain string, p proto.Name, mode TLSMode) (string, bool) {
 	for _, l := range sb.running {
-		if strings.EqualFold(l.Provider.Domain, domain) && l.Service.Proto == proto && l.Service.TLS == mode {
+		if strings.EqualFold(l.Provider.Domain, domain) && l.Service.Proto == p && l.Service.TLS == mode {
 			return l.Addr, true
 		}
 	}
@@ -442,17 +445,19 @@ func (sb *Sandbox) route(domain string) (*Provider, string, bool) {
 
 // deliverLocal stores msg in the mailbox of each local recipient. This is
 // the final delivery, so the envelope sender goes on top as Return-Path:
-// (RFC 5321 section 4.4), "<>" for a bounce.
-func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, rcpts []Address) error {
+// (RFC 5321 section 4.4), "<>" for a bounce. Each stored copy keeps its
+// journey.
+func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, rcpts []Address, meta Meta) error {
 	msg = append([]byte("Return-Path: <"+from+">\r\n"), msg...)
 	for _, r := range rcpts {
 		_, user, _ := sb.world.Account(r)
 		owner := Address{Local: user, Domain: p.Domain}
-		id, err := sb.store.Deliver(owner, msg)
+		id, err := sb.store.Deliver(owner, msg, meta)
 		if err != nil {
 			return fmt.Errorf("store in %s's mailbox: %w", owner, err)
 		}
-		sb.emit(trace.Event{From: p.SMTPHost(), To: owner.String() + "'s mailbox", Action: trace.Stored, Ref: messageRef(msg),
+		sb.emit(trace.Event{From: p.SMTPHost(), To: owner.String(), ToRole: trace.RoleMailbox, Action: trace.Stored,
+			Message: meta.Journey, BounceOf: meta.BounceOf, Recipient: owner.String(),
 			Facts: &trace.Facts{QueueID: queueID, Mailbox: owner.String(), StoreID: id, Size: int64(len(msg))}})
 	}
 	return nil
@@ -481,7 +486,7 @@ func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 			}
 		}
 		peer, _ := sb.world.Provider(d)
-		sb.emit(trace.Event{From: p.SMTPHost(), To: peer.SMTPHost(), Action: trace.Queued, Ref: messageRef(e.Data),
+		sb.emit(trace.Event{From: p.SMTPHost(), To: peer.SMTPHost(), Action: trace.Queued, Message: e.Journey, BounceOf: e.BounceOf,
 			Facts: &trace.Facts{QueueID: e.ID, Domain: d}})
 		q.add(&part)
 	}
@@ -506,10 +511,4 @@ func newIDPrefix() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%04X", time.Now().Unix()&0xFFFF) + strings.ToUpper(hex.EncodeToString(b[:]))
-}
-
-// messageRef is the Message-ID of msg, which events carry so that an
-// observer can follow one message from hop to hop.
-func messageRef(msg []byte) string {
-	return headerValue(msg, "Message-ID")
 }

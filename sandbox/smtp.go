@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"maillab/sandbox/reply"
+	"maillab/trace/proto"
+	"maillab/trace/proto/smtp"
 )
 
 // Limits of the SMTP server (RFC 5321 section 4.5.3.1 gives the minimums).
@@ -47,6 +48,9 @@ type smtpSession struct {
 	user     *Address // the logged-in account, nil before AUTH
 	from     string   // reverse-path of the open transaction ("" for <>)
 	rcpts    []Address
+	queueID  string // the open transaction's id here
+	journey  string // the message's journey: its first provider's queue id
+	forward  string // the journey a trusted relay named with XFORWARD, for the next transaction
 	badCmds  int
 	badAuths int
 	quit     bool
@@ -72,10 +76,10 @@ func (s *smtpSession) serve() {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)
-			s.reply(reply.SMTPInternal, s.p.SMTPHost())
+			s.reply(smtp.Internal, s.p.SMTPHost())
 		}
 	}()
-	s.reply(reply.SMTPGreeting, s.p.SMTPHost())
+	s.reply(smtp.Greeting, s.p.SMTPHost())
 	for !s.quit {
 		line, err := s.in.readLine(maxCommandLine)
 		if err != nil && !s.lineError(err) {
@@ -91,12 +95,12 @@ func (s *smtpSession) serve() {
 func (s *smtpSession) lineError(err error) bool {
 	switch {
 	case errors.Is(err, errLineTooLong):
-		s.reply(reply.SMTPLineTooLong, maxCommandLine+2)
+		s.reply(smtp.LineTooLong, maxCommandLine+2)
 		return s.countBad()
 	case s.sb.closing.Load():
-		s.reply(reply.SMTPShutdown, s.p.SMTPHost())
+		s.reply(smtp.Shutdown, s.p.SMTPHost())
 	case isTimeout(err):
-		s.reply(reply.SMTPIdle, s.p.SMTPHost())
+		s.reply(smtp.Idle, s.p.SMTPHost())
 	}
 	return false
 }
@@ -110,7 +114,7 @@ func isTimeout(err error) bool {
 func (s *smtpSession) countBad() bool {
 	s.badCmds++
 	if s.badCmds >= maxBadCommands {
-		s.reply(reply.SMTPTooManyErrors, s.p.SMTPHost())
+		s.reply(smtp.TooManyErrors, s.p.SMTPHost())
 		s.quit = true
 		return false
 	}
@@ -119,12 +123,14 @@ func (s *smtpSession) countBad() bool {
 
 // reply sends one reply line. Arguments are cleaned of control characters,
 // so nothing a client sent can inject a line into the reply.
-func (s *smtpSession) reply(r reply.SMTP, args ...any) {
-	s.replyLines(r, reply.Fill(r.Text, args...))
+func (s *smtpSession) reply(r smtp.Reply, args ...any) {
+	s.replyLines(r, proto.Fill(r.Text, args...))
 }
 
 // replyLines sends a reply of one or more lines ("250-..." then "250 ...").
-func (s *smtpSession) replyLines(r reply.SMTP, lines ...string) {
+// The tap is told which reply it is: nothing reads it back from the text.
+func (s *smtpSession) replyLines(r smtp.Reply, lines ...string) {
+	s.link.replying(r.Key)
 	for i, text := range lines {
 		sep := "-"
 		if i == len(lines)-1 {
@@ -154,26 +160,28 @@ func (s *smtpSession) handle(line string) {
 		s.data(arg)
 	case "RSET":
 		s.reset()
-		s.reply(reply.SMTPReset)
+		s.reply(smtp.Reset)
 	case "NOOP":
-		s.reply(reply.SMTPOK)
+		s.reply(smtp.OK)
 	case "VRFY":
 		if arg == "" {
-			s.fail(reply.SMTPBadArgs, "VRFY user")
+			s.fail(smtp.BadArgs, "VRFY user")
 			return
 		}
-		s.reply(reply.SMTPVrfy)
+		s.reply(smtp.Vrfy)
 	case "STARTTLS":
 		s.starttls(arg)
+	case "XFORWARD":
+		s.xforward(arg)
 	case "EXPN", "TURN", "ETRN", "BDAT":
-		s.reply(reply.SMTPNotImpl, strings.ToUpper(verb))
+		s.reply(smtp.NotImpl, strings.ToUpper(verb))
 	case "HELP":
-		s.replyLines(reply.SMTPHelp, smtpHelpText...)
+		s.replyLines(smtp.Help, smtpHelpText...)
 	case "QUIT":
-		s.reply(reply.SMTPBye, s.p.SMTPHost())
+		s.reply(smtp.Bye, s.p.SMTPHost())
 		s.quit = true
 	default:
-		s.reply(reply.SMTPUnknownCmd, printable(verb, 20))
+		s.reply(smtp.UnknownCmd, printable(verb, 20))
 		s.countBad()
 	}
 }
@@ -191,11 +199,11 @@ func (s *smtpSession) reset() {
 	if s.state > smtpReady {
 		s.state = smtpReady
 	}
-	s.from, s.rcpts = "", nil
+	s.from, s.rcpts, s.queueID, s.journey = "", nil, "", ""
 }
 
 // fail sends an error reply and counts it towards the bad-command limit.
-func (s *smtpSession) fail(r reply.SMTP, args ...any) {
+func (s *smtpSession) fail(r smtp.Reply, args ...any) {
 	s.reply(r, args...)
 	s.countBad()
 }
@@ -206,17 +214,17 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 		verb = "EHLO"
 	}
 	if name == "" || strings.ContainsAny(name, " \t") {
-		s.fail(reply.SMTPBadArgs, verb+" needs your name, e.g. "+verb+" me")
+		s.fail(smtp.BadArgs, verb+" needs your name, e.g. "+verb+" me")
 		return
 	}
 	s.reset()
 	s.state, s.helo, s.esmtp = smtpReady, name, esmtp
-	greets := reply.Fill(reply.SMTPHello.Text, s.p.SMTPHost(), name)
+	greets := proto.Fill(smtp.Hello.Text, s.p.SMTPHost(), name)
 	if !esmtp {
-		s.replyLines(reply.SMTPHello, greets)
+		s.replyLines(smtp.Hello, greets)
 		return
 	}
-	s.replyLines(reply.SMTPHello, s.extensions(greets)...)
+	s.replyLines(smtp.Hello, s.extensions(greets)...)
 }
 
 // extensions are the lines of the EHLO reply: STARTTLS while the
@@ -230,6 +238,9 @@ func (s *smtpSession) extensions(greets string) []string {
 	if s.link.secure || !s.sb.cfg.RequireTLS {
 		lines = append(lines, "AUTH LOGIN PLAIN")
 	}
+	if s.sb.ownRelay(s.link) {
+		lines = append(lines, "XFORWARD IDENT")
+	}
 	return append(lines, "HELP")
 }
 
@@ -237,25 +248,25 @@ func (s *smtpSession) extensions(greets string) []string {
 func (s *smtpSession) mail(arg string) {
 	switch {
 	case s.state == smtpGreeted:
-		s.fail(reply.SMTPNeedHelo)
+		s.fail(smtp.NeedHelo)
 		return
 	case s.state >= smtpMail:
-		s.fail(reply.SMTPSenderGiven)
+		s.fail(smtp.SenderGiven)
 		return
 	}
 	path, params, ok := cutPath(arg, "FROM:")
 	if !ok {
-		s.fail(reply.SMTPBadArgs, "MAIL FROM:<address>")
+		s.fail(smtp.BadArgs, "MAIL FROM:<address>")
 		return
 	}
 	if path != "" {
 		sender, err := ParseAddress(path)
 		if err != nil {
-			s.fail(reply.SMTPBadSender, printable(path, 64))
+			s.fail(smtp.BadSender, printable(path, 64))
 			return
 		}
 		if s.user != nil && !s.sb.cfg.AllowSpoofing && s.sb.world.canonical(sender) != s.sb.world.canonical(*s.user) {
-			s.fail(reply.SMTPSenderNotOwned, sender.String(), s.user.String())
+			s.fail(smtp.SenderNotOwned, sender.String(), s.user.String())
 			return
 		}
 	}
@@ -263,7 +274,21 @@ func (s *smtpSession) mail(arg string) {
 		return
 	}
 	s.from, s.state = path, smtpMail
-	s.reply(reply.SMTPSenderOK, path)
+	s.beginJourney()
+	s.reply(smtp.SenderOK, path)
+}
+
+// beginJourney names the transaction MAIL opened: a queue id of this
+// server's, and the message's journey, which is that id unless a trusted
+// relay said the message began its journey elsewhere. The tap learns the
+// journey before the answer, so every line of the transaction carries it.
+func (s *smtpSession) beginJourney() {
+	s.queueID, s.journey = s.sb.newQueueID(), s.forward
+	if s.journey == "" {
+		s.journey = s.queueID
+	}
+	s.forward = ""
+	s.link.setMessage(s.journey)
 }
 
 // mailParams checks MAIL's ESMTP parameters and answers when one is wrong.
@@ -274,22 +299,22 @@ func (s *smtpSession) mailParams(params []string) bool {
 		case "SIZE":
 			n, err := strconv.ParseInt(value, 10, 64)
 			if err != nil || n < 0 {
-				s.fail(reply.SMTPBadArgs, "SIZE=<octets>")
+				s.fail(smtp.BadArgs, "SIZE=<octets>")
 				return false
 			}
 			if n > s.sizeLimit() {
-				s.fail(reply.SMTPTooBig, s.sizeLimit())
+				s.fail(smtp.TooBig, s.sizeLimit())
 				return false
 			}
 		case "BODY":
 			if v := strings.ToUpper(value); v != "7BIT" && v != "8BITMIME" {
-				s.fail(reply.SMTPBadParam, printable(p, 40))
+				s.fail(smtp.BadParam, printable(p, 40))
 				return false
 			}
 		case "AUTH":
 			// RFC 4954 section 5: accepted and not trusted.
 		default:
-			s.fail(reply.SMTPBadParam, printable(p, 40))
+			s.fail(smtp.BadParam, printable(p, 40))
 			return false
 		}
 	}
@@ -336,16 +361,16 @@ func stripSourceRoute(path string) string {
 // other sandbox domains only after AUTH, the rest of the world never.
 func (s *smtpSession) rcpt(arg string) {
 	if s.state < smtpMail {
-		s.fail(reply.SMTPNeedMail)
+		s.fail(smtp.NeedMail)
 		return
 	}
 	path, params, ok := cutPath(arg, "TO:")
 	if !ok || path == "" {
-		s.fail(reply.SMTPBadArgs, "RCPT TO:<address>")
+		s.fail(smtp.BadArgs, "RCPT TO:<address>")
 		return
 	}
 	if len(params) > 0 {
-		s.fail(reply.SMTPBadParam, printable(params[0], 40))
+		s.fail(smtp.BadParam, printable(params[0], 40))
 		return
 	}
 	if strings.EqualFold(path, Postmaster) {
@@ -353,15 +378,15 @@ func (s *smtpSession) rcpt(arg string) {
 	}
 	addr, err := ParseAddress(path)
 	if err != nil {
-		s.fail(reply.SMTPBadRecipient, printable(path, 64))
+		s.fail(smtp.BadRecipient, printable(path, 64))
 		return
 	}
 	if s.given(addr) {
-		s.reply(reply.SMTPDuplicateRcpt, addr.String())
+		s.reply(smtp.DuplicateRcpt, addr.String())
 		return
 	}
 	if len(s.rcpts) >= s.sb.cfg.MaxRecipients {
-		s.reply(reply.SMTPTooManyRcpts, s.sb.cfg.MaxRecipients)
+		s.reply(smtp.TooManyRcpts, s.sb.cfg.MaxRecipients)
 		return
 	}
 	r, args, ok := s.checkRecipient(addr)
@@ -388,11 +413,11 @@ func (s *smtpSession) given(addr Address) bool {
 }
 
 // checkRecipient decides on one recipient and returns the reply to send.
-func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
+func (s *smtpSession) checkRecipient(addr Address) (smtp.Reply, []any, bool) {
 	owner, ok := s.sb.world.Provider(addr.Domain)
 	switch {
 	case !ok:
-		return reply.SMTPNotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
+		return smtp.NotOurWorld, []any{addr.String(), s.sb.world.domainList()}, false
 	case owner == s.p:
 		_, user, known := s.sb.world.Account(addr)
 		if fault, ok := s.sb.takeFault(addr); ok && known {
@@ -400,15 +425,15 @@ func (s *smtpSession) checkRecipient(addr Address) (reply.SMTP, []any, bool) {
 		}
 		switch {
 		case !known:
-			return reply.SMTPNoSuchUser, []any{addr.String()}, false
+			return smtp.NoSuchUser, []any{addr.String()}, false
 		case user == Postmaster:
-			return reply.SMTPPostmasterOK, []any{addr.String()}, true
+			return smtp.PostmasterOK, []any{addr.String()}, true
 		}
-		return reply.SMTPRecipientOK, []any{addr.String()}, true
+		return smtp.RecipientOK, []any{addr.String()}, true
 	case s.user == nil:
-		return reply.SMTPRelayDenied, []any{addr.String(), addr.Domain}, false
+		return smtp.RelayDenied, []any{addr.String(), addr.Domain}, false
 	default:
-		return reply.SMTPRelayOK, []any{addr.String(), owner.SMTPHost()}, true
+		return smtp.RelayOK, []any{addr.String(), owner.SMTPHost()}, true
 	}
 }
 
@@ -428,16 +453,16 @@ func (w *World) domainList() string {
 func (s *smtpSession) data(arg string) {
 	switch {
 	case arg != "":
-		s.fail(reply.SMTPBadArgs, "DATA takes no argument")
+		s.fail(smtp.BadArgs, "DATA takes no argument")
 		return
 	case s.state < smtpMail:
-		s.fail(reply.SMTPNeedMailData)
+		s.fail(smtp.NeedMailData)
 		return
 	case s.state < smtpRecipient:
-		s.fail(reply.SMTPNeedRcpt)
+		s.fail(smtp.NeedRcpt)
 		return
 	}
-	s.reply(reply.SMTPStartData)
+	s.reply(smtp.StartData)
 	content, failure, err := s.readContent()
 	if err != nil {
 		s.lineError(err)
@@ -469,7 +494,7 @@ func (s *smtpSession) sizeLimit() int64 {
 
 // refusal is why a message read to its end is not accepted.
 type refusal struct {
-	reply reply.SMTP
+	reply smtp.Reply
 	arg   any
 }
 
@@ -483,7 +508,7 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 		line, err := s.in.readLine(maxDataLine)
 		switch {
 		case errors.Is(err, errLineTooLong):
-			failure = &refusal{reply.SMTPDataLine, maxDataLine}
+			failure = &refusal{smtp.DataLine, maxDataLine}
 			continue
 		case err != nil:
 			return nil, nil, err
@@ -498,7 +523,7 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 			continue
 		}
 		if int64(len(buf)+len(line)+2) > limit {
-			failure, buf = &refusal{reply.SMTPTooBig, limit}, nil
+			failure, buf = &refusal{smtp.TooBig, limit}, nil
 			continue
 		}
 		buf = append(buf, line...)
@@ -509,7 +534,7 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 // accept stamps the message and hands it to delivery: local mailboxes at
 // once, other providers through the relay queue.
 func (s *smtpSession) accept(content []byte) {
-	id := s.sb.newQueueID()
+	id := s.queueID
 	msg := s.stamp(id, content)
 	var local, remote []Address
 	for _, r := range s.rcpts {
@@ -519,17 +544,17 @@ func (s *smtpSession) accept(content []byte) {
 			remote = append(remote, r)
 		}
 	}
-	if err := s.sb.deliverLocal(s.p, id, s.from, msg, local); err != nil {
-		s.reply(reply.SMTPStoreFailed, err.Error())
+	if err := s.sb.deliverLocal(s.p, id, s.from, msg, local, Meta{Journey: s.journey}); err != nil {
+		s.reply(smtp.StoreFailed, err.Error())
 		return
 	}
 	if len(remote) > 0 {
-		if err := s.sb.enqueue(s.p, &envelope{ID: id, From: s.from, To: remote, Data: msg, Received: time.Now()}); err != nil {
-			s.reply(reply.SMTPStoreFailed, err.Error())
+		if err := s.sb.enqueue(s.p, &envelope{ID: id, Journey: s.journey, From: s.from, To: remote, Data: msg, Received: time.Now()}); err != nil {
+			s.reply(smtp.StoreFailed, err.Error())
 			return
 		}
 	}
-	s.reply(reply.SMTPQueued, id)
+	s.reply(smtp.Queued, id)
 }
 
 // stamp prepends this hop's Received: header and adds Date: and
@@ -549,7 +574,7 @@ func (s *smtpSession) stamp(id string, content []byte) []byte {
 		auth = " (authenticated as " + s.user.String() + ")" // as real servers record it
 	}
 	received := fmt.Sprintf("Received: from %s (%s [%s])%s\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
-		reply.Fill("%s", s.helo), host, host, auth, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+		proto.Fill("%s", s.helo), host, host, auth, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
 	extra := missingHeaders(content, now, id, s.p.SMTPHost())
 	out := make([]byte, 0, len(received)+len(extra)+len(content))
 	out = append(out, received...)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"maillab/sandbox/reply"
+	"maillab/trace/proto/smtp"
 )
 
 // The AUTH LOGIN challenges (RFC 4954 leaves them to the server; these are
@@ -26,16 +26,16 @@ var errBadBase64 = errors.New("bad base64")
 func (s *smtpSession) auth(arg string) {
 	switch {
 	case s.state == smtpGreeted || !s.esmtp:
-		s.fail(reply.SMTPNeedEhlo)
+		s.fail(smtp.NeedEhlo)
 		return
 	case s.user != nil:
-		s.fail(reply.SMTPAlreadyAuth)
+		s.fail(smtp.AlreadyAuth)
 		return
 	case s.state >= smtpMail:
-		s.fail(reply.SMTPAuthInMail)
+		s.fail(smtp.AuthInMail)
 		return
 	case s.sb.cfg.RequireTLS && !s.link.secure:
-		s.fail(reply.SMTPNeedTLS)
+		s.fail(smtp.NeedTLS)
 		return
 	}
 	mechanism, initial, _ := strings.Cut(arg, " ")
@@ -47,10 +47,10 @@ func (s *smtpSession) auth(arg string) {
 	case "PLAIN":
 		name, password, err = s.authPlain(strings.TrimSpace(initial))
 	case "":
-		s.fail(reply.SMTPBadArgs, "AUTH LOGIN or AUTH PLAIN")
+		s.fail(smtp.BadArgs, "AUTH LOGIN or AUTH PLAIN")
 		return
 	default:
-		s.fail(reply.SMTPBadMechanism, printable(mechanism, 20))
+		s.fail(smtp.BadMechanism, printable(mechanism, 20))
 		return
 	}
 	if errors.Is(err, errBadPlain) {
@@ -72,7 +72,7 @@ func (s *smtpSession) auth(arg string) {
 	}
 	s.user = &addr
 	s.link.loggedIn(addr)
-	s.reply(reply.SMTPAuthOK)
+	s.reply(smtp.AuthOK)
 }
 
 // authError answers a failed exchange: a cancel, bad Base64, or a dropped
@@ -80,11 +80,11 @@ func (s *smtpSession) auth(arg string) {
 func (s *smtpSession) authError(err error) {
 	switch {
 	case errors.Is(err, errAuthCancelled):
-		s.reply(reply.SMTPAuthCancelled)
+		s.reply(smtp.AuthCancelled)
 	case errors.Is(err, errBadBase64):
-		s.fail(reply.SMTPBadBase64)
+		s.fail(smtp.BadBase64)
 	case errors.Is(err, errLineTooLong):
-		s.fail(reply.SMTPLineTooLong, maxAuthLine+2)
+		s.fail(smtp.LineTooLong, maxAuthLine+2)
 	default:
 		s.lineError(err)
 		s.quit = true
@@ -96,12 +96,12 @@ func (s *smtpSession) authError(err error) {
 func (s *smtpSession) badAuth() {
 	s.badAuths++
 	if s.badAuths >= maxAuthFails {
-		s.reply(reply.SMTPAuthFailed)
-		s.reply(reply.SMTPTooManyAuth, s.p.SMTPHost())
+		s.reply(smtp.AuthFailed)
+		s.reply(smtp.TooManyAuth, s.p.SMTPHost())
 		s.quit = true
 		return
 	}
-	s.reply(reply.SMTPAuthFailed)
+	s.reply(smtp.AuthFailed)
 }
 
 // authLogin runs AUTH LOGIN: the user name, then the password, each in
@@ -144,7 +144,7 @@ var errBadPlain = errors.New("malformed AUTH PLAIN answer")
 
 // challenge sends "334 text" and returns the client's decoded answer.
 func (s *smtpSession) challenge(text string) (string, error) {
-	s.reply(reply.SMTPChallenge, text)
+	s.reply(smtp.Challenge, text)
 	line, err := s.in.readLine(maxAuthLine)
 	if err != nil {
 		return "", err

@@ -20,6 +20,8 @@ type spool struct {
 // spooled is an envelope's metadata on disk.
 type spooled struct {
 	ID       string    `json:"id"`
+	Journey  string    `json:"journey,omitempty"`
+	BounceOf string    `json:"bounce_of,omitempty"`
 	From     string    `json:"from"`
 	To       []string  `json:"to"`
 	Received time.Time `json:"received"`
@@ -47,7 +49,7 @@ func (sp *spool) save(e *envelope, withData bool) error {
 			return err
 		}
 	}
-	meta := spooled{ID: e.ID, From: e.From, Received: e.Received, Attempts: e.Attempts, LastErr: e.LastErr}
+	meta := spooled{ID: e.ID, Journey: e.Journey, BounceOf: e.BounceOf, From: e.From, Received: e.Received, Attempts: e.Attempts, LastErr: e.LastErr}
 	for _, r := range e.To {
 		meta.To = append(meta.To, r.String())
 	}
@@ -102,7 +104,7 @@ func (sp *spool) read(base string) (*envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &envelope{ID: meta.ID, From: meta.From, Data: data, Received: meta.Received, Attempts: meta.Attempts, LastErr: meta.LastErr}
+	e := &envelope{ID: meta.ID, Journey: meta.Journey, BounceOf: meta.BounceOf, From: meta.From, Data: data, Received: meta.Received, Attempts: meta.Attempts, LastErr: meta.LastErr}
 	for _, r := range meta.To {
 		a, err := ParseAddress(r)
 		if err != nil {
@@ -112,6 +114,9 @@ func (sp *spool) read(base string) (*envelope, error) {
 	}
 	if len(e.To) == 0 {
 		return nil, fmt.Errorf("no recipients")
+	}
+	if e.Journey == "" {
+		e.Journey = e.ID // queued by a version that kept no journey
 	}
 	return e, nil
 }

@@ -4,25 +4,25 @@ import (
 	"fmt"
 	"sync"
 
-	"maillab/sandbox/reply"
+	"maillab/trace/proto/smtp"
 )
 
 // faults are replies a teacher asked for: the next message to an account
 // gets one, once.
 type faults struct {
 	mu   sync.Mutex
-	next map[string]reply.SMTP // canonical address -> the reply
+	next map[string]smtp.Reply // canonical address -> the reply
 }
 
 // InjectFault makes the next RCPT TO for account (at its own provider's
 // server, so also when another provider relays to it) get fault, which
-// must be one of reply.Faults: a 4xx teaches retries, a 5xx bounces.
-func (sb *Sandbox) InjectFault(account Address, fault reply.SMTP) error {
+// must be one of smtp.Faults: a 4xx teaches retries, a 5xx bounces.
+func (sb *Sandbox) InjectFault(account Address, fault smtp.Reply) error {
 	if _, _, ok := sb.world.Account(account); !ok {
 		return fmt.Errorf("%s: no such account", account)
 	}
 	known := false
-	for _, f := range reply.Faults {
+	for _, f := range smtp.Faults {
 		known = known || f.Key == fault.Key
 	}
 	if !known {
@@ -31,14 +31,14 @@ func (sb *Sandbox) InjectFault(account Address, fault reply.SMTP) error {
 	sb.faults.mu.Lock()
 	defer sb.faults.mu.Unlock()
 	if sb.faults.next == nil {
-		sb.faults.next = map[string]reply.SMTP{}
+		sb.faults.next = map[string]smtp.Reply{}
 	}
 	sb.faults.next[sb.world.canonical(account)] = fault
 	return nil
 }
 
 // takeFault returns (and forgets) the fault waiting for an account.
-func (sb *Sandbox) takeFault(account Address) (reply.SMTP, bool) {
+func (sb *Sandbox) takeFault(account Address) (smtp.Reply, bool) {
 	sb.faults.mu.Lock()
 	defer sb.faults.mu.Unlock()
 	key := sb.world.canonical(account)

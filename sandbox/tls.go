@@ -1,7 +1,8 @@
 package sandbox
 
 import (
-	"maillab/sandbox/reply"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // starttls turns an SMTP session to TLS (RFC 3207): 220, the handshake,
@@ -11,16 +12,16 @@ import (
 func (s *smtpSession) starttls(arg string) {
 	switch {
 	case arg != "":
-		s.fail(reply.SMTPBadArgs, "STARTTLS takes no argument")
+		s.fail(smtp.BadArgs, "STARTTLS takes no argument")
 		return
 	case s.link.secure:
-		s.fail(reply.SMTPAlreadyTLS)
+		s.fail(smtp.AlreadyTLS)
 		return
 	case s.sb.certs == nil:
-		s.reply(reply.SMTPNoTLS)
+		s.reply(smtp.NoTLS)
 		return
 	}
-	s.reply(reply.SMTPReadyTLS)
+	s.reply(smtp.ReadyTLS)
 	if err := s.sb.startTLS(s.link, s.p.SMTPHost(), s.in.discard()); err != nil {
 		s.quit = true // the handshake failed: nothing more can be said
 		return
@@ -34,13 +35,13 @@ func (s *smtpSession) starttls(arg string) {
 func (s *pop3Session) stls() {
 	switch {
 	case s.link.secure:
-		s.fail(reply.POP3AlreadyTLS)
+		s.fail(pop3.AlreadyTLS)
 		return
 	case s.sb.certs == nil:
-		s.fail(reply.POP3NoTLS)
+		s.fail(pop3.NoTLS)
 		return
 	}
-	s.reply(reply.POP3STLS)
+	s.reply(pop3.STLS)
 	if err := s.sb.startTLS(s.link, s.p.POP3Host(), s.in.discard()); err != nil {
 		s.quit = true
 		return

@@ -14,6 +14,7 @@ import (
 
 	"maillab/sandbox/certs"
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // startTLSSandbox runs the default world with a fresh CA.
@@ -61,14 +62,14 @@ func (c *client) secure(sb *Sandbox, host string) tls.ConnectionState {
 }
 
 // dialTLS connects to an implicit-TLS port.
-func dialTLS(t *testing.T, sb *Sandbox, domain, proto string) *client {
+func dialTLS(t *testing.T, sb *Sandbox, domain string, proto proto.Name) *client {
 	t.Helper()
 	addr, ok := sb.AddrTLS(domain, proto, ImplicitTLS)
 	if !ok {
 		t.Fatalf("%s has no implicit-TLS %s port", domain, proto)
 	}
 	c := dial(t, addr)
-	c.secure(sb, proto+"."+domain)
+	c.secure(sb, strings.ToLower(string(proto))+"."+domain)
 	return c
 }
 

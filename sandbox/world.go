@@ -16,6 +16,7 @@ import (
 
 	"maillab/sandbox/roster"
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // Postmaster is the account every provider has: RFC 5321 section 4.5.1
@@ -39,10 +40,10 @@ const (
 // Service is one server of a provider: a protocol spoken under a name on a
 // default port.
 type Service struct {
-	Proto string  // "SMTP" or "POP3"
-	Host  string  // the server's name, e.g. "smtp.sohu.com"
-	Port  int     // default TCP port
-	TLS   TLSMode // how it uses TLS
+	Proto proto.Name // SMTP or POP3
+	Host  string     // the server's name, e.g. "smtp.sohu.com"
+	Port  int        // default TCP port
+	TLS   TLSMode    // how it uses TLS
 }
 
 // Provider is one mail provider: a domain, its servers and its accounts.
@@ -54,9 +55,9 @@ type Provider struct {
 }
 
 // Host returns the name of the provider's first server for proto.
-func (p *Provider) Host(proto string) string {
+func (p *Provider) Host(name proto.Name) string {
 	for _, s := range p.Services {
-		if s.Proto == proto {
+		if s.Proto == name {
 			return s.Host
 		}
 	}
@@ -270,9 +271,9 @@ func (p *Provider) Login(name, password string) (Address, bool) {
 // TLS, RFC 8314), POP3, POP3S.
 func (s Service) Name() string {
 	if s.TLS == ImplicitTLS {
-		return s.Proto + "S"
+		return string(s.Proto) + "S"
 	}
-	return s.Proto
+	return string(s.Proto)
 }
 
 // DefaultAddr returns where a service listens on host when every default
@@ -283,8 +284,8 @@ func (s Service) DefaultAddr(host string, offset int) string {
 
 // DefaultAddr returns where the provider's first plaintext server for
 // proto listens on host when every default port is moved by offset.
-func (p *Provider) DefaultAddr(proto, host string, offset int) (string, bool) {
-	svc, ok := p.Service(proto, PlainText)
+func (p *Provider) DefaultAddr(name proto.Name, host string, offset int) (string, bool) {
+	svc, ok := p.Service(name, PlainText)
 	if !ok {
 		return "", false
 	}
@@ -292,9 +293,9 @@ func (p *Provider) DefaultAddr(proto, host string, offset int) (string, bool) {
 }
 
 // Service returns the provider's first service of proto with the TLS mode.
-func (p *Provider) Service(proto string, mode TLSMode) (Service, bool) {
+func (p *Provider) Service(name proto.Name, mode TLSMode) (Service, bool) {
 	for _, svc := range p.Services {
-		if svc.Proto == proto && svc.TLS == mode {
+		if svc.Proto == name && svc.TLS == mode {
 			return svc, true
 		}
 	}
@@ -304,8 +305,8 @@ func (p *Provider) Service(proto string, mode TLSMode) (Service, bool) {
 // DefaultDomain is the provider a protocol's examples use: the sender's
 // (sohu.com) for SMTP, the recipient's (sina.com) for POP3, as in the six
 // steps.
-func DefaultDomain(proto string) string {
-	if strings.EqualFold(proto, trace.POP3) {
+func DefaultDomain(name proto.Name) string {
+	if strings.EqualFold(string(name), string(proto.POP3)) {
 		return "sina.com"
 	}
 	return "sohu.com"

@@ -3,6 +3,8 @@ package trace
 import (
 	"strings"
 	"testing"
+
+	"maillab/trace/proto"
 )
 
 // turn is one line of a scripted session: sent by the client or the server.
@@ -16,11 +18,17 @@ func s(line string) turn { return turn{false, line} }
 
 // through passes a scripted session through a Tap, as a server-side tap
 // records it, and returns the Events (the tap's own close left out).
-func through(proto, session string, turns ...turn) []Event {
+func through(name proto.Name, session string, turns ...turn) []Event {
 	var events []Event
-	tap := NewTap(nil, TapConfig{Side: ServerSide, Proto: proto, Client: "cli", Server: "srv", Session: session,
+	tap := NewTap(nil, TapConfig{Side: ServerSide, Proto: name, Client: "cli", Server: "srv", Session: session,
 		Hop: Submission, Sink: func(e Event) { events = append(events, e) }})
-	tap.greeted = len(turns) > 0 && turns[0].client // a script that starts after the greeting
+	if len(turns) > 0 && turns[0].client { // a script that starts after the greeting
+		greeting := "220 srv ESMTP"
+		if name == POP3 {
+			greeting = "+OK srv ready"
+		}
+		tap.follower.Server(greeting, len(greeting)+2, "")
+	}
 	for _, t := range turns {
 		tap.record(t.client, []byte(t.line+"\r\n"))
 	}
@@ -30,7 +38,7 @@ func through(proto, session string, turns ...turn) []Event {
 func TestAnnotatorConversations(t *testing.T) {
 	tests := []struct {
 		name  string
-		proto string
+		proto proto.Name
 		turns []turn
 		want  []string // a substring of each event's note, in order
 	}{
@@ -112,31 +120,15 @@ func TestAnnotatorActions(t *testing.T) {
 	}
 }
 
-func TestAnnotatorKeepsSessionsApart(t *testing.T) {
+// TestSessionsAreFollowedApart: each connection has its own Follower, so
+// a line of one session is never read as part of another's exchange.
+func TestSessionsAreFollowedApart(t *testing.T) {
 	a := NewAnnotator()
-	one := through(SMTP, "s1", c("AUTH LOGIN"))[0]
+	one := through(SMTP, "#1", c("AUTH LOGIN"))[0]
 	a.Annotate(&one)
-	other := through(SMTP, "s2", c("Z2FjbA=="))[0]
+	other := through(SMTP, "#2", c("Z2FjbA=="))[0]
 	a.Annotate(&other)
-	if !strings.Contains(other.Note, "not an SMTP command") {
-		t.Errorf("s2's line was taken as an AUTH answer of s1: %q", other.Note)
-	}
-}
-
-// TestAnnotatorForgetsClosedSessions: a connection that closes, however
-// it ends (even in the middle of DATA), is forgotten.
-func TestAnnotatorForgetsClosedSessions(t *testing.T) {
-	a := NewAnnotator()
-	var events []Event
-	for _, session := range []string{"s1", "s2"} {
-		tap := NewTap(nopConn{}, TapConfig{Side: ServerSide, Proto: SMTP, Session: session, Sink: func(e Event) { events = append(events, e) }})
-		tap.record(true, []byte("EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bbb@sina.com>\r\nDATA\r\nSubject: half\r\n"))
-		tap.Close()
-	}
-	for i := range events {
-		a.Annotate(&events[i])
-	}
-	if n := a.Sessions(); n != 0 {
-		t.Errorf("%d conversations kept after their connections closed", n)
+	if !strings.Contains(other.Note, "not an SMTP command") || other.Secret {
+		t.Errorf("#2's line was taken as an AUTH answer of #1: %q", other.Note)
 	}
 }

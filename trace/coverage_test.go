@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"maillab/sandbox/reply"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // renderOne annotates e and renders it as text, returning the note and
@@ -26,17 +28,17 @@ func renderOne(t *testing.T, e Event) (string, string) {
 // identified as the Tap identifies it: a reply without a note of its own
 // (one that falls back to its code or class) fails.
 func TestEveryReplyIsExplained(t *testing.T) {
-	for _, r := range reply.AllSMTP {
-		line := r.Line(reply.SampleArgs(r.Text)...)
-		e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Reply: reply.IdentifySMTP(line)}
+	for _, r := range smtp.All {
+		line := r.Line(proto.SampleArgs(r.Text)...)
+		e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Reply: smtp.Identify(line)}
 		note, out := renderOne(t, e)
 		if _, keyed := smtpReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {
 			t.Errorf("%s (%q): note %q", r.Key, line, note)
 		}
 	}
-	for _, r := range reply.AllPOP3 {
-		line := r.Line(reply.SampleArgs(r.Text)...)
-		e := Event{Proto: POP3, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Answers: r.Example, Reply: reply.IdentifyPOP3(line, r.Example)}
+	for _, r := range pop3.All {
+		line := r.Line(proto.SampleArgs(r.Text)...)
+		e := Event{Proto: POP3, Kind: Reply, Dir: FromServer, From: "srv", To: "cli", Line: line, Answers: r.Example, Reply: pop3.Identify(line, r.Example)}
 		note, out := renderOne(t, e)
 		if _, keyed := pop3ReplyNotes[r.Key]; !keyed || note == "" || !strings.Contains(out, note) {
 			t.Errorf("%s (%q): note %q", r.Key, line, note)
@@ -47,9 +49,9 @@ func TestEveryReplyIsExplained(t *testing.T) {
 // TestNotesFollowKeysNotWording: a reply reworded (or translated) keeps
 // its note, because the note is found by the reply's key.
 func TestNotesFollowKeysNotWording(t *testing.T) {
-	e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, Line: "250 2.0.0 Nachricht angenommen, Nummer 4711", Reply: reply.SMTPQueued.Key}
+	e := Event{Proto: SMTP, Kind: Reply, Dir: FromServer, Line: "250 2.0.0 Nachricht angenommen, Nummer 4711", Reply: smtp.Queued.Key}
 	NewAnnotator().Annotate(&e)
-	if e.Note != smtpReplyNotes[reply.SMTPQueued.Key] {
+	if e.Note != smtpReplyNotes[smtp.Queued.Key] {
 		t.Errorf("note %q", e.Note)
 	}
 }

@@ -2,136 +2,89 @@ package trace
 
 import (
 	"strings"
-	"sync"
+
+	"maillab/trace/i18n"
 )
 
 // hidden stands for a secret on the shared page.
 const hidden = "••••••"
 
 // hiddenNote explains a hidden line.
-const hiddenNote = "a student's login, hidden on the shared page (the teacher's view shows it)"
+var hiddenNote = i18n.N("a login, hidden on the shared page (the teacher's view shows it)")
 
-// Masker hides students' secrets from a stream shown to the whole class:
-// the answers to AUTH LOGIN, AUTH PLAIN blobs and POP3 PASS arguments, with
-// the notes that decode them. Logins of demo accounts stay visible,
-// because decoding Z2FjbA== is the lesson. It follows each session as the
-// Annotator does, and is safe for concurrent use.
+// Masker hides students' secrets from a stream shown to the whole class.
+// The protocol's Follower marks every line that carries (or may carry) a
+// secret: answers to AUTH challenges, AUTH PLAIN blobs, PASS arguments,
+// and any line that follows a login gone wrong until the server's next
+// answer (a password typed where a command was expected). Such a line is
+// hidden, with the note that decodes it, unless the account it claims is
+// a demo account, because decoding Z2FjbA== is the lesson: a line whose
+// account is unknown is hidden (masking fails closed). The Masker keeps
+// nothing between lines.
 type Masker struct {
 	// Public reports whether the secrets of a login name at a server may
 	// be shown (a demo account's); anything else is hidden.
 	Public func(name, server string) bool
-
-	mu       sync.Mutex
-	sessions map[string]*masking
+	// Lang is the language of the note on a hidden line; nil: English.
+	Lang *i18n.Printer
 }
 
-// masking is what the Masker remembers of one session.
-type masking struct {
-	answers int    // AUTH answers still to come
-	plain   bool   // the next answer is an AUTH PLAIN blob
-	user    string // the name given (AUTH LOGIN's first answer, POP3 USER)
-}
-
-// Mask hides e's line and note when they carry a student's secret. Call it
-// after the Annotator, which reads the secrets to explain them.
+// Mask hides e's line and note when they carry a secret that is not a
+// demo account's. Call it after the Annotator, which reads the secrets to
+// explain them.
 func (m *Masker) Mask(e *Event) {
-	if e.Proto == "" {
+	if !e.Secret {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	key := e.Session + "|" + e.Proto + "|" + e.Client() + "|" + e.Server()
-	if e.Action == Closed {
-		delete(m.sessions, key)
+	if e.Claimed != "" && m.Public != nil && m.Public(e.Claimed, e.Server()) {
 		return
 	}
-	if m.sessions == nil {
-		m.sessions = map[string]*masking{}
-	}
-	s := m.sessions[key]
-	if s == nil {
-		if len(m.sessions) >= maxConversations {
-			clear(m.sessions)
-		}
-		s = &masking{}
-		m.sessions[key] = s
-	}
-	if e.Dir == FromServer {
-		if e.Status != "334" {
-			s.answers, s.plain = 0, false
-		}
-		return
-	}
-	if e.Kind != Command || e.Account != "" {
-		return
-	}
-	if e.Proto == POP3 {
-		m.pop3(s, e)
-	} else {
-		m.smtp(s, e)
-	}
+	e.Line, e.Note = hiddenLine(e), i18n.Or(m.Lang).Tr(hiddenNote)
 }
 
-func (m *Masker) smtp(s *masking, e *Event) {
-	if s.answers > 0 {
-		s.answers--
-		name := s.user
-		if s.plain {
-			name = plainUser(e.Line)
-		} else if s.user == "" {
-			name, _ = base64Text(strings.TrimSpace(e.Line))
-			s.user = name
+// hiddenLine is a secret line as the class sees it: the command's verb,
+// or a reply's codes, stay, so the class can follow the exchange.
+func hiddenLine(e *Event) string {
+	if e.Kind == Reply {
+		return replyCodes(e.Line) + hidden
+	}
+	switch e.Verb {
+	case "AUTH":
+		mech, _, _ := strings.Cut(strings.TrimSpace(e.Line[min(len(e.Line), 5):]), " ")
+		if isMechanism(mech) {
+			return "AUTH " + strings.ToUpper(mech) + " " + hidden
 		}
-		m.hide(e, hidden, name)
-		return
-	}
-	verb, arg, _ := strings.Cut(strings.TrimSpace(e.Line), " ")
-	if !strings.EqualFold(verb, "AUTH") {
-		return
-	}
-	mech, initial, _ := strings.Cut(strings.TrimSpace(arg), " ")
-	s.user, s.plain = "", false
-	switch {
-	case strings.EqualFold(mech, "LOGIN") && initial == "":
-		s.answers = 2
-	case strings.EqualFold(mech, "LOGIN"):
-		s.answers = 1
-		s.user, _ = base64Text(initial)
-		m.hide(e, "AUTH LOGIN "+hidden, s.user)
-	case strings.EqualFold(mech, "PLAIN") && initial == "":
-		s.answers, s.plain = 1, true
-	case strings.EqualFold(mech, "PLAIN"):
-		m.hide(e, "AUTH PLAIN "+hidden, plainUser(initial))
-	}
-}
-
-func (m *Masker) pop3(s *masking, e *Event) {
-	verb, arg, _ := strings.Cut(strings.TrimSpace(e.Line), " ")
-	switch strings.ToUpper(verb) {
-	case "USER":
-		s.user = strings.TrimSpace(arg)
+		return "AUTH " + hidden
 	case "PASS":
-		m.hide(e, "PASS "+hidden, s.user)
+		return "PASS " + hidden
 	}
+	return hidden
 }
 
-// hide replaces e's line and note unless name's secrets are public.
-func (m *Masker) hide(e *Event, line, name string) {
-	if name != "" && m.Public != nil && m.Public(name, e.Server()) {
-		return
+// isMechanism reports whether s is a SASL mechanism's name (RFC 4422:
+// upper-case letters, digits, '-' and '_'), so it can be shown.
+func isMechanism(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
 	}
-	e.Line, e.Note = line, hiddenNote
+	for _, r := range strings.ToUpper(s) {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
-// plainUser is the user name in an AUTH PLAIN blob, or "".
-func plainUser(b64 string) string {
-	s, ok := base64Text(strings.TrimSpace(b64))
-	if !ok {
-		return ""
+// replyCodes is the start of a reply line up to its text: "500 5.5.1 ",
+// "-ERR [AUTH] ".
+func replyCodes(line string) string {
+	fields := strings.Fields(line)
+	out := ""
+	for i, f := range fields {
+		if i > 1 || !(i == 0 || strings.Count(f, ".") == 2 || strings.HasPrefix(f, "[")) {
+			break
+		}
+		out += f + " "
 	}
-	f := strings.Split(s, "\x00")
-	if len(f) != 3 {
-		return ""
-	}
-	return f[1]
+	return out
 }

@@ -3,6 +3,8 @@ package trace
 import (
 	"strings"
 	"testing"
+
+	"maillab/trace/proto"
 )
 
 func TestMaskerHidesStudentsOnly(t *testing.T) {
@@ -11,7 +13,7 @@ func TestMaskerHidesStudentsOnly(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		proto string
+		proto proto.Name
 		turns []turn
 		shown []string // lines that must stay
 		gone  []string // secrets that must not appear in any line or note
@@ -32,6 +34,14 @@ func TestMaskerHidesStudentsOnly(t *testing.T) {
 			[]string{"PASS 123456"}, nil},
 		{"unknown name hidden", POP3, []turn{s("+OK ready"), c("USER nobody"), s("+OK"), c("PASS hunter2")},
 			nil, []string{"hunter2"}},
+		{"password typed after a login gone wrong", SMTP, []turn{c("AUTH LOGIN"), s("334 VXNlcm5hbWU6"), c("s07"), s("501 5.5.2 cannot decode Base64 answer"), c("404242"), s("500 5.5.1 command not recognized: 404242"), c("NOOP")},
+			[]string{"AUTH LOGIN", "NOOP"}, []string{"404242"}},
+		{"pipelined answers hidden before their challenges", SMTP, []turn{c("AUTH LOGIN"), c("czA3"), c("NDA0MjQy"), s("334 VXNlcm5hbWU6"), s("334 UGFzc3dvcmQ6"), s("235 2.7.0 ok")},
+			nil, []string{"czA3", "NDA0MjQy", "404242"}},
+		{"undecodable user name hidden", SMTP, []turn{c("AUTH LOGIN"), s("334 VXNlcm5hbWU6"), c("!!!"), s("334 UGFzc3dvcmQ6"), c("MTIzNDU2")},
+			nil, []string{"MTIzNDU2", "123456"}},
+		{"postmaster hidden", SMTP, []turn{c("AUTH PLAIN AHBvc3RtYXN0ZXIAc2VjcmV0")},
+			nil, []string{"AHBvc3RtYXN0ZXIAc2VjcmV0", "secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

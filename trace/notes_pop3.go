@@ -3,50 +3,51 @@ package trace
 import (
 	"strings"
 
-	"maillab/sandbox/reply"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
 )
 
 // pop3ReplyNotes explains each status line of maillab's POP3 server, by
 // its key; pop3ReplyNote fills in the numbers some of them carry.
-var pop3ReplyNotes = map[reply.Key]string{
-	reply.POP3Greeting.Key:     "greeting: the POP3 server is ready; log in with USER and PASS",
-	reply.POP3Capa.Key:         "the capabilities follow, one per line, ending with '.'",
-	reply.POP3UserOK.Key:       "user name noted: now send PASS",
-	reply.POP3LoggedIn.Key:     "logged in: the mailbox is locked for this session",
-	reply.POP3Stat.Key:         "message count and size of the mailbox",
-	reply.POP3ListAll.Key:      "the list follows, one line per message, ending with '.'",
-	reply.POP3ListOne.Key:      "the message's number and size",
-	reply.POP3Retr.Key:         "the message follows, as stored, ending with a line holding only '.'",
-	reply.POP3Top.Key:          "the headers and the first body lines follow, ending with '.'",
-	reply.POP3UidlAll.Key:      "the unique ids follow, ending with '.'",
-	reply.POP3UidlOne.Key:      "the message's number and unique id",
-	reply.POP3Deleted.Key:      "marked: the message is deleted when you QUIT (RSET undoes it)",
-	reply.POP3Reset.Key:        "deletion marks removed",
-	reply.POP3Noop.Key:         "still connected",
-	reply.POP3Bye.Key:          "goodbye: nothing was deleted (the session never logged in)",
-	reply.POP3ByeUpdate.Key:    "goodbye: messages marked with DELE are deleted now (the UPDATE state)",
-	reply.POP3AuthFailed.Key:   "login failed: wrong user name or password; start again with USER",
-	reply.POP3InUse.Key:        "another session has this mailbox open (RFC 1939 locks it); QUIT that one first",
-	reply.POP3NeedUser.Key:     "wrong order: USER name comes before PASS",
-	reply.POP3NeedLogin.Key:    "log in with USER and PASS before using the mailbox",
-	reply.POP3LoggedInAlr.Key:  "you are logged in already",
-	reply.POP3NoSuchMsg.Key:    "there is no message with that number: STAT or LIST shows how many there are",
-	reply.POP3MsgDeleted.Key:   "that message is marked for deletion; RSET unmarks it",
-	reply.POP3BadArgs.Key:      "wrong arguments: the answer shows the right form",
-	reply.POP3Unknown.Key:      "not a POP3 command: try USER, PASS, STAT, LIST, RETR, DELE, QUIT",
-	reply.POP3NotSupported.Key: "this server logs in with USER and PASS only",
-	reply.POP3LineTooLong.Key:  "a POP3 command line is at most 255 octets",
-	reply.POP3TooManyErrs.Key:  "too many bad commands: the server closes the connection",
-	reply.POP3Idle.Key:         "closed for being idle too long; nothing was deleted",
-	reply.POP3Shutdown.Key:     "the server is shutting down: nothing was deleted; try again later",
-	reply.POP3Busy.Key:         "the server has too many sessions open; try again in a moment",
-	reply.POP3SysError.Key:     "a temporary problem on the server: try again later",
-	reply.POP3STLS.Key:         "go ahead with the TLS handshake: everything after it is encrypted (RFC 2595)",
-	reply.POP3NeedTLS.Key:      "this server takes logins only over TLS: send STLS first",
-	reply.POP3NoTLS.Key:        "this server has no certificate: it cannot encrypt the connection",
-	reply.POP3AlreadyTLS.Key:   "the connection is encrypted already",
-	reply.POP3STLSLate.Key:     "STLS must come before USER and PASS (RFC 2595): the password would already have gone out in the clear",
+var pop3ReplyNotes = map[proto.Key]string{
+	pop3.Greeting.Key:     "greeting: the POP3 server is ready; log in with USER and PASS",
+	pop3.Capa.Key:         "the capabilities follow, one per line, ending with '.'",
+	pop3.UserOK.Key:       "user name noted: now send PASS",
+	pop3.LoggedIn.Key:     "logged in: the mailbox is locked for this session",
+	pop3.Stat.Key:         "message count and size of the mailbox",
+	pop3.ListAll.Key:      "the list follows, one line per message, ending with '.'",
+	pop3.ListOne.Key:      "the message's number and size",
+	pop3.Retr.Key:         "the message follows, as stored, ending with a line holding only '.'",
+	pop3.Top.Key:          "the headers and the first body lines follow, ending with '.'",
+	pop3.UidlAll.Key:      "the unique ids follow, ending with '.'",
+	pop3.UidlOne.Key:      "the message's number and unique id",
+	pop3.Deleted.Key:      "marked: the message is deleted when you QUIT (RSET undoes it)",
+	pop3.Reset.Key:        "deletion marks removed",
+	pop3.Noop.Key:         "still connected",
+	pop3.Bye.Key:          "goodbye: nothing was deleted (the session never logged in)",
+	pop3.ByeUpdate.Key:    "goodbye: messages marked with DELE are deleted now (the UPDATE state)",
+	pop3.AuthFailed.Key:   "login failed: wrong user name or password; start again with USER",
+	pop3.InUse.Key:        "another session has this mailbox open (RFC 1939 locks it); QUIT that one first",
+	pop3.NeedUser.Key:     "wrong order: USER name comes before PASS",
+	pop3.NeedLogin.Key:    "log in with USER and PASS before using the mailbox",
+	pop3.LoggedInAlr.Key:  "you are logged in already",
+	pop3.NoSuchMsg.Key:    "there is no message with that number: STAT or LIST shows how many there are",
+	pop3.MsgDeleted.Key:   "that message is marked for deletion; RSET unmarks it",
+	pop3.BadArgs.Key:      "wrong arguments: the answer shows the right form",
+	pop3.Unknown.Key:      "not a POP3 command: try USER, PASS, STAT, LIST, RETR, DELE, QUIT",
+	pop3.NotSupported.Key: "this server logs in with USER and PASS only",
+	pop3.LineTooLong.Key:  "a POP3 command line is at most 255 octets",
+	pop3.TooManyErrs.Key:  "too many bad commands: the server closes the connection",
+	pop3.Idle.Key:         "closed for being idle too long; nothing was deleted",
+	pop3.Shutdown.Key:     "the server is shutting down: nothing was deleted; try again later",
+	pop3.Busy.Key:         "the server has too many sessions open; try again in a moment",
+	pop3.SysError.Key:     "a temporary problem on the server: try again later",
+	pop3.STLS.Key:         "go ahead with the TLS handshake: everything after it is encrypted (RFC 2595)",
+	pop3.NeedTLS.Key:      "this server takes logins only over TLS: send STLS first",
+	pop3.NoTLS.Key:        "this server has no certificate: it cannot encrypt the connection",
+	pop3.AlreadyTLS.Key:   "the connection is encrypted already",
+	pop3.STLSLate.Key:     "STLS must come before USER and PASS (RFC 2595): the password would already have gone out in the clear",
 }
 
 // respCodeNotes explains -ERR response codes of any server (RFC 2449
@@ -67,15 +68,15 @@ func pop3ReplyNote(p *i18n.Printer, e *Event) string {
 	}
 	fields := strings.Fields(strings.TrimPrefix(e.Line, e.Status))
 	switch e.Reply {
-	case reply.POP3Stat.Key:
+	case pop3.Stat.Key:
 		if len(fields) >= 2 {
 			return p.Trf("%s, %s octets in all", p.CountOf(fields[0], "message"), fields[1])
 		}
-	case reply.POP3ListOne.Key:
+	case pop3.ListOne.Key:
 		if len(fields) >= 2 {
 			return p.Trf("message %s is %s octets", fields[0], fields[1])
 		}
-	case reply.POP3UidlOne.Key:
+	case pop3.UidlOne.Key:
 		if len(fields) >= 2 {
 			return p.Trf("message %s has unique id %s", fields[0], fields[1])
 		}
@@ -105,7 +106,7 @@ func foreignPOP3Note(p *i18n.Printer, line, command string) string {
 	if strings.HasPrefix(line, "-ERR") {
 		return p.Tr("the command failed: the text says why")
 	}
-	if n, ok := foreignPOP3Notes[strings.ToUpper(Verb(command))]; ok {
+	if n, ok := foreignPOP3Notes[proto.Verb(command)]; ok {
 		return p.Tr(n)
 	}
 	return p.Tr("success")
@@ -163,7 +164,7 @@ func pop3CommandNote(p *i18n.Printer, line string, loggedIn, encrypted bool) str
 // pop3DataNote explains one line of a multi-line answer to cmd.
 func pop3DataNote(p *i18n.Printer, line, cmd string) string {
 	fields := strings.Fields(line)
-	switch strings.ToUpper(Verb(cmd)) {
+	switch proto.Verb(cmd) {
 	case "LIST":
 		if len(fields) == 2 {
 			return p.Trf("message %s: %s octets", fields[0], fields[1])

@@ -4,70 +4,73 @@ import (
 	"strconv"
 	"strings"
 
-	"maillab/sandbox/reply"
 	"maillab/trace/decode"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
+	"maillab/trace/proto/smtp"
 )
 
 // smtpReplyNotes explains each reply of maillab's SMTP server, by its key.
 // A few depend on the command answered; smtpReplyNote handles those.
-var smtpReplyNotes = map[reply.Key]string{
-	reply.SMTPGreeting.Key:       "greeting: the server is ready (the word ESMTP is a custom; clients send EHLO anyway and fall back to HELO if it is refused)",
-	reply.SMTPBye.Key:            "goodbye: the server closes the connection",
-	reply.SMTPHello.Key:          "hello accepted; the lines that follow list the server's extensions, one per line",
-	reply.SMTPOK.Key:             "OK: the connection is alive",
-	reply.SMTPReset.Key:          "transaction reset: sender and recipients forgotten",
-	reply.SMTPSenderOK.Key:       "sender accepted: if the message cannot be delivered, the report goes to this address",
-	reply.SMTPRecipientOK.Key:    "recipient accepted: a user of this provider",
-	reply.SMTPPostmasterOK.Key:   "postmaster accepted: every mail server must take mail for its postmaster, so problems can always be reported (RFC 5321 4.5.1)",
-	reply.SMTPRelayOK.Key:        "recipient accepted: it lives at another provider, so this server will relay the message",
-	reply.SMTPDuplicateRcpt.Key:  "this recipient was given already: it still gets only one copy",
-	reply.SMTPQueued.Key:         "message accepted: the server is now responsible for delivering it",
-	reply.SMTPVrfy.Key:           "252: the server neither confirms nor denies that the user exists (RFC 5321 3.5.3); only RCPT TO tells",
-	reply.SMTPHelp.Key:           "help text",
-	reply.SMTPAuthOK.Key:         "logged in: this session may now send mail to other providers",
-	reply.SMTPChallenge.Key:      "the server asks for the next part of the login, in Base64",
-	reply.SMTPStartData.Key:      "go ahead: send the headers, a blank line, the body, then a line with only '.'",
-	reply.SMTPIdle.Key:           "closed for being idle too long; connect again and type faster",
-	reply.SMTPTooManyConns.Key:   "the server has too many sessions open; connect again in a moment",
-	reply.SMTPTooManyErrors.Key:  "too many bad commands: the server closes the connection; connect again",
-	reply.SMTPTooManyAuth.Key:    "too many failed logins: the server closes the connection (reconnecting does not help a guesser: each failure is answered later than the last)",
-	reply.SMTPShutdown.Key:       "the server is shutting down; try again when it is back",
-	reply.SMTPInternal.Key:       "the server hit an internal error and closed the connection; try again",
-	reply.SMTPStoreFailed.Key:    "temporary failure: nothing was stored, send the message again later",
-	reply.SMTPTooManyRcpts.Key:   "too many recipients for one message: send DATA now and the rest in a second message",
-	reply.SMTPUnknownCmd.Key:     "not an SMTP command: try HELP for the list",
-	reply.SMTPLineTooLong.Key:    "the line is too long: commands must fit in 512 octets",
-	reply.SMTPBadArgs.Key:        "the command's arguments are wrong: the reply shows the right syntax",
-	reply.SMTPBadSender.Key:      "the sender address is malformed: write it as MAIL FROM:<user@domain>",
-	reply.SMTPBadRecipient.Key:   "the recipient address is malformed: write it as RCPT TO:<user@domain>",
-	reply.SMTPBadBase64.Key:      "that answer is not valid Base64: encode it first (maillab encode TEXT)",
-	reply.SMTPAuthCancelled.Key:  "login cancelled with '*': start again with AUTH LOGIN",
-	reply.SMTPNotImpl.Key:        "a real SMTP command that this server does not offer",
-	reply.SMTPNeedHelo.Key:       "wrong order: say EHLO (or HELO) first",
-	reply.SMTPNeedEhlo.Key:       "AUTH is an ESMTP extension: say EHLO (not HELO) first",
-	reply.SMTPSenderGiven.Key:    "a sender is given already: RSET starts the transaction over",
-	reply.SMTPNeedMail.Key:       "wrong order: give the sender with MAIL FROM:<...> first",
-	reply.SMTPNeedMailData.Key:   "wrong order: MAIL FROM and RCPT TO come before DATA",
-	reply.SMTPNeedRcpt.Key:       "wrong order: give at least one recipient with RCPT TO:<...> before DATA",
-	reply.SMTPAlreadyAuth.Key:    "you are logged in already",
-	reply.SMTPAuthInMail.Key:     "log in before MAIL FROM (or RSET first): AUTH is not allowed inside a transaction",
-	reply.SMTPBadMechanism.Key:   "unknown login mechanism: use AUTH LOGIN or AUTH PLAIN",
-	reply.SMTPAuthFailed.Key:     "wrong user name or password (check the Base64: its letter case matters)",
-	reply.SMTPNoSuchUser.Key:     "no such user at this provider: check the address",
-	reply.SMTPRelayDenied.Key:    "relaying denied: log in with AUTH LOGIN first; without it a provider only accepts mail for its own users",
-	reply.SMTPNotOurWorld.Key:    "relaying denied: this sandbox never sends mail outside its own domains, logged in or not",
-	reply.SMTPTooBig.Key:         "the message is bigger than the server accepts (see SIZE in the EHLO reply)",
-	reply.SMTPSenderNotOwned.Key: "you may send only as yourself: providers refuse a MAIL FROM that is not the logged-in user, so nobody sends in another's name through them",
-	reply.SMTPDataLine.Key:       "the message has a line that is far too long: wrap long lines",
-	reply.SMTPBadParam.Key:       "unknown MAIL FROM parameter: only SIZE, BODY and AUTH are understood",
-	reply.SMTPReadyTLS.Key:       "go ahead with the TLS handshake: everything after it is encrypted, and the conversation starts over with EHLO (RFC 3207)",
-	reply.SMTPNeedTLS.Key:        "this server takes logins only over TLS: send STARTTLS, then EHLO again, then AUTH",
-	reply.SMTPNoTLS.Key:          "the server cannot start TLS now: try later, or go on without it",
-	reply.SMTPAlreadyTLS.Key:     "the connection is encrypted already",
-	reply.SMTPFaultBusy.Key:      "a temporary failure (4xx): a relaying provider keeps the message and tries again later; a mail program shows an error and may retry",
-	reply.SMTPFaultDisabled.Key:  "a permanent failure (5xx): this recipient takes no mail; a relaying provider sends its sender a bounce",
-	reply.SMTPFaultFull.Key:      "the mailbox is over its quota (5.2.2): the message is refused; a relaying provider sends a bounce",
+var smtpReplyNotes = map[proto.Key]string{
+	smtp.Greeting.Key:       "greeting: the server is ready (the word ESMTP is a custom; clients send EHLO anyway and fall back to HELO if it is refused)",
+	smtp.Bye.Key:            "goodbye: the server closes the connection",
+	smtp.Hello.Key:          "hello accepted; the lines that follow list the server's extensions, one per line",
+	smtp.OK.Key:             "OK: the connection is alive",
+	smtp.Reset.Key:          "transaction reset: sender and recipients forgotten",
+	smtp.SenderOK.Key:       "sender accepted: if the message cannot be delivered, the report goes to this address",
+	smtp.RecipientOK.Key:    "recipient accepted: a user of this provider",
+	smtp.PostmasterOK.Key:   "postmaster accepted: every mail server must take mail for its postmaster, so problems can always be reported (RFC 5321 4.5.1)",
+	smtp.RelayOK.Key:        "recipient accepted: it lives at another provider, so this server will relay the message",
+	smtp.DuplicateRcpt.Key:  "this recipient was given already: it still gets only one copy",
+	smtp.Queued.Key:         "message accepted: the server is now responsible for delivering it",
+	smtp.Vrfy.Key:           "252: the server neither confirms nor denies that the user exists (RFC 5321 3.5.3); only RCPT TO tells",
+	smtp.Help.Key:           "help text",
+	smtp.AuthOK.Key:         "logged in: this session may now send mail to other providers",
+	smtp.Challenge.Key:      "the server asks for the next part of the login, in Base64",
+	smtp.StartData.Key:      "go ahead: send the headers, a blank line, the body, then a line with only '.'",
+	smtp.Idle.Key:           "closed for being idle too long; connect again and type faster",
+	smtp.TooManyConns.Key:   "the server has too many sessions open; connect again in a moment",
+	smtp.TooManyErrors.Key:  "too many bad commands: the server closes the connection; connect again",
+	smtp.TooManyAuth.Key:    "too many failed logins: the server closes the connection (reconnecting does not help a guesser: each failure is answered later than the last)",
+	smtp.Shutdown.Key:       "the server is shutting down; try again when it is back",
+	smtp.Internal.Key:       "the server hit an internal error and closed the connection; try again",
+	smtp.StoreFailed.Key:    "temporary failure: nothing was stored, send the message again later",
+	smtp.TooManyRcpts.Key:   "too many recipients for one message: send DATA now and the rest in a second message",
+	smtp.UnknownCmd.Key:     "not an SMTP command: try HELP for the list",
+	smtp.LineTooLong.Key:    "the line is too long: commands must fit in 512 octets",
+	smtp.BadArgs.Key:        "the command's arguments are wrong: the reply shows the right syntax",
+	smtp.BadSender.Key:      "the sender address is malformed: write it as MAIL FROM:<user@domain>",
+	smtp.BadRecipient.Key:   "the recipient address is malformed: write it as RCPT TO:<user@domain>",
+	smtp.BadBase64.Key:      "that answer is not valid Base64: encode it first (maillab encode TEXT)",
+	smtp.AuthCancelled.Key:  "login cancelled with '*': start again with AUTH LOGIN",
+	smtp.NotImpl.Key:        "a real SMTP command that this server does not offer",
+	smtp.NeedHelo.Key:       "wrong order: say EHLO (or HELO) first",
+	smtp.NeedEhlo.Key:       "AUTH is an ESMTP extension: say EHLO (not HELO) first",
+	smtp.SenderGiven.Key:    "a sender is given already: RSET starts the transaction over",
+	smtp.NeedMail.Key:       "wrong order: give the sender with MAIL FROM:<...> first",
+	smtp.NeedMailData.Key:   "wrong order: MAIL FROM and RCPT TO come before DATA",
+	smtp.NeedRcpt.Key:       "wrong order: give at least one recipient with RCPT TO:<...> before DATA",
+	smtp.AlreadyAuth.Key:    "you are logged in already",
+	smtp.AuthInMail.Key:     "log in before MAIL FROM (or RSET first): AUTH is not allowed inside a transaction",
+	smtp.BadMechanism.Key:   "unknown login mechanism: use AUTH LOGIN or AUTH PLAIN",
+	smtp.AuthFailed.Key:     "wrong user name or password (check the Base64: its letter case matters)",
+	smtp.NoSuchUser.Key:     "no such user at this provider: check the address",
+	smtp.RelayDenied.Key:    "relaying denied: log in with AUTH LOGIN first; without it a provider only accepts mail for its own users",
+	smtp.NotOurWorld.Key:    "relaying denied: this sandbox never sends mail outside its own domains, logged in or not",
+	smtp.TooBig.Key:         "the message is bigger than the server accepts (see SIZE in the EHLO reply)",
+	smtp.SenderNotOwned.Key: "you may send only as yourself: providers refuse a MAIL FROM that is not the logged-in user, so nobody sends in another's name through them",
+	smtp.DataLine.Key:       "the message has a line that is far too long: wrap long lines",
+	smtp.BadParam.Key:       "unknown MAIL FROM parameter: only SIZE, BODY and AUTH are understood",
+	smtp.ReadyTLS.Key:       "go ahead with the TLS handshake: everything after it is encrypted, and the conversation starts over with EHLO (RFC 3207)",
+	smtp.NeedTLS.Key:        "this server takes logins only over TLS: send STARTTLS, then EHLO again, then AUTH",
+	smtp.NoTLS.Key:          "the server cannot start TLS now: try later, or go on without it",
+	smtp.AlreadyTLS.Key:     "the connection is encrypted already",
+	smtp.XForwardOK.Key:         "the receiving server notes which message this is: its journey goes on under the same id",
+	smtp.XForwardDenied.Key:     "XFORWARD is for trusted servers only (Postfix lists them in smtpd_authorized_xforward_hosts); a mail program never needs it",
+	smtp.FaultBusy.Key:      "a temporary failure (4xx): a relaying provider keeps the message and tries again later; a mail program shows an error and may retry",
+	smtp.FaultDisabled.Key:  "a permanent failure (5xx): this recipient takes no mail; a relaying provider sends its sender a bounce",
+	smtp.FaultFull.Key:      "the mailbox is over its quota (5.2.2): the message is refused; a relaying provider sends a bounce",
 }
 
 // codeNotes explains replies of other servers by code and enhanced status
@@ -117,7 +120,7 @@ func smtpReplyNote(p *i18n.Printer, e *Event) string {
 	if code == "" {
 		return p.Tr("not a valid SMTP reply: it should start with a three-digit code")
 	}
-	verb := strings.ToUpper(Verb(e.Answers))
+	verb := e.Verb
 	if verb == "EHLO" && code == "250" {
 		if n := ehloNote(p, text); n != "" {
 			return n // an extension line, whoever the server
@@ -130,7 +133,7 @@ func smtpReplyNote(p *i18n.Printer, e *Event) string {
 		return p.Tr(n)
 	}
 	if code == "250" && (verb == "EHLO" || verb == "HELO") {
-		n, _ := keyedSMTPNote(reply.SMTPHello.Key, verb, e.Answers)
+		n, _ := keyedSMTPNote(smtp.Hello.Key, verb, e.Answers)
 		return p.Tr(n)
 	}
 	if n, ok := codeNotes[code+" "+enhanced]; ok && enhanced != "" {
@@ -145,15 +148,15 @@ func smtpReplyNote(p *i18n.Printer, e *Event) string {
 // keyedSMTPNote is the note of one of maillab's replies (in English, the
 // catalogue's key), for the replies whose meaning depends on the command
 // they answer.
-func keyedSMTPNote(key reply.Key, verb, command string) (string, bool) {
+func keyedSMTPNote(key proto.Key, verb, command string) (string, bool) {
 	switch {
-	case key == reply.SMTPHello.Key && verb == "HELO":
+	case key == smtp.Hello.Key && verb == "HELO":
 		return i18n.N("hello accepted: plain SMTP, so no extensions are listed (and no AUTH)"), true
-	case key == reply.SMTPSenderOK.Key && strings.Contains(command, "<>"):
+	case key == smtp.SenderOK.Key && strings.Contains(command, "<>"):
 		return i18n.N("null sender accepted: a bounce (or mail that must never cause one)"), true
-	case key == reply.SMTPTooBig.Key && verb == "MAIL":
+	case key == smtp.TooBig.Key && verb == "MAIL":
 		return i18n.N("the size announced with SIZE= is over the limit: the server refuses before the message is even sent (RFC 1870)"), true
-	case key == reply.SMTPBadParam.Key && verb == "RCPT":
+	case key == smtp.BadParam.Key && verb == "RCPT":
 		return i18n.N("RCPT TO takes no parameters here: give only the address"), true
 	}
 	n, ok := smtpReplyNotes[key]
@@ -208,6 +211,7 @@ var ehloNotes = map[string]string{
 	"SMTPUTF8":            "extension SMTPUTF8: addresses may contain UTF-8",
 	"DSN":                 "extension DSN: delivery status notifications can be requested",
 	"CHUNKING":            "extension CHUNKING: BDAT may send the message in pieces",
+	"XFORWARD":            "extension XFORWARD (Postfix): offered only to the sandbox's own relay, which may say which message it carries",
 }
 
 // ehloNote explains one line of an EHLO reply by its keyword.
@@ -243,7 +247,7 @@ func challengeNote(p *i18n.Printer, text string) string {
 		}
 		return p.Trf("Base64 of '%s': what the server asks for, in Base64", s)
 	}
-	return p.Tr(smtpReplyNotes[reply.SMTPChallenge.Key])
+	return p.Tr(smtpReplyNotes[smtp.Challenge.Key])
 }
 
 // smtpCommandNotes explains the commands whose note needs no argument.
@@ -259,6 +263,7 @@ var smtpCommandNotes = map[string]string{
 	"HELP":     "asks for help",
 	"QUIT":     "goodbye",
 	"STARTTLS": "asks to encrypt the connection (RFC 3207)",
+	"XFORWARD": "Postfix's XFORWARD, between trusted servers: IDENT is the message's id at the first provider, so both providers (and this page) follow one message under one id; it is no part of standard SMTP",
 }
 
 // smtpCommandNote explains a command a client sent.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/fatih/color"
 
-	"maillab/sandbox/reply"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // Renderer writes Events out as they come. Close ends the output (a
@@ -63,9 +63,13 @@ func shown(e Event) bool { return e.Action != Closed }
 // StepHeadingIn is the heading of a step, naming who talks to whom, in
 // p's language.
 func StepHeadingIn(p *i18n.Printer, e Event) string {
-	who := Party(p, e.Client())
-	if server := e.Server(); server != "" {
-		who += " → " + Party(p, server)
+	from, fromRole, to, toRole := e.Client(), e.ClientRole(), e.Server(), Role("")
+	if e.Dir == "" { // an action: who acts on what
+		from, fromRole, to, toRole = e.From, e.FromRole, e.To, e.ToRole
+	}
+	who := Party(p, from, fromRole)
+	if to != "" {
+		who += " → " + Party(p, to, toRole)
 	}
 	return Visible(StepMark(StepOf(e)) + " " + who)
 }
@@ -78,17 +82,18 @@ func StepTitle(p *i18n.Printer, step int) string {
 	return i18n.Or(p).Tr(StepTitles[step])
 }
 
-// Party names a session's end in p's language: "gacl@sohu.com's client"
-// and "bbb@sina.com's mailbox" are maillab's words around an address.
-func Party(p *i18n.Printer, name string) string {
-	if !p.Chinese() {
-		return name // the English is the name itself
-	}
-	if who, ok := strings.CutSuffix(name, "'s client"); ok {
-		return i18n.Or(p).Trf("%s's client", who)
-	}
-	if who, ok := strings.CutSuffix(name, "'s mailbox"); ok {
-		return i18n.Or(p).Trf("%s's mailbox", who)
+// Party names a party of an event in p's language, from its name and
+// what the name is: an account's mailbox ("bbb@sina.com's mailbox"), a
+// name of maillab's own ("you"), or a name as it is (an address, a
+// server).
+func Party(p *i18n.Printer, name string, role Role) string {
+	switch role {
+	case RoleClient:
+		return i18n.Or(p).Trf("the client at %s", name)
+	case RoleMailbox:
+		return i18n.Or(p).Trf("%s's mailbox", name)
+	case RoleSelf:
+		return i18n.Or(p).Tr(name)
 	}
 	return name
 }
@@ -234,13 +239,7 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		b.WriteString(" * ")
 		return
 	}
-	session := Party(r.opts.Lang, e.Session)
-	if session == "" {
-		session = Party(r.opts.Lang, e.Client())
-	} else if r.opts.Verbose && e.Client() != session {
-		session += " " + Party(r.opts.Lang, e.Client())
-	}
-	b.WriteString(Visible(session))
+	b.WriteString(Visible(sessionLabel(r.opts.Lang, e, r.opts.Verbose)))
 	switch {
 	case e.Dir == FromServer && e.TLS:
 		b.WriteString(" <~ ")
@@ -253,6 +252,23 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 	}
 	b.WriteString(Visible(e.Server()))
 	b.WriteString("  ")
+}
+
+// sessionLabel names a session for people: its id, the account it logged
+// in as (once it has), and with verbose the client's address; a session
+// without an id is named by its client.
+func sessionLabel(p *i18n.Printer, e Event, verbose bool) string {
+	label := e.Session
+	if label == "" {
+		return Party(p, e.Client(), e.ClientRole())
+	}
+	if e.Account != "" {
+		label += " " + e.Account
+	}
+	if verbose && e.Client() != "" {
+		label += " " + Party(p, e.Client(), e.ClientRole())
+	}
+	return label
 }
 
 // lineTag marks who a line is from: "C: " client, "S: " server, "*  " the
@@ -301,31 +317,46 @@ type jsonRenderer struct {
 // jsonEvent is one line of --format json: the eight keys every event has,
 // then those that apply to it.
 type jsonEvent struct {
-	Time    time.Time `json:"time"`
-	Step    int       `json:"step"`
-	Proto   string    `json:"proto"`
-	From    string    `json:"from"`
-	To      string    `json:"to"`
-	Kind    Kind      `json:"kind"`
-	Line    string    `json:"line"`
-	Note    string    `json:"note"`
-	Dir     Dir       `json:"dir,omitempty"`
-	Session string    `json:"session,omitempty"`
-	Account string    `json:"account,omitempty"`
-	TLS     bool      `json:"tls,omitempty"`
-	Reply   reply.Key `json:"reply,omitempty"`
-	Action  Action    `json:"action,omitempty"`
-	Facts   *Facts    `json:"facts,omitempty"`
+	Time      time.Time   `json:"time"`
+	Step      int         `json:"step"`
+	Proto     proto.Name  `json:"proto"`
+	From      string      `json:"from"`
+	To        string      `json:"to"`
+	Kind      Kind        `json:"kind"`
+	Line      string      `json:"line"`
+	Note      string      `json:"note"`
+	FromRole  Role        `json:"from_role,omitempty"`
+	ToRole    Role        `json:"to_role,omitempty"`
+	Dir       Dir         `json:"dir,omitempty"`
+	Session   string      `json:"session,omitempty"`
+	Account   string      `json:"account,omitempty"`
+	Claimed   string      `json:"claimed,omitempty"`
+	Login     proto.Login `json:"login,omitempty"`
+	TLS       bool        `json:"tls,omitempty"`
+	Status    string      `json:"status,omitempty"`
+	Reply     proto.Key   `json:"reply,omitempty"`
+	Field     string      `json:"field,omitempty"`
+	Message   string      `json:"message,omitempty"`
+	BounceOf  string      `json:"bounce_of,omitempty"`
+	Sender    string      `json:"sender,omitempty"`
+	Recipient string      `json:"recipient,omitempty"`
+	Action    Action      `json:"action,omitempty"`
+	Facts     *Facts      `json:"facts,omitempty"`
 }
 
 // JSONIn returns the --format json form of e, the sentences of internal
 // events in p's language (nil: English).
 func JSONIn(p *i18n.Printer, e Event) any {
-	return jsonEvent{
-		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To,
-		Kind: e.Kind, Line: DescribeIn(p, e), Note: e.Note, Dir: e.Dir, Session: e.Session, Account: e.Account, TLS: e.TLS,
-		Reply: e.Reply, Action: e.Action, Facts: e.Facts,
+	j := jsonEvent{
+		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To, FromRole: e.FromRole, ToRole: e.ToRole,
+		Kind: e.Kind, Line: DescribeIn(p, e), Note: e.Note, Dir: e.Dir, Session: e.Session,
+		Account: e.Account, Claimed: e.Claimed, Login: e.Login, TLS: e.TLS, Status: e.Status, Reply: e.Reply,
+		Message: e.Message, BounceOf: e.BounceOf, Sender: e.Sender, Recipient: e.Recipient, Action: e.Action, Facts: e.Facts,
 	}
+	if c := e.Content; c != nil && c.Header && !c.Folded {
+		j.Field = c.Field
+	}
+	return j
 }
 
 func (r *jsonRenderer) Render(e Event) error {

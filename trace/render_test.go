@@ -258,7 +258,11 @@ func TestJSONKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	always := []string{"time", "step", "proto", "from", "to", "kind", "line", "note"}
-	optional := map[string]bool{"dir": true, "session": true, "reply": true, "action": true, "facts": true, "account": false} // true: a play run has it
+	optional := map[string]bool{ // true: a play run has it
+		"dir": true, "session": true, "reply": true, "action": true, "facts": true, "account": true, "login": true, "status": true,
+		"message": true, "recipient": true, "sender": true, "field": true, "to_role": true, "from_role": true,
+		"claimed": true, "bounce_of": false, "tls": false,
+	}
 	seen := map[string]bool{}
 	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
 		var m map[string]any

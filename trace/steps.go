@@ -1,7 +1,5 @@
 package trace
 
-import "strings"
-
 // StepMarks are the circled numbers of the six steps.
 var StepMarks = [...]string{"", "①", "②", "③", "④", "⑤", "⑥"}
 
@@ -65,17 +63,13 @@ func StepOf(e Event) int {
 	return 0
 }
 
-// pop3Step is the step of a POP3 line: by its command, or for the
-// server's lines by the command they answer.
+// pop3Step is the step of a POP3 line: by the verb its Follower marked
+// (the command's, or the one a server line answers).
 func pop3Step(e Event) int {
 	if e.Action == Closed {
 		return 6 // the retrieval is over
 	}
-	cmd := e.Answers
-	if e.Dir == FromClient {
-		cmd = e.Line
-	}
-	switch strings.ToUpper(Verb(cmd)) {
+	switch e.Verb {
 	case "QUIT":
 		return 6
 	case "RETR":
@@ -84,10 +78,4 @@ func pop3Step(e Event) int {
 		}
 	}
 	return 4
-}
-
-// Verb returns a command line's first word, as typed.
-func Verb(line string) string {
-	w, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return w
 }

@@ -4,22 +4,23 @@ import (
 	"bytes"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"maillab/sandbox/reply"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // Limits of what a Tap records, so that a hostile or huge session costs
 // the wiretap little: one line keeps at most maxShownLine octets, one
 // message or multi-line answer at most maxDataLines lines (the rest is
-// summed up in one Elided event), and at most maxPending commands wait
-// for their answers.
+// summed up in one Elided event), and at most maxHeld events wait for the
+// server to name the message they belong to.
 const (
 	maxShownLine = 1000
 	maxDataLines = 500
-	maxPending   = 1000
+	maxHeld      = 1000
 )
 
 // Side says which end of a connection a Tap sits on.
@@ -36,12 +37,13 @@ const (
 
 // TapConfig describes one tapped connection.
 type TapConfig struct {
-	Side    Side
-	Proto   string // SMTP or POP3
-	Client  string // how to name the client, e.g. "127.0.0.1:53412" or "smtp.sohu.com"
-	Server  string // how to name the server, e.g. "smtp.sina.com"
-	Session string // a short label for the session, e.g. "s3 127.0.0.1:53412"
-	Sink    Sink
+	Side       Side
+	Proto      proto.Name // SMTP or POP3
+	Client     string     // how to name the client, e.g. "127.0.0.1:53412" or "smtp.sohu.com"
+	ClientRole Role       // what the client's name is (RoleSelf: a name of maillab's own, said in the reader's language)
+	Server     string     // how to name the server, e.g. "smtp.sina.com"
+	Session    string     // the session's id, e.g. "#3"
+	Sink       Sink
 
 	// Hop is an SMTP session's hop when the tapping side knows it (a
 	// client that dials to submit or to relay). When it is empty, IsRelay
@@ -54,49 +56,72 @@ type TapConfig struct {
 	// until HELO/EHLO tells the hop, then go out, or are dropped with
 	// all that follow. A relay session is named by its HELO name.
 	OnlyHop Hop
+
+	// Handover is set on the server side of maillab's own servers: they
+	// say which reply each answer is (Replying) and which message a
+	// transaction carries (SetMessage, SetMailbox), so nothing is guessed
+	// from text. The lines from MAIL to its answer wait until the server
+	// has named the message.
+	Handover bool
+	// NewMessage names the transactions a client begins, on the client's
+	// side (the relay knows which message it sends); nil: none.
+	NewMessage func() string
+	// Follower follows the conversation; nil: a new one for Proto. A
+	// client that keeps the conversation's state hands in its own, so the
+	// conversation is followed once.
+	Follower proto.Follower
 }
 
-// Tap wraps a net.Conn and turns every line read or written into an Event.
-// It follows the protocol to record what each line is: its direction, a
-// command or a reply or message data (DATA ... "." in SMTP, multi-line
-// answers in POP3), the command each server line answers, which reply of
-// the catalogue it is, and an SMTP session's hop.
+// NewFollower returns a Follower for a protocol (nil for an unknown one).
+func NewFollower(name proto.Name, cfg proto.Config) proto.Follower {
+	switch name {
+	case proto.SMTP:
+		return smtp.NewFollower(cfg)
+	case proto.POP3:
+		return pop3.NewFollower(cfg)
+	}
+	return nil
+}
+
+// Tap wraps a net.Conn and turns every line read or written into an
+// Event, marked by the protocol's Follower: a command, a reply or message
+// data, the command a reply answers, which reply it is, whether it holds a
+// secret, the message it belongs to.
 type Tap struct {
 	net.Conn
 	cfg TapConfig
 
-	mu      sync.Mutex
-	client  lineSplitter // bytes the client sent
-	server  lineSplitter // bytes the server sent
-	pending []string     // commands not yet answered, oldest first
-	greeted bool         // the greeting, which answers no command, was seen
-	hop     Hop
-	account string  // set by SetAccount once the session logs in
-	waiting []Event // OnlyHop: events held until the hop is known
-	muted   bool    // OnlyHop: the hop is another; nothing is recorded
-	secure  bool    // above TLS: every line was encrypted on the wire
-	meter   *Meter  // below TLS, when secure: what an eavesdropper sees
-	replied bool    // a whole server answer was just recorded
-	opaque  bool    // STARTTLS or STLS was accepted: what follows is a handshake, not lines
+	mu       sync.Mutex
+	follower proto.Follower
+	client   lineSplitter // bytes the client sent
+	server   lineSplitter // bytes the server sent
+	hop      Hop
+	account  string  // set by SetAccount once the session logs in
+	waiting  []Event // OnlyHop: events held until the hop is known
+	muted    bool    // OnlyHop: the hop is another; nothing is recorded
+	secure   bool    // above TLS: every line was encrypted on the wire
+	meter    *Meter  // below TLS, when secure: what an eavesdropper sees
+	replied  bool    // a whole server answer was just recorded
+	opaque   bool    // STARTTLS or STLS was accepted: what follows is a handshake, not lines
+	wireSeen bool    // an eavesdropper's view was shown once already
+	handed   proto.Key
+	held     []Event // Handover: from MAIL until the server names the message
+	holding  bool
+	answers  string // the command the answer in progress answers
 
-	// the server's answer in progress
-	answering string    // the command it answers
-	key       reply.Key // the reply it is
-	inReply   bool      // SMTP: continuation lines ("250-...") follow
-
-	// message content
-	inData       bool // SMTP: client lines are the message, up to "."
-	awaitingData bool // SMTP: DATA sent, its reply not seen yet
-	inMulti      bool // POP3: server lines are a multi-line answer, up to "."
-	dataLines    int  // lines of the current message or answer so far
-	elided       int  // of them, lines not recorded
+	dataLines    int // lines of the current message or answer so far
+	elided       int // of them, lines not recorded
 	elidedOctets int64
 	closed       bool
 }
 
 // NewTap wraps conn. Every line that crosses it is passed to cfg.Sink.
 func NewTap(conn net.Conn, cfg TapConfig) *Tap {
-	return &Tap{Conn: conn, cfg: cfg, hop: cfg.Hop}
+	f := cfg.Follower
+	if f == nil {
+		f = NewFollower(cfg.Proto, proto.Config{NewMessage: cfg.NewMessage})
+	}
+	return &Tap{Conn: conn, cfg: cfg, hop: cfg.Hop, follower: f}
 }
 
 // Read reads from the connection and records complete lines.
@@ -142,13 +167,45 @@ func (t *Tap) SetAccount(account string) {
 	t.mu.Unlock()
 }
 
+// Follow runs fn with the conversation's Follower, while no line is
+// being marked: to read its state.
+func (t *Tap) Follow(fn func(proto.Follower)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fn(t.follower)
+}
+
+// Replying hands over which reply of the catalogue the server writes next.
+func (t *Tap) Replying(key proto.Key) {
+	t.mu.Lock()
+	t.handed = key
+	t.mu.Unlock()
+}
+
+// SetMessage names the message of the transaction the server has just
+// accepted MAIL for (before it answers): the lines from MAIL on carry it.
+func (t *Tap) SetMessage(id string) {
+	t.mu.Lock()
+	t.follower.SetMessage(id)
+	t.mu.Unlock()
+}
+
+// SetMailbox hands over the journeys of the messages of the mailbox a
+// POP3 session logged in to (before it answers the login).
+func (t *Tap) SetMailbox(owner string, journeys []string) {
+	t.mu.Lock()
+	t.follower.SetMailbox(owner, journeys)
+	t.mu.Unlock()
+}
+
 // Close closes the connection and records that it closed (once), so that
 // consumers can forget the session.
 func (t *Tap) Close() error {
 	t.mu.Lock()
 	if !t.closed {
 		t.closed = true
-		t.flushElided(t.inData)
+		t.flushElided(FromClient)
+		t.release("")
 		t.emit(Event{Kind: Internal, Action: Closed, Dir: FromClient})
 	}
 	t.mu.Unlock()
@@ -176,14 +233,25 @@ func (t *Tap) record(fromClient bool, p []byte) {
 
 // emit fills in what every Event of this session shares and passes it on.
 func (t *Tap) emit(e Event) {
-	e.Time, e.Proto, e.Session, e.Hop, e.Account, e.TLS = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop, t.account, t.secure
+	e.Time, e.Proto, e.Session, e.Hop, e.TLS = time.Now(), t.cfg.Proto, t.cfg.Session, t.hop, t.secure
+	e.Account, e.Login = t.account, loginOf(t.account, e.Login)
+	if e.Account != "" {
+		e.Claimed = "" // logged in: nothing is only claimed
+	}
 	if e.Dir == FromClient {
-		e.From, e.To = t.cfg.Client, t.cfg.Server
+		e.From, e.FromRole, e.To = t.cfg.Client, t.cfg.ClientRole, t.cfg.Server
 	} else {
-		e.From, e.To = t.cfg.Server, t.cfg.Client
+		e.From, e.To, e.ToRole = t.cfg.Server, t.cfg.Client, t.cfg.ClientRole
 	}
 	switch {
 	case t.cfg.Sink == nil || t.muted:
+	case t.holding && e.Action != Closed:
+		if len(t.held) >= maxHeld {
+			t.release("") // the server is taking too long to answer MAIL
+			t.cfg.Sink(e)
+			return
+		}
+		t.held = append(t.held, e)
 	case t.cfg.OnlyHop != "" && t.hop == "":
 		if len(t.waiting) < 64 {
 			t.waiting = append(t.waiting, e)
@@ -193,11 +261,46 @@ func (t *Tap) emit(e Event) {
 	}
 }
 
+// loginOf is how a session's login stands on one of its events.
+func loginOf(account string, marked proto.Login) proto.Login {
+	switch {
+	case account != "":
+		return proto.LoginOK
+	case marked == proto.LoginFailed:
+		return proto.LoginFailed
+	}
+	return proto.LoginNone
+}
+
+// release sends on the events held since MAIL, naming their message.
+func (t *Tap) release(message string) {
+	held := t.held
+	t.held, t.holding = nil, false
+	for _, e := range held {
+		if e.Message == "" {
+			e.Message = message
+		}
+		t.emitHeld(e)
+	}
+}
+
+// emitHeld passes on an event held back, as emit would have.
+func (t *Tap) emitHeld(e Event) {
+	switch {
+	case t.cfg.OnlyHop != "" && t.hop == "":
+		if len(t.waiting) < 64 {
+			t.waiting = append(t.waiting, e)
+		}
+	case !t.muted:
+		t.cfg.Sink(e)
+	}
+}
+
 // hopKnown lets held events go out when the hop is the one recorded (the
 // client named by its HELO name, as a relaying server), or mutes the Tap.
 func (t *Tap) hopKnown(heloName string) {
 	if t.hop == Relay {
-		t.cfg.Client = heloName // a provider relaying: named as it names itself
+		t.cfg.Client, t.cfg.ClientRole = heloName, "" // a provider relaying: named as it names itself
 	}
 	if t.cfg.OnlyHop == "" {
 		return
@@ -206,12 +309,11 @@ func (t *Tap) hopKnown(heloName string) {
 		t.muted, t.waiting = true, nil
 		return
 	}
-	t.cfg.Client = heloName
 	for _, e := range t.waiting {
 		if e.Dir == FromServer {
-			e.To = heloName
+			e.To, e.ToRole = heloName, ""
 		} else {
-			e.From = heloName
+			e.From, e.FromRole = heloName, ""
 		}
 		e.Hop = t.hop
 		t.cfg.Sink(e)
@@ -221,138 +323,68 @@ func (t *Tap) hopKnown(heloName string) {
 
 // clientLine records a line the client sent.
 func (t *Tap) clientLine(line string, octets int) {
-	if t.inData {
-		if line == "." {
-			t.inData = false
-			t.flushElided(true)
-			t.expect(".")
-		} else if !t.countData(octets) {
+	m := t.follower.Client(line, octets)
+	if m.Kind == proto.Data && line != "." {
+		if !t.countData(octets) {
 			return
 		}
-		t.emit(Event{Kind: Data, Dir: FromClient, Line: line})
+	} else if m.Kind == proto.Data {
+		t.flushElided(FromClient)
+	} else {
+		t.dataLines = 0
+	}
+	if m.Kind == proto.Command && (m.Verb == "EHLO" || m.Verb == "HELO") {
+		t.helo(line)
+	}
+	if t.cfg.Handover && m.Kind == proto.Command && m.Verb == "MAIL" && !t.holding {
+		t.holding = true
+	}
+	t.emit(eventOf(m, FromClient, line))
+}
+
+// helo learns an SMTP session's hop from the name HELO/EHLO gives.
+func (t *Tap) helo(line string) {
+	if t.cfg.Hop != "" || t.cfg.IsRelay == nil {
 		return
 	}
-	verb := strings.ToUpper(Verb(line))
-	if t.cfg.Proto == SMTP {
-		t.smtpCommand(verb, line)
+	name := proto.Arg(line)
+	t.hop = Submission
+	if t.cfg.IsRelay(name) {
+		t.hop = Relay
 	}
-	t.expect(line)
-	t.emit(Event{Kind: Command, Dir: FromClient, Line: line})
-}
-
-// smtpCommand notes what an SMTP command changes: HELO/EHLO tells the hop,
-// DATA starts the message (clients such as nc send it without waiting).
-func (t *Tap) smtpCommand(verb, line string) {
-	switch verb {
-	case "EHLO", "HELO":
-		if t.cfg.Hop == "" && t.cfg.IsRelay != nil {
-			_, name, _ := strings.Cut(strings.TrimSpace(line), " ")
-			t.hop = Submission
-			if t.cfg.IsRelay(strings.TrimSpace(name)) {
-				t.hop = Relay
-			}
-			t.hopKnown(strings.TrimSpace(name))
-		}
-	case "DATA":
-		if strings.EqualFold(strings.TrimSpace(line), "DATA") {
-			t.inData, t.awaitingData, t.dataLines = true, true, 0
-		}
-	}
-}
-
-// expect queues a command for the answer that will come.
-func (t *Tap) expect(cmd string) {
-	if len(t.pending) < maxPending {
-		t.pending = append(t.pending, cmd)
-	}
-}
-
-// answered takes the oldest command waiting for an answer.
-func (t *Tap) answered() string {
-	if !t.greeted {
-		t.greeted = true
-		return ""
-	}
-	if len(t.pending) == 0 {
-		return ""
-	}
-	cmd := t.pending[0]
-	t.pending = t.pending[1:]
-	if len(t.pending) == 0 {
-		t.pending = t.pending[:0:0] // let a long pipeline's array go
-	}
-	return cmd
+	t.hopKnown(name)
 }
 
 // serverLine records a line the server sent.
 func (t *Tap) serverLine(line string, octets int) {
-	if t.cfg.Proto == POP3 {
-		t.pop3ServerLine(line, octets)
-		return
+	m := t.follower.Server(line, octets, t.handed)
+	if m.Final {
+		t.handed = ""
 	}
-	if !t.inReply {
-		t.answering = t.answered()
-		t.key = reply.IdentifySMTP(line)
-	}
-	final := len(line) < 4 || line[3] != '-'
-	t.inReply = !final
-	t.replied = t.replied || final
-	if t.awaitingData && final {
-		t.awaitingData = false
-		if smtpStatus(line) != "354" {
-			t.inData = false
-		}
-	}
-	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: smtpStatus(line), Reply: t.key, Answers: t.answering})
-	if final && smtpStatus(line) == "220" && strings.EqualFold(strings.TrimSpace(t.answering), "STARTTLS") {
-		t.opaque = true
-	}
-}
-
-// smtpStatus is a reply line's three-digit code, or "" when it has none.
-func smtpStatus(line string) string {
-	if len(line) < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9' {
-		return ""
-	}
-	return line[:3]
-}
-
-// pop3Status is a status line's "+OK" or "-ERR", or "" when it has none.
-func pop3Status(line string) string {
-	for _, s := range []string{"+OK", "-ERR"} {
-		if strings.HasPrefix(line, s) {
-			return s
-		}
-	}
-	return ""
-}
-
-// pop3ServerLine records a POP3 status line or a line of a multi-line
-// answer.
-func (t *Tap) pop3ServerLine(line string, octets int) {
-	if t.inMulti {
-		if line == "." {
-			t.inMulti = false
-			t.replied = true
-			t.flushElided(false)
-		} else if !t.countData(octets) {
+	if m.Kind == proto.Data && line != "." {
+		if !t.countData(octets) {
 			return
 		}
-		t.emit(Event{Kind: Data, Dir: FromServer, Line: line, Answers: t.answering})
-		return
-	}
-	t.answering = t.answered()
-	t.key = reply.IdentifyPOP3(line, t.answering)
-	status := pop3Status(line)
-	if status == "+OK" && POP3MultiLine(t.answering) {
-		t.inMulti, t.dataLines = true, 0
+	} else if m.Kind == proto.Reply {
+		t.dataLines, t.answers = 0, m.Answers
 	} else {
-		t.replied = true
+		t.flushElided(FromServer)
 	}
-	t.emit(Event{Kind: Reply, Dir: FromServer, Line: line, Status: status, Reply: t.key, Answers: t.answering})
-	if status == "+OK" && strings.EqualFold(strings.TrimSpace(t.answering), "STLS") {
+	if t.holding && m.Kind == proto.Reply && m.Verb == "MAIL" {
+		t.release(m.Message)
+	}
+	t.replied = t.replied || m.Final
+	t.emit(eventOf(m, FromServer, line))
+	if m.TLSNext {
 		t.opaque = true
 	}
+}
+
+// eventOf is the Event of a line with its mark.
+func eventOf(m proto.Mark, dir Dir, line string) Event {
+	return Event{Kind: m.Kind, Dir: dir, Line: line, Verb: m.Verb, Answers: m.Answers, Reply: m.Reply, Status: m.Status,
+		Final: m.Final, Challenge: m.Challenge, Secret: m.Secret, Claimed: m.Claimed, Login: m.Login, Message: m.Message,
+		Sender: m.Sender, Recipient: m.Recipient, Content: m.Content, LoggedIn: m.LoggedIn, Ends: m.Ends}
 }
 
 // countData counts a line of a message or multi-line answer and reports
@@ -368,16 +400,12 @@ func (t *Tap) countData(octets int) bool {
 }
 
 // flushElided records how much of a long message was left out.
-func (t *Tap) flushElided(fromClient bool) {
+func (t *Tap) flushElided(dir Dir) {
 	if t.elided == 0 {
 		return
 	}
-	dir := FromServer
-	if fromClient {
-		dir = FromClient
-	}
-	t.emit(Event{Kind: Internal, Action: Elided, Dir: dir, Answers: t.answering, Facts: &Facts{Count: t.elided, Size: t.elidedOctets}})
-	t.elided, t.elidedOctets = 0, 0
+	t.emit(Event{Kind: Internal, Action: Elided, Dir: dir, Answers: t.answers, Verb: proto.Verb(t.answers), Facts: &Facts{Count: t.elided, Size: t.elidedOctets}})
+	t.elided, t.elidedOctets, t.dataLines = 0, 0, 0
 }
 
 // lineSplitter cuts a byte stream into lines, keeping at most maxShownLine
@@ -414,20 +442,4 @@ func (s *lineSplitter) feed(p []byte, line func(text string, octets int)) {
 		s.buf, s.dropped = s.buf[:0], 0
 		p = p[i+1:]
 	}
-}
-
-// POP3MultiLine reports whether a successful answer to cmd is multi-line
-// (RFC 1939 and RFC 2449).
-func POP3MultiLine(cmd string) bool {
-	fields := strings.Fields(cmd)
-	if len(fields) == 0 {
-		return false
-	}
-	switch strings.ToUpper(fields[0]) {
-	case "RETR", "TOP", "CAPA":
-		return true
-	case "LIST", "UIDL":
-		return len(fields) == 1
-	}
-	return false
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"maillab/trace/proto"
 )
 
 // collect returns a Sink that keeps Events, and a function to read them.
@@ -25,11 +27,11 @@ func collect() (Sink, func() []Event) {
 
 // tapped runs a server-side tap over a pipe: the client writes input in
 // one go, the server answers with replies, and the Events come back.
-func tapped(t *testing.T, proto, input string, replies ...string) []Event {
+func tapped(t *testing.T, name proto.Name, input string, replies ...string) []Event {
 	t.Helper()
 	sink, events := collect()
 	clientEnd, serverEnd := net.Pipe()
-	tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: proto, Client: "cli", Server: "srv", Hop: Submission, Sink: sink})
+	tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: name, Client: "cli", Server: "srv", Hop: Submission, Sink: sink})
 	go func() {
 		clientEnd.Write([]byte(input))
 		io.Copy(io.Discard, clientEnd)
@@ -68,13 +70,14 @@ func TestTapSMTPRefusedData(t *testing.T) {
 	clientEnd, serverEnd := net.Pipe()
 	tap := NewTap(serverEnd, TapConfig{Side: ServerSide, Proto: "SMTP", Sink: sink})
 	go io.Copy(io.Discard, clientEnd)
+	tap.Write([]byte("220 hi\r\n"))
 	go clientEnd.Write([]byte("DATA\r\n"))
 	tap.Read(make([]byte, 6))
 	tap.Write([]byte("503 5.5.1 need RCPT TO\r\n"))
 	go clientEnd.Write([]byte("RSET\r\n"))
 	tap.Read(make([]byte, 6))
 	tap.Close()
-	if got := kinds(events()); got != "crci" {
+	if got := kinds(events()); got != "rcrci" {
 		t.Fatalf("after a refused DATA the next line is a command again: %s", got)
 	}
 }

@@ -1,13 +1,14 @@
 package trace
 
 import (
-	"maillab/trace/i18n"
-
 	"crypto/tls"
 	"crypto/x509"
 	"net"
 	"strings"
 	"sync"
+
+	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // TLSFacts describes a TLS handshake for an Event: its version, cipher
@@ -65,8 +66,7 @@ func (t *Tap) Upgrade(conn net.Conn, meter *Meter) {
 	defer t.mu.Unlock()
 	t.Conn = conn
 	t.secure, t.opaque = true, false
-	t.pending = nil
-	t.inReply, t.inData, t.awaitingData, t.inMulti = false, false, false, false
+	t.follower.Restart()
 	t.client, t.server = lineSplitter{}, lineSplitter{}
 	t.meter = meter
 	if meter != nil {
@@ -110,8 +110,9 @@ func (t *Tap) wireSummary() {
 	if c.records == 0 && s.records == 0 {
 		return
 	}
-	t.emit(Event{Kind: Internal, Action: Wire, Dir: FromServer, Answers: t.answering, Facts: &Facts{
+	t.emit(Event{Kind: Internal, Action: Wire, Dir: FromServer, Answers: t.answers, Verb: proto.Verb(t.answers), Repeat: t.wireSeen, Facts: &Facts{
 		Count: c.records, Size: c.octets, ReplyRecords: s.records, ReplyOctets: s.octets}})
+	t.wireSeen = true
 }
 
 // Meter sits below TLS on a connection and counts the TLS records that

@@ -2,8 +2,9 @@ package practice
 
 import (
 	"maillab/sandbox/client"
-	"maillab/sandbox/reply"
 	"maillab/trace/i18n"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // Hint says what is valid now, with an example. Text and Also are
@@ -55,11 +56,11 @@ func HintNow(st *client.State) Hint {
 		return Hint{Text: i18n.N("you said HELO, which turns no extensions on: say EHLO to log in with AUTH"), Example: "EHLO me"}
 	}
 	if st.Proto == "SMTP" && (st.Sender || st.Recipients > 0) && !st.Authenticated {
-		h := hints[st.Proto][st.Name()]
+		h := hints[string(st.Proto)][st.Name()]
 		h.Also = i18n.N("(to send to another provider, log in first: RSET, then AUTH LOGIN)")
 		return h
 	}
-	return hints[st.Proto][st.Name()]
+	return hints[string(st.Proto)][st.Name()]
 }
 
 // afterReply is the hint a refusal calls for, when it calls for one.
@@ -68,29 +69,29 @@ func afterReply(st *client.State) (Hint, bool) {
 		return Hint{}, false
 	}
 	switch st.Exchanges[len(st.Exchanges)-1].Reply {
-	case reply.SMTPRelayDenied.Key:
+	case smtp.RelayDenied.Key:
 		return Hint{Text: i18n.N("that recipient lives at another provider, and this one relays only for its logged-in users: RSET ends the transaction, then log in with AUTH LOGIN (not allowed inside a transaction)"), Example: "RSET"}, true
-	case reply.SMTPNotOurWorld.Key:
+	case smtp.NotOurWorld.Key:
 		return Hint{Text: i18n.N("this sandbox delivers only to sohu.com and sina.com: give a recipient there"), Example: "RCPT TO:<bbb@sina.com>"}, true
-	case reply.SMTPNoSuchUser.Key:
+	case smtp.NoSuchUser.Key:
 		return Hint{Text: i18n.N("check the address: sohu.com has gacl and aaa, sina.com has bbb and gacl"), Example: "RCPT TO:<bbb@sina.com>"}, true
-	case reply.SMTPNeedEhlo.Key:
+	case smtp.NeedEhlo.Key:
 		return Hint{Text: i18n.N("AUTH needs EHLO, not HELO: say EHLO, then AUTH LOGIN"), Example: "EHLO me"}, true
-	case reply.SMTPAuthInMail.Key:
+	case smtp.AuthInMail.Key:
 		return Hint{Text: i18n.N("log in before MAIL FROM: RSET ends the transaction, then AUTH LOGIN"), Example: "RSET"}, true
-	case reply.SMTPAuthFailed.Key:
+	case smtp.AuthFailed.Key:
 		return Hint{Text: i18n.N("the name or the password was wrong: start again with AUTH LOGIN and check the Base64 (:b64 gacl, :b64 123456)"), Example: "AUTH LOGIN"}, true
-	case reply.SMTPSenderNotOwned.Key:
+	case smtp.SenderNotOwned.Key:
 		return Hint{Text: i18n.N("send as the account you logged in with"), Example: "MAIL FROM:<gacl@sohu.com>"}, true
-	case reply.SMTPNeedTLS.Key:
+	case smtp.NeedTLS.Key:
 		return Hint{Text: i18n.N("this server takes logins only inside TLS: STARTTLS, then EHLO again (the session starts over), then AUTH"), Example: "STARTTLS"}, true
-	case reply.POP3NeedTLS.Key:
+	case pop3.NeedTLS.Key:
 		return Hint{Text: i18n.N("this server takes passwords only inside TLS: STLS first, then USER and PASS"), Example: "STLS"}, true
-	case reply.POP3STLSLate.Key:
+	case pop3.STLSLate.Key:
 		return Hint{Text: i18n.N("STLS comes before the login, so the password never crosses the network readable: QUIT, connect again, STLS first"), Example: "QUIT"}, true
-	case reply.SMTPNoTLS.Key, reply.POP3NoTLS.Key:
+	case smtp.NoTLS.Key, pop3.NoTLS.Key:
 		return Hint{Text: i18n.N("this server offers no TLS (a sandbox started with --tls off); go on in plaintext"), Example: ":state"}, true
-	case reply.POP3InUse.Key:
+	case pop3.InUse.Key:
 		return Hint{Text: i18n.N("another session has the mailbox open: QUIT that one, then log in again"), Example: "USER bbb"}, true
 	}
 	return Hint{}, false

@@ -10,6 +10,7 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/client"
 	"maillab/sandbox/sandboxtest"
+	"maillab/trace/proto"
 )
 
 func startSandbox(t *testing.T) *sandbox.Sandbox {
@@ -23,8 +24,8 @@ func startSandbox(t *testing.T) *sandbox.Sandbox {
 }
 
 // addr is where a domain's server for proto listens.
-func addr(sb *sandbox.Sandbox, domain, proto string) string {
-	a, _ := sb.Addr(domain, proto)
+func addr(sb *sandbox.Sandbox, domain, name string) string {
+	a, _ := sb.Addr(domain, proto.Name(strings.ToUpper(name)))
 	return a
 }
 
@@ -57,7 +58,7 @@ func TestSeedSMTPSession(t *testing.T) {
 
 func TestSeedPOP3Session(t *testing.T) {
 	sb := startSandbox(t)
-	sb.Store().Deliver(sandbox.Address{Local: "bbb", Domain: "sina.com"}, []byte("Subject: hi\r\n\r\n.dot\r\nbody\r\n"))
+	sb.Store().Deliver(sandbox.Address{Local: "bbb", Domain: "sina.com"}, []byte("Subject: hi\r\n\r\n.dot\r\nbody\r\n"), sandbox.Meta{})
 	out := script(t, "pop3", addr(sb, "sina.com", "POP3"), "USER bbb", "PASS 123456", "STAT", "LIST", "RETR 1", "UIDL", "QUIT")
 	for _, want := range []string{"+OK 1 ", "# 1 message, ", "# message 1: ", "S: ..dot", "S: body", "# goodbye"} {
 		if !strings.Contains(out, want) {

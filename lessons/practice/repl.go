@@ -19,6 +19,7 @@ import (
 	"maillab/trace"
 	"maillab/trace/decode"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // Options configure a practice prompt.
@@ -59,7 +60,7 @@ func Run(ctx context.Context, opts Options) error {
 	r, _ := trace.NewRenderer(opts.Out, "text", trace.RenderOptions{Color: opts.Color, NoSteps: true, Width: opts.Width, Lang: opts.Lang})
 	ann := trace.NewAnnotatorIn(opts.Lang)
 	sink := func(e trace.Event) { ann.Annotate(&e); r.Render(e) }
-	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: t.addr, Client: "you", Session: "practice", Sink: sink,
+	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: t.addr, Client: "you", ClientRole: trace.RoleSelf, Session: "practice", Sink: sink,
 		TLS: tlsCfg, Implicit: opts.TLS})
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(opts.Lang, err))
@@ -78,7 +79,7 @@ type target struct {
 
 // findTarget finds the server: --addr, or the sandbox's, or (when none
 // answers) a sandbox started here.
-func findTarget(opts Options, proto string) (target, error) {
+func findTarget(opts Options, name string) (target, error) {
 	if opts.Addr != "" {
 		host, _, err := net.SplitHostPort(opts.Addr)
 		if err != nil {
@@ -93,7 +94,7 @@ func findTarget(opts Options, proto string) (target, error) {
 	world := sandbox.DefaultWorld()
 	domain := opts.Domain
 	if domain == "" {
-		domain = sandbox.DefaultDomain(proto)
+		domain = sandbox.DefaultDomain(proto.Name(strings.ToUpper(name)))
 	}
 	p, ok := world.Provider(domain)
 	if !ok {
@@ -103,7 +104,7 @@ func findTarget(opts Options, proto string) (target, error) {
 	if opts.TLS {
 		mode = sandbox.ImplicitTLS
 	}
-	svc, _ := p.Service(proto, mode)
+	svc, _ := p.Service(proto.Name(strings.ToUpper(name)), mode)
 	t := target{addr: svc.DefaultAddr(host, opts.PortOffset), host: svc.Host}
 	if reachable(t.addr) {
 		return t, nil
@@ -181,7 +182,7 @@ func (p *prompt) input() (func(ctx context.Context, prompt string) (string, erro
 	}
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:          "> ",
-		HistoryFile:     historyFile(p.s.Proto),
+		HistoryFile:     historyFile(string(p.s.Proto)),
 		InterruptPrompt: "^C",
 		EOFPrompt:       ":quit",
 		Stdout:          p.opts.Out,

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // ErrClosed means the server has closed the connection.
@@ -26,14 +29,18 @@ var ErrClosed = errors.New("the server closed the connection")
 
 // Config says where to connect and how transcripts name the session.
 type Config struct {
-	Proto   string        // "smtp" or "pop3", any case
-	Addr    string        // host:port
-	Client  string        // how transcripts name this client, e.g. "you"
-	Server  string        // how they name the server; "": the address
-	Session string        // the session's label; "": the client's name
-	Hop     trace.Hop     // SMTP: which leg this is; "": a submission
-	Sink    trace.Sink    // receives every line as an Event
-	Timeout time.Duration // for connecting and for each answer; 0: 30 seconds
+	Proto      string        // "smtp" or "pop3", any case
+	Addr       string        // host:port
+	Client     string        // how transcripts name this client, e.g. "you"
+	ClientRole trace.Role    // what that name is (trace.RoleSelf: maillab's own word, translated)
+	Server     string        // how they name the server; "": the address
+	Session    string        // the session's id; "": the client's name
+	Hop        trace.Hop     // SMTP: which leg this is; "": a submission
+	Sink       trace.Sink    // receives every line as an Event
+	Timeout    time.Duration // for connecting and for each answer; 0: 30 seconds
+	// Message names the message this client sends (the relay knows which
+	// one it carries): the lines of its transaction carry it.
+	Message string
 
 	// TLS, when set, is used after STARTTLS (or STLS) is accepted, and at
 	// once on connecting when Implicit (SMTPS, POP3S).
@@ -43,27 +50,30 @@ type Config struct {
 
 // Session is one connection to a server, speaking SMTP or POP3.
 type Session struct {
-	Proto  string // "SMTP" or "POP3"
-	Server string // the name the greeting gave, e.g. "smtp.sohu.com"
+	Proto  proto.Name // SMTP or POP3
+	Server string     // the name the greeting gave, e.g. "smtp.sohu.com"
 
 	Secure    bool                // TLS is on
 	TLSState  tls.ConnectionState // of the handshake, once Secure
 	VerifyErr error               // why the server's certificate did not verify, if it did not
 
-	raw     net.Conn   // the TCP connection
-	tap     *trace.Tap // above TLS, when lines are recorded
-	tls     *TLS
-	conn    net.Conn
-	r       *bufio.Reader
-	state   *State
-	timeout time.Duration
-	closed  atomic.Bool
+	raw       net.Conn   // the TCP connection
+	tap       *trace.Tap // above TLS: follows the conversation, and records it when there is a sink
+	tapped    bool       // the lines go to a sink
+	follower  proto.Follower
+	tls       *TLS
+	conn      net.Conn
+	r         *bufio.Reader
+	exchanges []Exchange
+	hungUp    bool // the server closed the connection after an answer
+	timeout   time.Duration
+	closed    atomic.Bool
 }
 
 // Dial connects and reads the greeting, which it returns.
 func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
-	proto := strings.ToUpper(cfg.Proto)
-	if proto != trace.SMTP && proto != trace.POP3 {
+	name := proto.Name(strings.ToUpper(cfg.Proto))
+	if name != proto.SMTP && name != proto.POP3 {
 		return nil, nil, fmt.Errorf("protocol %q: choose smtp or pop3", cfg.Proto)
 	}
 	if cfg.Timeout == 0 {
@@ -74,12 +84,11 @@ func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &Session{Proto: proto, Server: cfg.Addr, timeout: cfg.Timeout, state: newState(proto), raw: raw, tls: cfg.TLS}
-	s.conn = raw
-	if cfg.Sink != nil {
-		s.tap = trace.NewTap(raw, tapConfig(cfg, proto))
-		s.conn = s.tap
-	}
+	s := &Session{Proto: name, Server: cfg.Addr, timeout: cfg.Timeout, raw: raw, tls: cfg.TLS, tapped: cfg.Sink != nil}
+	tc := tapConfig(cfg, name)
+	s.follower = tc.Follower
+	s.tap = trace.NewTap(raw, tc)
+	s.conn = s.tap
 	s.r = bufio.NewReader(s.conn)
 	if cfg.Implicit {
 		if cfg.TLS == nil {
@@ -99,14 +108,20 @@ func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	if f := strings.Fields(greeting[0]); len(f) > 1 {
 		s.Server = f[1]
 	}
-	s.state.answered("", greeting)
+	s.answered("", greeting)
 	return s, greeting, nil
 }
 
-func tapConfig(cfg Config, proto string) trace.TapConfig {
+// tapConfig sets up the session's Tap: it follows the conversation (the
+// session's state is its Follower's), and records it when there is a sink.
+func tapConfig(cfg Config, name proto.Name) trace.TapConfig {
+	var pc proto.Config
+	if cfg.Message != "" {
+		pc.NewMessage = func() string { return cfg.Message }
+	}
 	tc := trace.TapConfig{
-		Side: trace.ClientSide, Proto: proto, Client: cfg.Client, Server: cfg.Server,
-		Session: cfg.Session, Sink: cfg.Sink,
+		Side: trace.ClientSide, Proto: name, Client: cfg.Client, ClientRole: cfg.ClientRole, Server: cfg.Server,
+		Session: cfg.Session, Sink: cfg.Sink, Follower: trace.NewFollower(name, pc),
 	}
 	if tc.Server == "" {
 		tc.Server = cfg.Addr
@@ -114,7 +129,7 @@ func tapConfig(cfg Config, proto string) trace.TapConfig {
 	if tc.Session == "" {
 		tc.Session = cfg.Client
 	}
-	if proto == trace.SMTP {
+	if name == proto.SMTP {
 		tc.Hop = cfg.Hop
 		if tc.Hop == "" {
 			tc.Hop = trace.Submission
@@ -124,13 +139,27 @@ func tapConfig(cfg Config, proto string) trace.TapConfig {
 }
 
 // State returns where the conversation is.
-func (s *Session) State() *State { return s.state }
+func (s *Session) State() *State {
+	var st *State
+	s.tap.Follow(func(f proto.Follower) { st = stateOf(f, s.exchanges, s.hungUp || s.closed.Load()) })
+	return st
+}
+
+// answered records a command and its answer.
+func (s *Session) answered(cmd string, answer []string) {
+	if len(answer) > 0 {
+		s.exchanges = append(s.exchanges, exchange(s.Proto, cmd, answer))
+	}
+}
+
+// LocalAddr is this end of the connection.
+func (s *Session) LocalAddr() net.Addr { return s.raw.LocalAddr() }
 
 // Closed reports whether the connection is gone.
 func (s *Session) Closed() bool { return s.closed.Load() }
 
 // Tapped reports whether the session's lines go to a sink.
-func (s *Session) Tapped() bool { return s.tap != nil }
+func (s *Session) Tapped() bool { return s.tapped }
 
 // Close ends the connection without saying goodbye (through TLS when it
 // is on, so the server gets TLS's close_notify).
@@ -161,19 +190,19 @@ func (s *Session) Send(line string) ([]string, error) {
 		s.closed.Store(true)
 		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
 	}
-	if s.state.InData && line != "." {
+	if s.inData() && line != "." {
 		return nil, nil
 	}
 	answer, err := s.readAnswer(line)
 	if err != nil {
 		return answer, err
 	}
-	s.state.answered(line, answer)
+	s.answered(line, answer)
 	if s.startsTLS(line, answer) {
 		return answer, s.upgrade()
 	}
 	answer = s.unsolicited(answer)
-	if s.state.Closed {
+	if s.State().Closed {
 		s.closed.Store(true)
 		s.conn.Close()
 	}
@@ -189,7 +218,7 @@ func (s *Session) Pipeline(lines []string) (answers [][]string, unanswered []str
 	if s.closed.Load() {
 		return nil, nil, ErrClosed
 	}
-	if s.state.InData {
+	if s.inData() {
 		return nil, nil, errors.New("no pipelining inside a message")
 	}
 	var b strings.Builder
@@ -212,7 +241,7 @@ func (s *Session) Pipeline(lines []string) (answers [][]string, unanswered []str
 		if err != nil {
 			return answers, nil, err
 		}
-		s.state.answered(line, answer)
+		s.answered(line, answer)
 		answers = append(answers, answer)
 		if s.startsTLS(line, answer) {
 			return answers, lines[i+1:], s.upgrade()
@@ -230,23 +259,34 @@ const afterErrorWait = 100 * time.Millisecond
 // without being asked: a 421 (or a POP3 -ERR) saying it closes the
 // connection. The state then knows it is closed, and the prompt says so.
 func (s *Session) unsolicited(answer []string) []string {
-	if !IsError(answer) || s.state.Closed {
+	if !IsError(answer) || s.State().Closed {
 		return answer
 	}
 	s.conn.SetReadDeadline(time.Now().Add(afterErrorWait))
 	if _, err := s.r.Peek(1); err != nil {
 		var ne net.Error
 		if !errors.As(err, &ne) || !ne.Timeout() {
-			s.state.Closed = true // the server hung up
+			s.hungUp = true // the server hung up
 		}
 		return answer
 	}
 	more, err := s.readAnswer("")
 	answer = append(answer, more...)
 	if err != nil || len(more) > 0 && (strings.HasPrefix(more[0], "421") || strings.HasPrefix(more[0], "-ERR")) {
-		s.state.Closed = true
+		s.hungUp = true
 	}
 	return answer
+}
+
+// inData reports whether the message is being sent (after DATA's 354).
+func (s *Session) inData() bool {
+	in := false
+	s.tap.Follow(func(f proto.Follower) {
+		if f, ok := f.(*smtp.Follower); ok {
+			in = f.State().InData
+		}
+	})
+	return in
 }
 
 // readAnswer reads one whole answer to line: an SMTP reply with its
@@ -275,11 +315,11 @@ func (s *Session) readAnswer(line string) ([]string, error) {
 // answerComplete reports whether the lines read so far are the whole answer.
 func (s *Session) answerComplete(cmd string, lines []string) bool {
 	last := lines[len(lines)-1]
-	if s.Proto == trace.SMTP {
+	if s.Proto == proto.SMTP {
 		return len(last) < 4 || last[3] != '-'
 	}
 	if len(lines) == 1 {
-		return !strings.HasPrefix(last, "+OK") || !trace.POP3MultiLine(cmd)
+		return !strings.HasPrefix(last, "+OK") || !pop3.MultiLine(cmd)
 	}
 	return last == "."
 }
@@ -341,8 +381,7 @@ func (s *Session) SendMessage(msg []byte) ([]string, error) {
 	if err != nil {
 		return answer, err
 	}
-	s.state.InData = true // the "." ends it
-	s.state.answered(".", answer)
+	s.answered(".", answer)
 	return answer, nil
 }
 

@@ -1,18 +1,19 @@
 package client
 
 import (
-	"encoding/base64"
 	"strings"
 
-	"maillab/sandbox/reply"
-	"maillab/trace"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
-// State is where a conversation is, as the server's answers show it.
-// Lessons check exercises against it.
+// State is where a conversation is, as the server's answers show it: a
+// snapshot of what the protocol's Follower found, with the exchanges of
+// this session. Lessons check exercises against it.
 type State struct {
-	Proto string
+	Proto proto.Name
 
 	// SMTP
 	Greeted       bool
@@ -37,7 +38,7 @@ type State struct {
 type Exchange struct {
 	Command string    // "" for the greeting
 	Status  string    // the status line: SMTP's last reply line, POP3's first
-	Reply   reply.Key // which reply of maillab's catalogue it is, if one
+	Reply   proto.Key // which reply of maillab's catalogue it is, if one
 }
 
 // Success reports whether the answer was positive: 2xx or 3xx, or +OK.
@@ -45,102 +46,31 @@ func (x Exchange) Success() bool {
 	return strings.HasPrefix(x.Status, "+OK") || strings.HasPrefix(x.Status, "2") || strings.HasPrefix(x.Status, "3")
 }
 
-func newState(proto string) *State { return &State{Proto: proto} }
-
-// restart forgets the conversation after TLS starts (RFC 3207 4.2): the
-// client must say EHLO again and log in again.
-func (st *State) restart() {
-	exchanges, sent := st.Exchanges, st.Sent
-	*st = State{Proto: st.Proto, Greeted: true, Exchanges: exchanges, Sent: sent}
+// stateOf makes the snapshot of a conversation from its Follower.
+func stateOf(f proto.Follower, exchanges []Exchange, closed bool) *State {
+	st := &State{Exchanges: exchanges, Closed: closed}
+	switch f := f.(type) {
+	case *smtp.Follower:
+		s := f.State()
+		st.Proto = proto.SMTP
+		st.Greeted, st.Helo, st.ESMTP, st.AuthPending = s.Greeted, s.Helo, s.ESMTP, s.AuthStage
+		st.Authenticated, st.Sender, st.Recipients, st.InData, st.Sent = s.Authenticated, s.Sender, s.Recipients, s.InData, s.Sent
+		st.Closed = st.Closed || s.Closed
+	case *pop3.Follower:
+		s := f.State()
+		st.Proto = proto.POP3
+		st.Greeted, st.UserGiven, st.LoggedIn = s.Greeted, s.UserGiven, s.LoggedIn
+		st.Closed = st.Closed || s.Closed
+	}
+	return st
 }
 
-// answered updates the state from the answer to cmd ("" for the greeting).
-func (st *State) answered(cmd string, answer []string) {
-	if len(answer) == 0 {
-		return
+// exchange records a command and the answer it got.
+func exchange(p proto.Name, cmd string, answer []string) Exchange {
+	if p == proto.POP3 {
+		return Exchange{Command: cmd, Status: answer[0], Reply: pop3.Identify(answer[0], cmd)}
 	}
-	status, key := answer[len(answer)-1], reply.IdentifySMTP(answer[0])
-	if st.Proto == "POP3" {
-		status, key = answer[0], reply.IdentifyPOP3(answer[0], cmd)
-	}
-	st.Exchanges = append(st.Exchanges, Exchange{Command: cmd, Status: status, Reply: key})
-	if st.Proto == "SMTP" {
-		st.smtp(cmd, status)
-	} else {
-		st.pop3(cmd, status)
-	}
-}
-
-func (st *State) smtp(cmd, status string) {
-	code := status
-	if len(code) > 3 {
-		code = code[:3]
-	}
-	if code == "421" || code == "221" {
-		st.Closed = true
-		return
-	}
-	ok := strings.HasPrefix(code, "2")
-	verb := strings.ToUpper(trace.Verb(cmd))
-	switch {
-	case cmd == "":
-		st.Greeted = code == "220"
-	case st.AuthPending != "":
-		st.authAnswer(code, status)
-	case st.InData && cmd == ".":
-		st.InData = false
-		if ok {
-			st.Sent++
-		}
-		st.Sender, st.Recipients = false, 0
-	case verb == "EHLO" || verb == "HELO":
-		if ok {
-			st.Helo, st.ESMTP, st.Sender, st.Recipients = true, verb == "EHLO", false, 0
-		}
-	case verb == "AUTH":
-		st.authAnswer(code, status)
-	case verb == "MAIL" && ok:
-		st.Sender, st.Recipients = true, 0
-	case verb == "RCPT" && ok:
-		st.Recipients++
-	case verb == "DATA" && code == "354":
-		st.InData = true
-	case verb == "RSET" && ok:
-		st.Sender, st.Recipients = false, 0
-	}
-}
-
-// authAnswer follows an AUTH exchange: 334 asks for more, 235 ends it well.
-func (st *State) authAnswer(code, status string) {
-	switch code {
-	case "334":
-		challenge := strings.TrimSpace(strings.TrimPrefix(status, "334"))
-		b, _ := base64.StdEncoding.DecodeString(challenge)
-		switch strings.ToLower(string(b)) {
-		case "username:":
-			st.AuthPending = "username"
-		case "password:":
-			st.AuthPending = "password"
-		default:
-			st.AuthPending = "plain"
-		}
-	case "235":
-		st.AuthPending, st.Authenticated = "", true
-	default:
-		st.AuthPending = ""
-	}
-}
-
-func (st *State) pop3(cmd, status string) {
-	ok := strings.HasPrefix(status, "+OK")
-	switch strings.ToUpper(trace.Verb(cmd)) {
-	case "USER":
-		st.UserGiven = ok
-	case "PASS":
-		st.LoggedIn, st.UserGiven = ok, false
-	case "QUIT":
-		st.Closed = ok
-	}
+	return Exchange{Command: cmd, Status: answer[len(answer)-1], Reply: smtp.Identify(answer[0])}
 }
 
 // The states a conversation can be in, by name; Name returns one of these.

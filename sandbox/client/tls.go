@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // TLS says how a Session uses TLS: a configuration (the server's name and
@@ -41,7 +42,7 @@ func (s *Session) handshake() error {
 	var verifyErr error
 	below := s.raw
 	var meter *trace.Meter
-	if s.tap != nil {
+	if s.tapped {
 		meter = trace.NewMeter(s.raw)
 		below = meter
 	}
@@ -51,12 +52,11 @@ func (s *Session) handshake() error {
 		return fmt.Errorf("TLS handshake: %w", err)
 	}
 	s.raw.SetDeadline(time.Time{})
-	s.conn = tc
-	if s.tap != nil {
-		s.tap.Upgrade(tc, meter)
+	s.tap.Upgrade(tc, meter)
+	if s.tapped {
 		s.tap.Handshake(tc.ConnectionState(), nil, verifyErr)
-		s.conn = s.tap
 	}
+	s.conn = s.tap
 	s.r = bufio.NewReader(s.conn)
 	s.Secure, s.TLSState, s.VerifyErr = true, tc.ConnectionState(), verifyErr
 	return nil
@@ -67,8 +67,8 @@ func (s *Session) handshake() error {
 func (s *Session) startsTLS(line string, answer []string) bool {
 	verb := strings.ToUpper(strings.TrimSpace(line))
 	last := answer[len(answer)-1]
-	return s.Proto == trace.SMTP && verb == "STARTTLS" && strings.HasPrefix(last, "220") ||
-		s.Proto == trace.POP3 && verb == "STLS" && strings.HasPrefix(answer[0], "+OK")
+	return s.Proto == proto.SMTP && verb == "STARTTLS" && strings.HasPrefix(last, "220") ||
+		s.Proto == proto.POP3 && verb == "STLS" && strings.HasPrefix(answer[0], "+OK")
 }
 
 // upgrade follows a STARTTLS (or STLS) the server accepted: the
@@ -82,6 +82,5 @@ func (s *Session) upgrade() error {
 		s.raw.Close()
 		return err
 	}
-	s.state.restart()
 	return nil
 }

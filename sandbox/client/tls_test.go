@@ -12,6 +12,7 @@ import (
 	"maillab/sandbox/certs"
 	"maillab/sandbox/client"
 	"maillab/trace"
+	"maillab/trace/proto"
 )
 
 // startTLS runs a sandbox with a CA in memory, its servers tapped.
@@ -30,13 +31,13 @@ func startTLS(t *testing.T) *sandbox.Sandbox {
 }
 
 // dial opens a session trusting roots (the sandbox's CA when nil).
-func dial(t *testing.T, sb *sandbox.Sandbox, proto string, mode sandbox.TLSMode, tlsCfg *client.TLS) *client.Session {
+func dial(t *testing.T, sb *sandbox.Sandbox, name string, mode sandbox.TLSMode, tlsCfg *client.TLS) *client.Session {
 	t.Helper()
-	addr, ok := sb.AddrTLS("sohu.com", proto, mode)
+	addr, ok := sb.AddrTLS("sohu.com", proto.Name(strings.ToUpper(name)), mode)
 	if !ok {
-		t.Fatalf("no %s %q port", proto, mode)
+		t.Fatalf("no %s %q port", name, mode)
 	}
-	s, _, err := client.Dial(context.Background(), client.Config{Proto: proto, Addr: addr, Client: "test",
+	s, _, err := client.Dial(context.Background(), client.Config{Proto: name, Addr: addr, Client: "test",
 		TLS: tlsCfg, Implicit: mode == sandbox.ImplicitTLS})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func trusting(sb *sandbox.Sandbox, host string) *client.TLS {
 
 func TestSendUpgradesAfterStartTLS(t *testing.T) {
 	sb := startTLS(t)
-	s := dial(t, sb, trace.SMTP, sandbox.PlainText, trusting(sb, "smtp.sohu.com"))
+	s := dial(t, sb, "smtp", sandbox.PlainText, trusting(sb, "smtp.sohu.com"))
 	s.Send("EHLO me")
 	if _, err := s.Send("STARTTLS"); err != nil {
 		t.Fatal(err)
@@ -70,14 +71,14 @@ func TestSendUpgradesAfterStartTLS(t *testing.T) {
 
 func TestImplicitTLSAndPOP3STLS(t *testing.T) {
 	sb := startTLS(t)
-	s := dial(t, sb, trace.POP3, sandbox.ImplicitTLS, trusting(sb, "pop3.sohu.com"))
+	s := dial(t, sb, "pop3", sandbox.ImplicitTLS, trusting(sb, "pop3.sohu.com"))
 	if !s.Secure {
 		t.Fatal("implicit TLS session is not secure")
 	}
 	if answer, _ := s.Send("USER gacl"); client.IsError(answer) {
 		t.Fatalf("USER over POP3S: %q", answer)
 	}
-	p := dial(t, sb, trace.POP3, sandbox.PlainText, trusting(sb, "pop3.sohu.com"))
+	p := dial(t, sb, "pop3", sandbox.PlainText, trusting(sb, "pop3.sohu.com"))
 	if _, err := p.Send("STLS"); err != nil || !p.Secure {
 		t.Fatalf("STLS: %v", err)
 	}
@@ -88,7 +89,7 @@ func TestImplicitTLSAndPOP3STLS(t *testing.T) {
 func TestUntrustedCertificate(t *testing.T) {
 	sb := startTLS(t)
 	strict := &client.TLS{Config: &tls.Config{ServerName: "smtp.sohu.com", RootCAs: x509.NewCertPool()}}
-	s := dial(t, sb, trace.SMTP, sandbox.PlainText, strict)
+	s := dial(t, sb, "smtp", sandbox.PlainText, strict)
 	s.Send("EHLO me")
 	if _, err := s.Send("STARTTLS"); err == nil || !strings.Contains(err.Error(), "unknown authority") {
 		t.Fatalf("an untrusted certificate was accepted: %v", err)
@@ -97,7 +98,7 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Error("the session goes on after a failed handshake")
 	}
 	lax := &client.TLS{Config: strict.Config, Opportunistic: true}
-	o := dial(t, sb, trace.SMTP, sandbox.PlainText, lax)
+	o := dial(t, sb, "smtp", sandbox.PlainText, lax)
 	o.Send("EHLO me")
 	if _, err := o.Send("STARTTLS"); err != nil || o.VerifyErr == nil || !o.Secure {
 		t.Fatalf("opportunistic: err %v, verify %v", err, o.VerifyErr)
@@ -118,7 +119,7 @@ func TestPipelinedInjection(t *testing.T) {
 		}
 	})
 	defer stop()
-	s := dial(t, sb, trace.SMTP, sandbox.PlainText, trusting(sb, "smtp.sohu.com"))
+	s := dial(t, sb, "smtp", sandbox.PlainText, trusting(sb, "smtp.sohu.com"))
 	s.Send("EHLO me")
 	answers, unanswered, err := s.Pipeline([]string{"STARTTLS", "RSET"})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,8 @@ import (
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/proto"
+	"maillab/trace/proto/smtp"
 )
 
 // Options describe the message to send.
@@ -103,7 +106,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	var err error
-	cfg := sandbox.Config{RandomPorts: true, TapRelayIn: true}
+	cfg := sandbox.Config{RandomPorts: true, TapServers: true}
 	if opts.TLS != "" {
 		if cfg.Certs, err = certs.Open(""); err != nil { // a CA for this journey only
 			return nil, err
@@ -126,10 +129,14 @@ func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error)
 	if opts.TLS != "" && sb.Certs() == nil {
 		return nil, fmt.Errorf("--tls: this sandbox has no certificates")
 	}
+	if !sb.TapsServers() {
+		return nil, fmt.Errorf("play follows the message by what the servers saw: the sandbox must record its servers' lines")
+	}
 	opts.setDefaults()
 	from, _ := sandbox.ParseAddress(opts.From)
 	to, _ := sandbox.ParseAddress(opts.To)
 	j := &journey{sb: sb, opts: opts, from: from, to: to, msgID: newMessageID(from), outcome: make(chan outcome, 2)}
+	j.submitter.Store("")
 	if opts.Sink != nil {
 		j.shown = trace.NewQueue("play", 1<<16, opts.Sink, nil)
 		defer func() {
@@ -167,13 +174,19 @@ type journey struct {
 	outcome  chan outcome
 	shown    *trace.Queue // the caller's Sink, behind its own queue
 
+	// submitter is the address of the submission's client (this end of
+	// the connection): its session is the one whose MAIL names the journey.
+	submitter atomic.Value
+
 	// What the sandbox's events said so far (only watch touches these).
-	stored    *sandbox.Address // the mailbox the message reached
-	relayed   bool             // it was queued for another provider
-	bounced   bool             // reported undeliverable; its report is stored next
-	why       string           // the refusal that made it bounce
-	submitted bool             // the step-1 session has closed
-	held      []trace.Event    // events of later steps that came during step 1
+	journey   string                   // the message's journey, as the server named it
+	stored    *sandbox.Address         // the mailbox the message reached
+	relayed   bool                     // it was queued for another provider
+	bounced   bool                     // reported undeliverable; its report is stored next
+	why       string                   // the refusal that made it bounce
+	submitted bool                     // the step-1 session has closed
+	held      []trace.Event            // events of later steps that came during step 1
+	unhopped  map[string][]trace.Event // an SMTP session's events before its HELO/EHLO told its hop
 }
 
 // outcome is how the message's trip ended, as the sandbox's events say.
@@ -213,15 +226,23 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// watch passes every Event on and follows the message by the sandbox's
-// actions: stored, relayed, bounced. A bounce is followed by the report
-// stored in the sender's mailbox, which is what the client then fetches.
+// watch passes every Event on and follows the message by what the
+// servers saw: the journey its MAIL began (on the submission's session),
+// then the sandbox's actions on that journey: stored, relayed, bounced. A
+// bounce is a journey of its own, named after this one (bounce_of); its
+// report stored in the sender's mailbox is what the client then fetches.
 func (j *journey) watch(e trace.Event) {
 	j.show(e)
+	if j.journey == "" {
+		if e.Reply == smtp.SenderOK.Key && e.Client() == j.submitter.Load().(string) {
+			j.journey = e.Message
+		}
+		return
+	}
 	if e.Kind != trace.Internal || e.Facts == nil {
 		return
 	}
-	ours := e.Ref == j.msgID
+	ours := e.Message == j.journey
 	switch {
 	case e.Action == trace.Stored && ours:
 		owner, _ := sandbox.ParseAddress(e.Facts.Mailbox)
@@ -235,20 +256,45 @@ func (j *journey) watch(e trace.Event) {
 		j.outcome <- outcome{relayed: true, mailbox: *j.stored}
 	case e.Action == trace.Bounced && ours:
 		j.bounced, j.why = true, e.Facts.Reason
-	case e.Action == trace.Stored && j.bounced && strings.EqualFold(e.Facts.Mailbox, j.from.String()):
+	case e.Action == trace.Stored && j.bounced && e.BounceOf == j.journey:
 		j.bounced = false
-		j.outcome <- outcome{bounced: true, relayed: j.relayed, why: j.why, mailbox: j.from}
+		owner, _ := sandbox.ParseAddress(e.Facts.Mailbox)
+		j.outcome <- outcome{bounced: true, relayed: j.relayed, why: j.why, mailbox: owner}
 	}
 }
 
-// show passes e to the caller's Sink. The relay starts while the sender's
-// client is still saying goodbye; events of later steps that come
-// meanwhile are held back until step 1's connection has closed, so that
-// the transcript reads one step after another.
+// show passes e to the caller's Sink. An SMTP session's first events (the
+// greeting, an implicit TLS handshake) come before HELO/EHLO tells which
+// hop, so which step, the session is: they wait for it, and take the
+// session's hop. The relay starts while the sender's client is still
+// saying goodbye; events of later steps that come meanwhile are held
+// back until step 1's connection has closed, so that the transcript reads
+// one step after another.
 func (j *journey) show(e trace.Event) {
 	if j.shown == nil {
 		return
 	}
+	if e.Proto == trace.SMTP && e.Hop == "" && e.Action != trace.Closed {
+		if j.unhopped == nil {
+			j.unhopped = map[string][]trace.Event{}
+		}
+		if len(j.unhopped[e.Session]) < 16 {
+			j.unhopped[e.Session] = append(j.unhopped[e.Session], e)
+		}
+		return
+	}
+	if early, ok := j.unhopped[e.Session]; ok && e.Proto == trace.SMTP {
+		delete(j.unhopped, e.Session)
+		for _, x := range early {
+			x.Hop = e.Hop
+			j.inOrder(x)
+		}
+	}
+	j.inOrder(e)
+}
+
+// inOrder passes e on, holding back events of later steps during step 1.
+func (j *journey) inOrder(e trace.Event) {
 	step := trace.StepOf(e)
 	if !j.submitted && step > 1 {
 		j.held = append(j.held, e)
@@ -264,27 +310,23 @@ func (j *journey) show(e trace.Event) {
 	}
 }
 
-// dial opens a client session whose lines go to the sandbox's events.
-func (j *journey) dial(ctx context.Context, proto string, p *sandbox.Provider, owner sandbox.Address) (*client.Session, error) {
+// dial opens a client session; its lines are recorded by the servers'
+// taps, which say what they saw.
+func (j *journey) dial(ctx context.Context, name proto.Name, p *sandbox.Provider) (*client.Session, error) {
 	mode := sandbox.PlainText
 	if j.opts.TLS == "implicit" {
 		mode = sandbox.ImplicitTLS
 	}
-	addr, ok := j.sb.AddrTLS(p.Domain, proto, mode)
+	addr, ok := j.sb.AddrTLS(p.Domain, name, mode)
 	if !ok {
-		return nil, fmt.Errorf("%s is not served here", p.Host(proto))
-	}
-	name := owner.String() + "'s client"
-	sink := j.sb.Events.Publish
-	if j.sb.TapsServers() {
-		sink = nil // the servers' taps record these sessions already
+		return nil, fmt.Errorf("%s is not served here", p.Host(name))
 	}
 	cfg := client.Config{
-		Proto: proto, Addr: addr, Client: name, Server: p.Host(proto), Session: name,
-		Sink: sink, Timeout: j.opts.Timeout, Implicit: mode == sandbox.ImplicitTLS,
+		Proto: string(name), Addr: addr, Client: "play", Server: p.Host(name),
+		Timeout: j.opts.Timeout, Implicit: mode == sandbox.ImplicitTLS,
 	}
 	if j.opts.TLS != "" {
-		cfg.TLS = &client.TLS{Config: j.sb.Certs().ClientConfig(p.Host(proto))}
+		cfg.TLS = &client.TLS{Config: j.sb.Certs().ClientConfig(p.Host(name))}
 	}
 	s, _, err := client.Dial(ctx, cfg)
 	if err != nil {
@@ -311,11 +353,12 @@ func expect(s *client.Session, line, code string) (refusal string, err error) {
 // provider. It returns the refusing reply if the server said no.
 func (j *journey) submit(ctx context.Context) (refused string, err error) {
 	p, _ := j.sb.World().Provider(j.from.Domain)
-	s, err := j.dial(ctx, trace.SMTP, p, j.from)
+	s, err := j.dial(ctx, proto.SMTP, p)
 	if err != nil {
 		return "", err
 	}
 	defer s.Close()
+	j.submitter.Store(s.LocalAddr().String())
 	password, _ := j.sb.World().Password(j.from)
 	steps := []struct{ line, code string }{{"EHLO " + j.from.Local, "250"}}
 	if j.opts.TLS == "starttls" {
@@ -392,7 +435,7 @@ func headerText(s string) string {
 // the newest message, say goodbye.
 func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, error) {
 	p, _ := j.sb.World().Provider(owner.Domain)
-	s, err := j.dial(ctx, trace.POP3, p, owner)
+	s, err := j.dial(ctx, proto.POP3, p)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +454,7 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 			return nil, err
 		}
 		if client.IsError(answer) {
-			return nil, fmt.Errorf("%s: the server answered %q", trace.Verb(line), answer[0])
+			return nil, fmt.Errorf("%s: the server answered %q", proto.Verb(line), answer[0])
 		}
 		answers = append(answers, answer)
 	}

@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"maillab/sandbox"
-	"maillab/sandbox/reply"
 	"maillab/trace"
+	"maillab/trace/proto/pop3"
+	"maillab/trace/proto/smtp"
 )
 
 // Student is one row of the teacher's table.
@@ -77,9 +78,9 @@ func (c *class) observe(e trace.Event) {
 		r.LastReply = e.Line
 		r.LastError = strings.HasPrefix(e.Status, "4") || strings.HasPrefix(e.Status, "5") || e.Status == "-ERR"
 		switch e.Reply {
-		case reply.SMTPAuthOK.Key, reply.POP3LoggedIn.Key:
+		case smtp.AuthOK.Key, pop3.LoggedIn.Key:
 			r.Sessions++
-		case reply.SMTPQueued.Key:
+		case smtp.Queued.Key:
 			r.Sent++
 		}
 	}

@@ -1,13 +1,16 @@
 package web
 
-import "maillab/sandbox/reply"
+import (
+	"maillab/trace/proto"
+	"maillab/trace/proto/smtp"
+)
 
 // faultByKey finds an injectable fault by its reply key ("" if none).
-func faultByKey(key string) reply.SMTP {
-	for _, f := range reply.Faults {
+func faultByKey(key string) smtp.Reply {
+	for _, f := range smtp.Faults {
 		if string(f.Key) == key {
 			return f
 		}
 	}
-	return reply.SMTP{Key: reply.Key(key)}
+	return smtp.Reply{Key: proto.Key(key)}
 }
