@@ -187,6 +187,9 @@ func (q *Queue) flush() {
 	}
 }
 
+// Len returns how many events wait in the queue.
+func (q *Queue) Len() int { return len(q.ch) }
+
 // Dropped returns how many events this consumer has missed.
 func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 

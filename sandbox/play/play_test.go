@@ -236,3 +236,75 @@ func TestPlayOverTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestOneJourneyFromMailToRetr: every line of the transaction at step 1
+// (MAIL to the final reply), of the relay's transaction at step 2, the
+// store at step 3 and the RETR at step 6 carry one message id, which the
+// session-level lines (greeting, EHLO, login, QUIT) do not.
+func TestOneJourneyFromMailToRetr(t *testing.T) {
+	_, events := runPlay(t, Options{})
+	journey := ""
+	for _, e := range events {
+		if e.Verb == "MAIL" && e.Hop == trace.Submission && e.Kind == trace.Reply {
+			journey = e.Message
+		}
+	}
+	if journey == "" {
+		t.Fatal("the submission's MAIL got no message id")
+	}
+	inTransaction := map[string]bool{"MAIL": true, "RCPT": true, "DATA": true, ".": true, "XFORWARD": false}
+	count := map[int]int{}
+	for _, e := range events {
+		step := trace.StepOf(e)
+		switch {
+		case e.Proto == trace.SMTP && (inTransaction[e.Verb] || e.Kind == trace.Data):
+			if e.Message != journey {
+				t.Errorf("step %d %q carries message %q, want %q", step, e.Line, e.Message, journey)
+			}
+			count[step]++
+		case e.Action == trace.Stored || e.Proto == trace.POP3 && e.Verb == "RETR":
+			if e.Message != journey || e.Recipient != "bbb@sina.com" {
+				t.Errorf("step %d %q: message %q recipient %q", step, trace.DescribeIn(nil, e), e.Message, e.Recipient)
+			}
+			count[step]++
+		case e.Kind != trace.Internal && e.Message != "":
+			t.Errorf("a session-level line %q carries message %q", e.Line, e.Message)
+		}
+	}
+	for _, step := range []int{1, 2, 3, 6} {
+		if count[step] == 0 {
+			t.Errorf("no event of step %d carries the journey (%v)", step, count)
+		}
+	}
+}
+
+// TestBounceIsAJourneyOfItsOwn: a message refused at the next provider
+// bounces; the report travels as its own journey, naming the first.
+func TestBounceIsAJourneyOfItsOwn(t *testing.T) {
+	res, events := runPlay(t, Options{To: "nobody@sina.com"})
+	if !res.Bounced {
+		t.Fatalf("result %+v", res)
+	}
+	journeys, bounceOf := map[string]bool{}, map[string]string{}
+	for _, e := range events {
+		if e.Message != "" {
+			journeys[e.Message] = true
+		}
+		if e.BounceOf != "" {
+			bounceOf[e.Message] = e.BounceOf
+		}
+	}
+	if len(journeys) != 2 || len(bounceOf) != 1 {
+		t.Fatalf("journeys %v, bounces %v", journeys, bounceOf)
+	}
+	for bounce, first := range bounceOf {
+		if bounce == first || !journeys[first] {
+			t.Errorf("the bounce %s names %s", bounce, first)
+		}
+	}
+	for _, e := range events {
+		if e.Action == trace.Bounced && bounceOf[e.Message] != "" {
+			t.Errorf("the Bounced action belongs to the first journey, not the report's: %+v", e)
+		}
+	}
+}

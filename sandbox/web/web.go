@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"maillab/sandbox"
@@ -73,7 +74,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln,
 		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotatorIn(cfg.Lang)}
-	s.mask = &trace.Masker{Public: s.public}
+	s.mask = &trace.Masker{Public: s.public, Lang: cfg.Lang}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.queue = s.sb.Events.SubscribeQueued("the page", 1<<16, s.ingest, nil)
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -104,7 +105,8 @@ func (s *Server) Close() error {
 }
 
 // public reports whether a login name's secrets may be shown to the class:
-// a demo account's may, a student's (or an unknown name's) may not.
+// a demo account's may (gacl, aaa, bbb: decoding Z2FjbA== is the lesson);
+// a student's, the postmaster's (the teacher's) or an unknown name's may not.
 func (s *Server) public(name, server string) bool {
 	w := s.sb.World()
 	for _, p := range w.Providers {
@@ -114,11 +116,14 @@ func (s *Server) public(name, server string) bool {
 			}
 			local := name
 			if a, err := sandbox.ParseAddress(name); err == nil {
+				if !strings.EqualFold(a.Domain, p.Domain) {
+					return false
+				}
 				local = a.Local
 			}
 			addr := sandbox.Address{Local: local, Domain: p.Domain}
-			_, _, known := w.Account(addr)
-			return known && !w.IsStudent(addr)
+			_, user, known := w.Account(addr)
+			return known && user != sandbox.Postmaster && !w.IsStudent(addr)
 		}
 	}
 	return false
