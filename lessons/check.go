@@ -10,6 +10,7 @@ import (
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // Verify plays every demo of a lesson and answers every exercise with its
@@ -24,7 +25,7 @@ func Verify(ctx context.Context, l *Lesson, out io.Writer) error {
 	defer env.close()
 	for _, s := range l.Steps {
 		if err := env.checkStep(ctx, s); err != nil {
-			return &ParseError{l.File, s.Line, err.Error()}
+			return &ParseError{l.File, s.Line, i18n.T("%v", err)}
 		}
 	}
 	return nil
@@ -49,7 +50,7 @@ func (env *environment) checkDecode(s Step) error {
 	env.decodeDemo(s)
 	for _, p := range s.Lines {
 		if _, err := decode.Auto(p, ""); err != nil {
-			return fmt.Errorf("decode demo %q: %w", p, err)
+			return i18n.Errorf("decode demo %q: %w", p, err)
 		}
 	}
 	return nil
@@ -81,5 +82,5 @@ func (env *environment) checkExercise(s Step) error {
 		}
 		failing = append(failing, fmt.Sprintf("line %d: check %s %s", c.Line, c.Kind, strings.Join(c.Args, " ")))
 	}
-	return fmt.Errorf("the reference solution does not pass: %s", strings.Join(failing, "; "))
+	return i18n.Errorf("the reference solution does not pass: %s", strings.Join(failing, "; "))
 }

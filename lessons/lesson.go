@@ -11,11 +11,11 @@ import (
 	"bufio"
 	"embed"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,12 +23,21 @@ import (
 	"maillab/trace/i18n"
 )
 
-//go:embed content/en/*.md content/zh/*.md
+//go:embed content
 var embedded embed.FS
 
 // Languages are the languages every built-in lesson is written in, each
-// in content/LANG/ with the same exercises and checks.
-var Languages = []string{"en", "zh"}
+// in content/LANG/ with the same exercises and checks (English first).
+var Languages = func() []string {
+	out := []string{"en"}
+	entries, _ := embedded.ReadDir("content")
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "en" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}()
 
 // Kind is what a step of a lesson does.
 type Kind string
@@ -99,10 +108,15 @@ type Check struct {
 type ParseError struct {
 	File string
 	Line int
-	Msg  string
+	Msg  i18n.Text
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf(i18n.N("%s:%d: %s"), e.File, e.Line, e.Msg) }
+func (e *ParseError) Error() string { return e.In(i18n.EnglishPrinter) }
+
+// In is the error in p's language.
+func (e *ParseError) In(p *i18n.Printer) string {
+	return i18n.T("%s:%d: %s", e.File, e.Line, e.Msg).In(p)
+}
 
 // fileNumber reads a lesson's number from its file name, e.g. "03-auth.md".
 var fileNumber = regexp.MustCompile(`^(\d+)[-_].*\.md$`)
@@ -110,13 +124,14 @@ var fileNumber = regexp.MustCompile(`^(\d+)[-_].*\.md$`)
 // Load returns the embedded English lessons plus those in dir: see LoadIn.
 func Load(dir string) ([]*Lesson, error) { return LoadIn(dir, "en") }
 
-// LoadIn returns the embedded lessons in lang ("en" or "zh") plus those in
-// dir (if not empty), ordered by number. A teacher's dir holds lesson
-// files for every language, or en/ and zh/ folders of them (a lesson
-// missing from lang's folder is taken from the other). Problems in dir's
-// files are returned together, with every lesson that did load.
+// LoadIn returns the embedded lessons in lang (one of Languages; others
+// read English) plus those in dir (if not empty), ordered by number. A
+// teacher's dir holds lesson files for every language, or en/, zh/...
+// folders of them (a lesson missing from lang's folder is taken from
+// another, English first). Problems in dir's files are returned together,
+// with every lesson that did load.
 func LoadIn(dir, lang string) ([]*Lesson, error) {
-	if lang != "zh" {
+	if !slices.Contains(Languages, lang) {
 		lang = "en"
 	}
 	root := "content/" + lang
@@ -127,7 +142,7 @@ func LoadIn(dir, lang string) ([]*Lesson, error) {
 	var problems error
 	if dir != "" {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("--dir %s: not a folder of lesson files", dir)
+			return nil, i18n.Errorf("--dir %s: not a folder of lesson files", dir)
 		}
 		var extra []*Lesson
 		extra, problems = loadDir(dir, lang)
@@ -136,7 +151,7 @@ func LoadIn(dir, lang string) ([]*Lesson, error) {
 	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Number < lessons[j].Number })
 	for i := 1; i < len(lessons); i++ {
 		if lessons[i].Number == lessons[i-1].Number {
-			return nil, fmt.Errorf("%s and %s both are lesson %d: rename one", lessons[i-1].File, lessons[i].File, lessons[i].Number)
+			return nil, i18n.Errorf("%s and %s both are lesson %d: rename one", lessons[i-1].File, lessons[i].File, lessons[i].Number)
 		}
 	}
 	return lessons, problems
@@ -149,7 +164,8 @@ func loadDir(dir, lang string) ([]*Lesson, error) {
 	out, err := loadFS(fsys, ".", dir)
 	problems := []error{err}
 	seen := map[int]bool{}
-	for _, sub := range []string{lang, otherLanguage(lang)} {
+	order := append([]string{lang}, slices.DeleteFunc(slices.Clone(Languages), func(l string) bool { return l == lang })...)
+	for _, sub := range order {
 		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
 			continue
 		}
@@ -163,13 +179,6 @@ func loadDir(dir, lang string) ([]*Lesson, error) {
 		}
 	}
 	return out, errors.Join(problems...)
-}
-
-func otherLanguage(lang string) string {
-	if lang == "zh" {
-		return "en"
-	}
-	return "zh"
 }
 
 func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
@@ -187,7 +196,7 @@ func loadFS(fsys fs.FS, root, shown string) ([]*Lesson, error) {
 		m := fileNumber.FindStringSubmatch(base)
 		file := filepath.Join(shown, base)
 		if m == nil {
-			problems = append(problems, &ParseError{file, 1, i18n.N("a lesson file is named NN-title.md (e.g. 09-my-lesson.md)")})
+			problems = append(problems, &ParseError{file, 1, i18n.T("a lesson file is named NN-title.md (e.g. 09-my-lesson.md)")})
 			continue
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -230,7 +239,7 @@ type parser struct {
 }
 
 func (p *parser) errf(format string, args ...any) error {
-	return &ParseError{p.file, p.line, fmt.Sprintf(format, args...)}
+	return &ParseError{p.file, p.line, i18n.T(format, args...)}
 }
 
 func (p *parser) feed(line string) error {
@@ -390,15 +399,15 @@ func (p *parser) closeBlock() error {
 		}
 		switch {
 		case ex.Goal == "":
-			return &ParseError{p.file, p.start, i18n.N("the exercise has no goal: line")}
+			return &ParseError{p.file, p.start, i18n.T("the exercise has no goal: line")}
 		case len(ex.Checks) == 0:
-			return &ParseError{p.file, p.start, i18n.N("the exercise has no check: line, so nothing could decide it")}
+			return &ParseError{p.file, p.start, i18n.T("the exercise has no check: line, so nothing could decide it")}
 		case len(ex.Solution) == 0:
-			return &ParseError{p.file, p.start, i18n.N("the exercise has no solution: (lesson check answers with it)")}
+			return &ParseError{p.file, p.start, i18n.T("the exercise has no solution: (lesson check answers with it)")}
 		}
 	}
 	if s.Kind == Demo && len(s.Lines) == 0 || s.Kind == Decode && len(s.Lines) == 0 {
-		return &ParseError{p.file, p.start, fmt.Sprintf(i18n.N("the %s block is empty"), s.Kind)}
+		return &ParseError{p.file, p.start, i18n.T("the %s block is empty", s.Kind)}
 	}
 	p.lesson.Steps = append(p.lesson.Steps, *s)
 	return nil
@@ -406,11 +415,11 @@ func (p *parser) closeBlock() error {
 
 func (p *parser) finish() (*Lesson, error) {
 	if p.block != nil {
-		return nil, &ParseError{p.file, p.start, i18n.N("this ``` block is never closed")}
+		return nil, &ParseError{p.file, p.start, i18n.T("this ``` block is never closed")}
 	}
 	p.flushText()
 	if p.lesson.Title == "" {
-		return nil, &ParseError{p.file, 1, i18n.N("a lesson starts with a title line: # Title")}
+		return nil, &ParseError{p.file, 1, i18n.T("a lesson starts with a title line: # Title")}
 	}
 	return p.lesson, nil
 }
@@ -434,24 +443,24 @@ var checkKinds = map[string]struct {
 func parseCheck(s, proto string) (Check, error) {
 	fields := splitQuoted(s)
 	if len(fields) == 0 {
-		return Check{}, fmt.Errorf("empty check")
+		return Check{}, i18n.Errorf("empty check")
 	}
 	kind, args := fields[0], fields[1:]
 	spec, ok := checkKinds[kind]
 	if !ok {
-		return Check{}, fmt.Errorf("unknown check %q (ok, got, reply, state, delivered, sent, tls or answer)", kind)
+		return Check{}, i18n.Errorf("unknown check %q (ok, got, reply, state, delivered, sent, tls or answer)", kind)
 	}
 	if len(args) < spec.min || len(args) > spec.max {
-		return Check{}, fmt.Errorf("check %s: %s", kind, spec.usage)
+		return Check{}, i18n.Errorf("check %s: %s", kind, spec.usage)
 	}
 	if (kind == "answer") != (proto == "decode") {
-		return Check{}, fmt.Errorf("check %s does not go with a %s exercise", kind, proto)
+		return Check{}, i18n.Errorf("check %s does not go with a %s exercise", kind, proto)
 	}
 	if kind == "state" {
 		args = []string{strings.Join(args, " ")}
 	}
 	if kind == "got" && !knownReply(args[0]) {
-		return Check{}, fmt.Errorf("check got %s: no such reply (keys such as smtp.relay-ok, pop3.retr; see trace/proto/smtp and trace/proto/pop3)", args[0])
+		return Check{}, i18n.Errorf("check got %s: no such reply (keys such as smtp.relay-ok, pop3.retr; see trace/proto/smtp and trace/proto/pop3)", args[0])
 	}
 	return Check{Kind: kind, Args: args}, nil
 }

@@ -106,7 +106,7 @@ func (b classBoxes) login(owner sandbox.Address) (*client.Session, error) {
 	for _, line := range lines {
 		if answer, err := s.Send(line); err != nil || client.IsError(answer) {
 			s.Close()
-			return nil, fmt.Errorf("checking %s: %v %v", owner, answer, err)
+			return nil, i18n.Errorf("checking %s: %v %v", owner, answer, err)
 		}
 	}
 	return s, nil
@@ -114,7 +114,7 @@ func (b classBoxes) login(owner sandbox.Address) (*client.Session, error) {
 
 func (b classBoxes) subjects(owner sandbox.Address) ([]string, error) {
 	if !strings.EqualFold(owner.Local, b.class.Account.User) {
-		return nil, fmt.Errorf("%s is not your mailbox: in class, exercises check your own (%s)", owner, b.class.Account.User)
+		return nil, i18n.Errorf("%s is not your mailbox: in class, exercises check your own (%s)", owner, b.class.Account.User)
 	}
 	s, err := b.login(owner)
 	if err != nil {
@@ -123,7 +123,7 @@ func (b classBoxes) subjects(owner sandbox.Address) ([]string, error) {
 	defer s.Close()
 	stat, err := s.Send("STAT")
 	if err != nil || client.IsError(stat) {
-		return nil, fmt.Errorf("checking %s: %v %v", owner, stat, err)
+		return nil, i18n.Errorf("checking %s: %v %v", owner, stat, err)
 	}
 	var n int
 	fmt.Sscanf(strings.TrimPrefix(stat[0], "+OK "), "%d", &n)
@@ -171,7 +171,7 @@ func (c *Class) target(s Step) (addr, host string, err error) {
 	}
 	p, ok := sandbox.DefaultWorld().Provider(domain)
 	if !ok {
-		return "", "", fmt.Errorf("no provider %q", domain)
+		return "", "", i18n.Errorf("no provider %q", domain)
 	}
 	mode := sandbox.PlainText
 	if s.Implicit {

@@ -2,11 +2,12 @@ package lessons
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // Progress records which lessons a learner has passed. It lives in a file:
@@ -27,7 +28,7 @@ func LoadProgress(file string) (*Progress, error) {
 	if file == "" {
 		dir, err := os.UserConfigDir()
 		if err != nil {
-			return nil, fmt.Errorf("no config directory for progress (give --progress FILE): %w", err)
+			return nil, i18n.Errorf("no config directory for progress (give --progress FILE): %w", err)
 		}
 		file = filepath.Join(dir, "maillab", "progress.json")
 	}
@@ -40,7 +41,7 @@ func LoadProgress(file string) (*Progress, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, p); err != nil {
-		return nil, fmt.Errorf("%s: %w", p.path, err)
+		return nil, i18n.Errorf("%s: %w", p.path, err)
 	}
 	if p.Passed == nil {
 		p.Passed = map[string]time.Time{}
@@ -61,7 +62,7 @@ func (p *Progress) Path() string { return p.path }
 func (p *Progress) Reset() error {
 	p.Passed = map[string]time.Time{}
 	if err := os.Remove(p.path); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("reset progress: %w", err)
+		return i18n.Errorf("reset progress: %w", err)
 	}
 	return nil
 }

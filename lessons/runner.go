@@ -37,7 +37,7 @@ type Runner struct {
 }
 
 // errQuit is the learner leaving the lesson.
-var errQuit = errors.New("left the lesson")
+var errQuit = i18n.NewError("left the lesson")
 
 // Run plays a lesson: explanations, demos, and exercises the learner
 // answers. It reports whether every exercise was passed.
@@ -71,7 +71,7 @@ func (r *Runner) Run(ctx context.Context, l *Lesson) (bool, error) {
 			return false, ctx.Err() // Ctrl-C: stop at once
 		}
 		if err != nil {
-			return false, fmt.Errorf("%s:%d: %w", l.File, step.Line, err)
+			return false, i18n.Errorf("%s:%d: %w", l.File, step.Line, err)
 		}
 		passed = passed && ok
 		if i < len(l.Steps)-1 && step.Kind != Exercise {
@@ -213,7 +213,7 @@ func (env *environment) target(s Step) (addr, host string, err error) {
 	addr, ok := sb.AddrTLS(domain, name, mode)
 	p, known := sb.World().Provider(domain)
 	if !ok || !known {
-		return "", "", fmt.Errorf("no provider %q in the sandbox", domain)
+		return "", "", i18n.Errorf("no provider %q in the sandbox", domain)
 	}
 	svc, _ := p.Service(name, mode)
 	return addr, svc.Host, nil
@@ -240,7 +240,7 @@ func (env *environment) connectExercise(s Step, sink trace.Sink) (*client.Sessio
 	}
 	sess, err := env.dial(s, addr, host, "you", sink)
 	if err != nil {
-		return nil, fmt.Errorf("the class sandbox at %s: %w", addr, err)
+		return nil, i18n.Errorf("the class sandbox at %s: %w", addr, err)
 	}
 	return sess, nil
 }

@@ -3,15 +3,16 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"net"
 	"sync/atomic"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // errLineTooLong reports a line longer than allowed. The rest of the line
 // has been read and thrown away, so the session can answer and go on.
-var errLineTooLong = errors.New("line too long")
+var errLineTooLong = i18n.NewError("line too long")
 
 // lineReader reads lines that end in CRLF or a bare LF (as nc sends them),
 // never holding more than max octets of one line in memory.

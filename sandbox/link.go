@@ -2,11 +2,11 @@ package sandbox
 
 import (
 	"crypto/tls"
-	"fmt"
 	"net"
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 )
 
@@ -85,7 +85,7 @@ func (l *link) setMailbox(owner Address, msgs []MessageInfo) {
 // executed.
 func (sb *Sandbox) startTLS(l *link, host string, buffered []byte) error {
 	if sb.certs == nil {
-		return fmt.Errorf("no certificates")
+		return i18n.Errorf("no certificates")
 	}
 	cfg, err := sb.certs.ServerConfig(host)
 	if err != nil {
@@ -103,7 +103,7 @@ func (sb *Sandbox) startTLS(l *link, host string, buffered []byte) error {
 	tc := tls.Server(below, cfg)
 	l.raw.SetDeadline(time.Now().Add(handshakeWait))
 	if err := tc.Handshake(); err != nil {
-		return fmt.Errorf("TLS handshake: %w", err)
+		return i18n.Errorf("TLS handshake: %w", err)
 	}
 	l.raw.SetDeadline(time.Time{})
 	l.secure, l.conn = true, tc

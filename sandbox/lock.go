@@ -2,12 +2,13 @@ package sandbox
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"maillab/trace/i18n"
 )
 
 // dirLock is an exclusive lock on a provider's part of a --maildir
@@ -21,21 +22,21 @@ type dirLock struct{ f *os.File }
 // error that names that process.
 func lockDir(dir, domain string) (*dirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("maildir %s: %w", dir, err)
+		return nil, i18n.Errorf("maildir %s: %w", dir, err)
 	}
 	name := filepath.Join(dir, "."+domain+".lock")
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("maildir %s: %w", dir, err)
+		return nil, i18n.Errorf("maildir %s: %w", dir, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder, _ := os.ReadFile(name)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("--maildir %s: %s is served from it by another maillab sandbox (process %s); stop it, or give each sandbox its own directory",
+			return nil, i18n.Errorf("--maildir %s: %s is served from it by another maillab sandbox (process %s); stop it, or give each sandbox its own directory",
 				dir, domain, pidOf(holder))
 		}
-		return nil, fmt.Errorf("maildir %s: lock: %w", dir, err)
+		return nil, i18n.Errorf("maildir %s: lock: %w", dir, err)
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)

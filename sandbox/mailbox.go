@@ -1,16 +1,17 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // ErrNoMessage means a message id is not (or no longer) in the mailbox.
-var ErrNoMessage = errors.New("no such message")
+var ErrNoMessage = i18n.NewError("no such message")
 
 // MessageInfo describes a stored message without its content.
 type MessageInfo struct {
@@ -123,7 +124,7 @@ func (s *MemoryStore) Read(owner Address, id string) ([]byte, error) {
 			}
 		}
 	}
-	return nil, fmt.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
+	return nil, i18n.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
 }
 
 // Delete implements Store.

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"maillab/trace/i18n"
+
 	"github.com/emersion/go-maildir"
 )
 
@@ -28,7 +30,7 @@ type MaildirStore struct {
 // NewMaildirStore opens (and creates) the Maildir tree under root.
 func NewMaildirStore(root string) (*MaildirStore, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("maildir %s: %w", root, err)
+		return nil, i18n.Errorf("maildir %s: %w", root, err)
 	}
 	return &MaildirStore{root: root, init: map[string]bool{}}, nil
 }
@@ -43,7 +45,7 @@ func (s *MaildirStore) dir(owner Address) (maildir.Dir, error) {
 			return "", err
 		}
 		if err := d.Init(); err != nil {
-			return "", fmt.Errorf("maildir %s: %w", d, err)
+			return "", i18n.Errorf("maildir %s: %w", d, err)
 		}
 		s.init[string(d)] = true
 	}
@@ -61,16 +63,16 @@ func (s *MaildirStore) Deliver(owner Address, data []byte, meta Meta) (string, e
 	}
 	key, err := newMaildirKey(meta)
 	if err != nil {
-		return "", fmt.Errorf("maildir %s: %w", d, err)
+		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
 	tmp := filepath.Join(string(d), "tmp", key)
 	if err := writeNew(tmp, data); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("maildir %s: %w", d, err)
+		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
 	if err := os.Rename(tmp, filepath.Join(string(d), "cur", key+":2,")); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("maildir %s: %w", d, err)
+		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
 	if err := syncDir(filepath.Join(string(d), "cur")); err != nil {
 		return "", err
@@ -138,7 +140,7 @@ func syncDir(dir string) error {
 	}
 	defer f.Close()
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
+		return i18n.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -151,11 +153,11 @@ func (s *MaildirStore) List(owner Address) ([]MessageInfo, error) {
 		return nil, err
 	}
 	if _, err := d.Unseen(); err != nil {
-		return nil, fmt.Errorf("maildir %s: %w", d, err)
+		return nil, i18n.Errorf("maildir %s: %w", d, err)
 	}
 	msgs, err := d.Messages()
 	if err != nil {
-		return nil, fmt.Errorf("maildir %s: %w", d, err)
+		return nil, i18n.Errorf("maildir %s: %w", d, err)
 	}
 	type entry struct {
 		info MessageInfo
@@ -190,11 +192,11 @@ func (s *MaildirStore) Read(owner Address, id string) ([]byte, error) {
 	}
 	m, err := d.MessageByKey(id)
 	if err != nil {
-		return nil, fmt.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
+		return nil, i18n.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
 	}
 	r, err := m.Open()
 	if err != nil {
-		return nil, fmt.Errorf("read %s in %s: %w", id, owner, err)
+		return nil, i18n.Errorf("read %s in %s: %w", id, owner, err)
 	}
 	defer r.Close()
 	return io.ReadAll(r)
@@ -212,7 +214,7 @@ func (s *MaildirStore) Delete(owner Address, ids []string) error {
 			continue // already gone
 		}
 		if err := m.Remove(); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("delete %s in %s: %w", id, owner, err)
+			return i18n.Errorf("delete %s in %s: %w", id, owner, err)
 		}
 	}
 	return syncDir(filepath.Join(string(d), "cur"))

@@ -12,6 +12,7 @@ import (
 
 	mailclient "maillab/sandbox/client"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // envelope is a message waiting in a provider's relay queue for the
@@ -27,6 +28,7 @@ type envelope struct {
 	Attempts int
 	NextTry  time.Time
 	LastErr  string // why the last attempt failed
+	lastErr  error  // the same, as data (not kept across a restart)
 }
 
 // relayQueue holds a provider's outgoing mail and delivers it, retrying
@@ -130,7 +132,7 @@ func (q *relayQueue) attempt(e *envelope) {
 	// message, before QUIT: a crash after its 250 never delivers twice.
 	results, err := q.sb.relayOnce(q.p, e, record)
 	if err != nil {
-		e.LastErr = err.Error()
+		e.LastErr, e.lastErr = err.Error(), err
 	}
 	delivered, failed, retry := classify(e.To, results)
 	expired := len(retry) > 0 && time.Since(e.Received) >= q.sb.cfg.MaxQueueAge
@@ -158,7 +160,7 @@ func (q *relayQueue) attempt(e *envelope) {
 		q.sb.bounce(q.p, e, expiredFailures(e))
 	case len(retry) > 0:
 		q.sb.emit(trace.Event{From: q.p.SMTPHost(), To: whole[0].Domain, Action: trace.Deferred, Message: e.Journey, BounceOf: e.BounceOf,
-			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Attempt: e.Attempts, Reason: e.LastErr, Wait: q.sb.cfg.RetryInterval}})
+			Facts: &trace.Facts{QueueID: e.ID, Domain: whole[0].Domain, Attempt: e.Attempts, Reason: e.LastErr, Why: e.lastErr, Wait: q.sb.cfg.RetryInterval}})
 	}
 }
 
@@ -207,7 +209,7 @@ func (q *relayQueue) record(e *envelope, retry []Address, expired bool) {
 	}
 	if err != nil {
 		q.sb.emit(trace.Event{From: q.p.SMTPHost(), Action: trace.QueueError, Message: e.Journey,
-			Facts: &trace.Facts{QueueID: e.ID, Reason: err.Error()}})
+			Facts: &trace.Facts{QueueID: e.ID, Reason: err.Error(), Why: err}})
 	}
 }
 
@@ -243,7 +245,7 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	domain := e.To[0].Domain
 	peer, addr, ok := sb.route(domain)
 	if !ok {
-		return nil, fmt.Errorf("no route to %s", domain)
+		return nil, i18n.Errorf("no route to %s", domain)
 	}
 	sb.emit(trace.Event{From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.MXLookup, Message: e.Journey, BounceOf: e.BounceOf,
 		Facts: &trace.Facts{QueueID: e.ID, Domain: domain, Peer: peer.SMTPHost(), Addr: addr}})
@@ -257,7 +259,7 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 	}
 	c, _, err := mailclient.Dial(sb.ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
+		return nil, i18n.Errorf("connect to %s (%s): %w", peer.SMTPHost(), addr, err)
 	}
 	stop := context.AfterFunc(sb.ctx, c.Abort) // shutdown never waits for a stalled peer
 	defer stop()
@@ -284,28 +286,28 @@ const (
 func (sb *Sandbox) sendEnvelope(c *mailclient.Session, from, peer *Provider, e *envelope) (map[Address]rcptResult, error) {
 	hello, err := expect(c, "EHLO "+from.SMTPHost(), "250")
 	if err != nil {
-		return nil, fmt.Errorf("EHLO: %w", err)
+		return nil, i18n.Errorf("EHLO: %w", err)
 	}
 	if _, offered := mailclient.Extensions(hello)["STARTTLS"]; offered && sb.certs != nil {
 		if _, err := expect(c, "STARTTLS", "220"); err != nil {
-			return nil, fmt.Errorf("STARTTLS: %w", err)
+			return nil, i18n.Errorf("STARTTLS: %w", err)
 		}
 		if !c.Tapped() && !sb.tapping(trace.SMTP) { // else a tap has shown the handshake already
 			sb.emit(trace.Event{Proto: trace.SMTP, Hop: trace.Relay, From: from.SMTPHost(), To: peer.SMTPHost(), Action: trace.TLSStarted,
 				Message: e.Journey, Facts: trace.TLSFacts(c.TLSState, nil, c.VerifyErr)})
 		}
 		if hello, err = expect(c, "EHLO "+from.SMTPHost(), "250"); err != nil {
-			return nil, fmt.Errorf("EHLO after STARTTLS: %w", err)
+			return nil, i18n.Errorf("EHLO after STARTTLS: %w", err)
 		}
 	}
 	if _, offered := mailclient.Extensions(hello)["XFORWARD"]; offered {
 		if _, err := expect(c, "XFORWARD IDENT="+e.Journey, "250"); err != nil {
-			return nil, fmt.Errorf("XFORWARD: %w", err)
+			return nil, i18n.Errorf("XFORWARD: %w", err)
 		}
 	}
 	mail := fmt.Sprintf("MAIL FROM:<%s> BODY=8BITMIME SIZE=%d", e.From, len(e.Data))
 	if _, err := expect(c, mail, "250"); err != nil {
-		return allFailed(e.To, err), fmt.Errorf("MAIL FROM: %w", err)
+		return allFailed(e.To, err), i18n.Errorf("MAIL FROM: %w", err)
 	}
 	results := make(map[Address]rcptResult, len(e.To))
 	var accepted []Address
@@ -348,15 +350,15 @@ func expect(c *mailclient.Session, line, code string) ([]string, error) {
 // server's answer to the whole message.
 func writeData(c *mailclient.Session, data []byte) (rcptResult, error) {
 	if _, err := expect(c, "DATA", "354"); err != nil {
-		return resultOf(err), fmt.Errorf("DATA: %w", err)
+		return resultOf(err), i18n.Errorf("DATA: %w", err)
 	}
 	answer, err := c.SendMessage(data)
 	if err != nil {
-		return rcptResult{}, fmt.Errorf("sending the message: %w", err)
+		return rcptResult{}, i18n.Errorf("sending the message: %w", err)
 	}
 	last := answer[len(answer)-1]
 	if !strings.HasPrefix(last, "250") {
-		return resultOf(&peerRefusal{last}), fmt.Errorf("end of data: %s", last)
+		return resultOf(&peerRefusal{last}), i18n.Errorf("end of data: %s", last)
 	}
 	return rcptResult{code: 250, text: last}, nil
 }

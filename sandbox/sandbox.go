@@ -17,6 +17,7 @@ import (
 
 	"maillab/sandbox/certs"
 	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 	"maillab/trace/proto/pop3"
 	"maillab/trace/proto/smtp"
@@ -213,7 +214,7 @@ func (sb *Sandbox) selected() ([]*Provider, error) {
 	}
 	p, ok := sb.world.Provider(sb.cfg.Only)
 	if !ok {
-		return nil, fmt.Errorf("--only %s: no such provider (choose %s)", sb.cfg.Only, sb.world.domainList())
+		return nil, i18n.Errorf("--only %s: no such provider (choose %s)", sb.cfg.Only, sb.world.domainList())
 	}
 	return []*Provider{p}, nil
 }
@@ -292,9 +293,9 @@ func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
 	}
 	if errors.Is(err, syscall.EADDRINUSE) {
 		_, port, _ := net.SplitHostPort(addr)
-		return nil, fmt.Errorf("%s: port %s is already in use (another maillab sandbox?); stop it, or move every port with --port-offset N", name, port)
+		return nil, i18n.Errorf("%s: port %s is already in use (another maillab sandbox?); stop it, or move every port with --port-offset N", name, port)
 	}
-	return nil, fmt.Errorf("%s: listen on %s: %w", name, addr, err)
+	return nil, i18n.Errorf("%s: listen on %s: %w", name, addr, err)
 }
 
 // accept serves each connection of ln in its own goroutine, refusing those
@@ -454,7 +455,7 @@ func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, r
 		owner := Address{Local: user, Domain: p.Domain}
 		id, err := sb.store.Deliver(owner, msg, meta)
 		if err != nil {
-			return fmt.Errorf("store in %s's mailbox: %w", owner, err)
+			return i18n.Errorf("store in %s's mailbox: %w", owner, err)
 		}
 		sb.emit(trace.Event{From: p.SMTPHost(), To: owner.String(), ToRole: trace.RoleMailbox, Action: trace.Stored,
 			Message: meta.Journey, BounceOf: meta.BounceOf, Recipient: owner.String(),
@@ -467,7 +468,7 @@ func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, r
 func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 	q := sb.queues[p]
 	if q == nil {
-		return fmt.Errorf("%s has no relay queue", p.Domain)
+		return i18n.Errorf("%s has no relay queue", p.Domain)
 	}
 	byDomain := map[string][]Address{}
 	var order []string
@@ -482,7 +483,7 @@ func (sb *Sandbox) enqueue(p *Provider, e *envelope) error {
 		part.To = byDomain[d]
 		if q.spool != nil {
 			if err := q.spool.save(&part, true); err != nil {
-				return fmt.Errorf("queue on disk: %w", err)
+				return i18n.Errorf("queue on disk: %w", err)
 			}
 		}
 		peer, _ := sb.world.Provider(d)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"maillab/trace/i18n"
 	"maillab/trace/proto/smtp"
 )
 
@@ -16,10 +17,10 @@ const (
 )
 
 // errAuthCancelled is a client's "*" answer to a challenge.
-var errAuthCancelled = errors.New("authentication cancelled")
+var errAuthCancelled = i18n.NewError("authentication cancelled")
 
 // errBadBase64 is an answer that is not valid Base64.
-var errBadBase64 = errors.New("bad base64")
+var errBadBase64 = i18n.NewError("bad base64")
 
 // auth handles AUTH LOGIN and AUTH PLAIN (RFC 4954, RFC 4616), with or
 // without an initial response.
@@ -140,7 +141,7 @@ func (s *smtpSession) authPlain(initial string) (name, password string, err erro
 
 // errBadPlain is an AUTH PLAIN answer without its three NUL-separated
 // fields (or asking to act as another user); it fails like a wrong password.
-var errBadPlain = errors.New("malformed AUTH PLAIN answer")
+var errBadPlain = i18n.NewError("malformed AUTH PLAIN answer")
 
 // challenge sends "334 text" and returns the client's decoded answer.
 func (s *smtpSession) challenge(text string) (string, error) {

@@ -2,11 +2,12 @@ package sandbox
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // spool keeps a provider's relay queue on disk, so that a restart neither
@@ -32,7 +33,7 @@ type spooled struct {
 func newSpool(root, domain string) (*spool, error) {
 	dir := filepath.Join(root, ".queue", domain)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("queue %s: %w", dir, err)
+		return nil, i18n.Errorf("queue %s: %w", dir, err)
 	}
 	return &spool{dir: dir}, nil
 }
@@ -84,7 +85,7 @@ func (sp *spool) load() ([]*envelope, error) {
 	for _, name := range names {
 		e, err := sp.read(strings.TrimSuffix(name, ".json"))
 		if err != nil {
-			return nil, fmt.Errorf("queue file %s: %w", name, err)
+			return nil, i18n.Errorf("queue file %s: %w", name, err)
 		}
 		out = append(out, e)
 	}
@@ -113,7 +114,7 @@ func (sp *spool) read(base string) (*envelope, error) {
 		e.To = append(e.To, a)
 	}
 	if len(e.To) == 0 {
-		return nil, fmt.Errorf("no recipients")
+		return nil, i18n.Errorf("no recipients")
 	}
 	if e.Journey == "" {
 		e.Journey = e.ID // queued by a version that kept no journey

@@ -1,9 +1,9 @@
 package sandbox
 
 import (
-	"fmt"
 	"sync"
 
+	"maillab/trace/i18n"
 	"maillab/trace/proto/smtp"
 )
 
@@ -19,14 +19,14 @@ type faults struct {
 // must be one of smtp.Faults: a 4xx teaches retries, a 5xx bounces.
 func (sb *Sandbox) InjectFault(account Address, fault smtp.Reply) error {
 	if _, _, ok := sb.world.Account(account); !ok {
-		return fmt.Errorf("%s: no such account", account)
+		return i18n.Errorf("%s: no such account", account)
 	}
 	known := false
 	for _, f := range smtp.Faults {
 		known = known || f.Key == fault.Key
 	}
 	if !known {
-		return fmt.Errorf("%s: not a fault a teacher can inject", fault.Key)
+		return i18n.Errorf("%s: not a fault a teacher can inject", fault.Key)
 	}
 	sb.faults.mu.Lock()
 	defer sb.faults.mu.Unlock()
@@ -52,12 +52,12 @@ func (sb *Sandbox) takeFault(account Address) (smtp.Reply, bool) {
 func (sb *Sandbox) EmptyMailbox(account Address) (int, error) {
 	_, user, ok := sb.world.Account(account)
 	if !ok {
-		return 0, fmt.Errorf("%s: no such account", account)
+		return 0, i18n.Errorf("%s: no such account", account)
 	}
 	owner := Address{Local: user, Domain: account.Domain}
 	unlock, ok := sb.locks.tryLock(owner)
 	if !ok {
-		return 0, fmt.Errorf("%s's mailbox is open in a POP3 session; try again when it has quit", owner)
+		return 0, i18n.Errorf("%s's mailbox is open in a POP3 session; try again when it has quit", owner)
 	}
 	defer unlock()
 	infos, err := sb.store.List(owner)

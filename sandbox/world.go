@@ -8,7 +8,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net"
 	"sort"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"maillab/sandbox/roster"
 	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 )
 
@@ -160,11 +160,11 @@ func (a Address) String() string { return a.Local + "@" + a.Domain }
 func ParseAddress(s string) (Address, error) {
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 {
-		return Address{}, fmt.Errorf("%q is not an address of the form user@domain", s)
+		return Address{}, i18n.Errorf("%q is not an address of the form user@domain", s)
 	}
 	for _, r := range s {
 		if r <= ' ' || r >= 0x7f || r == '<' || r == '>' {
-			return Address{}, fmt.Errorf("%q contains a character not allowed in an address", s)
+			return Address{}, i18n.Errorf("%q contains a character not allowed in an address", s)
 		}
 	}
 	return Address{Local: s[:at], Domain: strings.ToLower(s[at+1:])}, nil
@@ -211,10 +211,10 @@ func (w *World) AddStudents(entries []roster.Entry) error {
 	for _, e := range entries {
 		p, ok := w.Provider(e.Domain)
 		if !ok {
-			return fmt.Errorf("%s: no provider %s in the world", e.Address(), e.Domain)
+			return i18n.Errorf("%s: no provider %s in the world", e.Address(), e.Domain)
 		}
 		if _, exists := p.account(e.Account); exists && !p.Students[e.Account] {
-			return fmt.Errorf("%s: already a demo account; give the student another name", e.Address())
+			return i18n.Errorf("%s: already a demo account; give the student another name", e.Address())
 		}
 		if p.Students == nil {
 			p.Students = map[string]bool{}

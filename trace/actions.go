@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"strings"
 	"time"
 
 	"maillab/trace/i18n"
@@ -55,6 +54,7 @@ type Facts struct {
 	Attempt    int           `json:"attempt,omitempty"`     // which relay attempt
 	Wait       time.Duration `json:"wait,omitempty"`        // until the next try, or how long a login was delayed
 	Reason     string        `json:"reason,omitempty"`      // the reply or error that decided it
+	Why        error         `json:"-"`                     // the error, when it is maillab's own: put into words where shown
 	Recipients []string      `json:"recipients,omitempty"`  // who could not be reached (bounced)
 	Client     string        `json:"client,omitempty"`      // the client address (login-delayed)
 	Viewer     string        `json:"viewer,omitempty"`      // who missed events (dropped)
@@ -95,7 +95,7 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 	case Relayed:
 		return p.Trf("relayed %s to %s: %s of %s accepted", f.QueueID, f.Domain, i18n.Thousands(int64(f.Count)), p.Count(f.Total, "recipient"))
 	case Deferred:
-		return p.Trf("delivery of %s to %s deferred (attempt %s): %s; next try in %s", f.QueueID, f.Domain, i18n.Thousands(int64(f.Attempt)), reason(p, f.Reason), f.Wait)
+		return p.Trf("delivery of %s to %s deferred (attempt %s): %s; next try in %s", f.QueueID, f.Domain, i18n.Thousands(int64(f.Attempt)), f.ReasonIn(p), f.Wait)
 	case Bounced:
 		return p.Trf("%s undeliverable to %s: %s", f.QueueID, p.Join(f.Recipients), f.Reason)
 	case Stored:
@@ -113,13 +113,13 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 	case LoginDelayed:
 		return p.Trf("answered the failed login for %s from %s after %s (%s in a row)", f.Mailbox, f.Client, f.Wait, p.Count(f.Count, "failure"))
 	case QueueError:
-		return p.Trf("queue file not updated: %s", reason(p, f.Reason))
+		return p.Trf("queue file not updated: %s", f.ReasonIn(p))
 	case Elided:
 		return p.Trf("… %s more (%s) not shown", p.Count(f.Count, "line"), p.Size(f.Size))
 	case Closed:
 		return p.Tr("connection closed")
 	case TLSStarted:
-		return p.Trf("TLS started: %s, %s; certificate %s issued by %s (%s)", f.TLSVersion, f.Cipher, f.Subject, f.Issuer, verified(p, f.Verified))
+		return p.Trf("TLS started: %s, %s; certificate %s issued by %s (%s)", f.TLSVersion, f.Cipher, f.Subject, f.Issuer, f.verifiedIn(p))
 	case Wire:
 		return p.Trf("on the wire: → %s (%s), ← %s (%s) of ciphertext", p.Count(f.Count, "TLS record"), p.Count(int(f.Size), "octet"),
 			p.Count(f.ReplyRecords, "record"), p.Count(int(f.ReplyOctets), "octet"))
@@ -131,20 +131,20 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 	return string(e.Action)
 }
 
-// reason is why something failed, in p's language when it is one of
-// maillab's errors; a server's reply is protocol text and stays as it is.
-func reason(p *i18n.Printer, why string) string {
-	if code, _, _ := splitReply(why); code != "" {
-		return why
+// ReasonIn is why something failed, in p's language: maillab's own error
+// put into words; a server's reply is protocol text and stays as it is.
+func (f *Facts) ReasonIn(p *i18n.Printer) string {
+	if f.Why != nil {
+		return i18n.TranslateError(p, f.Why)
 	}
-	return p.Translate(why)
+	return f.Reason
 }
 
-// verified says whether a certificate was verified, in p's language: the
-// fact is "verified", "not verified: WHY", or the server's own.
-func verified(p *i18n.Printer, fact string) string {
-	if why, ok := strings.CutPrefix(fact, "not verified: "); ok {
-		return p.Trf("not verified: %s", why)
+// verifiedIn says whether a certificate was verified, in p's language:
+// "verified", the server's own, or "not verified" and why.
+func (f *Facts) verifiedIn(p *i18n.Printer) string {
+	if f.Verified == notVerified {
+		return p.Trf("not verified: %s", f.ReasonIn(p))
 	}
-	return p.Tr(fact)
+	return p.Tr(f.Verified)
 }

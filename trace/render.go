@@ -53,7 +53,7 @@ func NewRenderer(w io.Writer, format string, opts RenderOptions) (Renderer, erro
 	case "markdown", "md":
 		return &markdownRenderer{w: w, opts: opts, seen: map[int]bool{}}, nil
 	}
-	return nil, fmt.Errorf("unknown format %q (choose %s)", format, strings.Join(Formats, ", "))
+	return nil, i18n.Errorf("unknown format %q (choose %s)", format, strings.Join(Formats, ", "))
 }
 
 // shown reports whether a renderer for people shows e: a closed
@@ -356,6 +356,11 @@ func JSONIn(p *i18n.Printer, e Event) any {
 	if c := e.Content; c != nil && c.Header && !c.Folded {
 		j.Field = c.Field
 	}
+	if f := e.Facts; f != nil && f.Why != nil {
+		localized := *f
+		localized.Reason = f.ReasonIn(p) // maillab's own error, in the reader's language
+		j.Facts = &localized
+	}
 	return j
 }
 
@@ -392,7 +397,7 @@ func (r *markdownRenderer) Render(e Event) error {
 		case r.seen[step]:
 			fmt.Fprintf(&b, "\n*%s*\n", i18n.Or(r.opts.Lang).Trf("%s continued", StepMark(step)))
 		default:
-			fmt.Fprintf(&b, "\n## %s\n\n%s\n", StepHeadingIn(r.opts.Lang, e), sentence(r.opts.Lang, StepTitle(r.opts.Lang, step)))
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n", StepHeadingIn(r.opts.Lang, e), i18n.Or(r.opts.Lang).Sentence(StepTitle(r.opts.Lang, step)))
 		}
 		r.step, r.seen[step] = step, true
 	}
@@ -434,18 +439,6 @@ func (r *markdownRenderer) Close() error {
 	r.closeFence(&b)
 	_, err := io.WriteString(r.w, b.String())
 	return err
-}
-
-// sentence makes a title a sentence: "The ... ." in English, "……。" in
-// Chinese.
-func sentence(p *i18n.Printer, s string) string {
-	if s == "" {
-		return s
-	}
-	if p.Chinese() {
-		return s + "。"
-	}
-	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 // NormalizeTime sets every Event's time to a fixed instant plus its index in

@@ -23,7 +23,7 @@ func ShowDecodedIn(w io.Writer, p *i18n.Printer, input string) bool {
 	res.WriteTextIn(out, p)
 	res.WriteLayersIn(out, p)
 	for _, warning := range res.Warnings {
-		fmt.Fprintf(out, "  %s\n", p.Trf("warning: %s", p.Translate(warning)))
+		fmt.Fprintf(out, "  %s\n", p.Trf("warning: %s", warning.In(p)))
 	}
 	return true
 }

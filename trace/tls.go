@@ -23,10 +23,14 @@ func TLSFacts(state tls.ConnectionState, cert *x509.Certificate, verifyErr error
 		f.Subject, f.Issuer = name(cert.Subject.CommonName), name(cert.Issuer.CommonName)
 	}
 	if verifyErr != nil {
-		f.Verified = "not verified: " + verifyErr.Error()
+		f.Verified, f.Reason, f.Why = notVerified, verifyErr.Error(), verifyErr
 	}
 	return f
 }
+
+// notVerified is the fact of a certificate that did not verify (Reason
+// says why).
+const notVerified = "not verified"
 
 func name(s string) string {
 	if s == "" {

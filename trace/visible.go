@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // Visible returns s with everything a terminal or a page could take as an
@@ -120,11 +121,11 @@ func CheckVisible(out []byte) error {
 				i += n
 				continue
 			}
-			return fmt.Errorf("escape sequence at %d: %q", i, out[i:min(i+20, len(out))])
+			return i18n.Errorf("escape sequence at %d: %q", i, out[i:min(i+20, len(out))])
 		case r == utf8.RuneError && size == 1:
-			return fmt.Errorf("invalid UTF-8 at %d", i)
+			return i18n.Errorf("invalid UTF-8 at %d", i)
 		case r < 0x20 && r != '\n' && r != '\t', r == 0x7f, r >= 0x80 && r <= 0x9f, decode.IsBidiControl(r):
-			return fmt.Errorf("%U at %d", r, i)
+			return i18n.Errorf("%U at %d", r, i)
 		}
 		i += size
 	}

@@ -11,6 +11,7 @@ import (
 
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // decodeOptions are the inputs of maillab decode.
@@ -75,7 +76,7 @@ func decodeRun(opts *decodeOptions) error {
 		// a whole message is read as a stream: any size, attachments straight to --save
 		res, err = decode.ParseMessage(br, decode.MessageOptions{Charset: opts.Charset, SaveDir: opts.Save})
 	case opts.Save != "":
-		return fmt.Errorf("--save: the input is not a message, so it has no attachments")
+		return i18n.Errorf("--save: the input is not a message, so it has no attachments")
 	case len(head) == 64<<10 && isBase64Chunk(head):
 		return streamDecode(opts, br)
 	default:
@@ -86,7 +87,7 @@ func decodeRun(opts *decodeOptions) error {
 	}
 	report(opts, res)
 	if len(res.Undecoded) > 0 {
-		return fmt.Errorf("could not decode %v", res.Undecoded[0])
+		return i18n.Errorf("could not decode %v", res.Undecoded[0])
 	}
 	return nil
 }
@@ -96,10 +97,10 @@ func decodeRun(opts *decodeOptions) error {
 func decodeSmall(r io.Reader, charset string) (*decode.Result, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSmallInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the input: %w", err)
+		return nil, i18n.Errorf("reading the input: %w", err)
 	}
 	if len(data) > maxSmallInput {
-		return nil, fmt.Errorf("the input is over %d MiB and neither a message nor plain Base64", maxSmallInput>>20)
+		return nil, i18n.Errorf("the input is over %d MiB and neither a message nor plain Base64", maxSmallInput>>20)
 	}
 	return decode.Auto(string(data), charset)
 }
@@ -118,7 +119,7 @@ func report(opts *decodeOptions, res *decode.Result) {
 		res.WriteLayersIn(out, opts.P)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("warning: %s", trace.Visible(opts.P.Translate(w))))
+		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("warning: %s", trace.Visible(w.In(opts.P))))
 	}
 	if res.Message != nil {
 		for _, s := range res.Message.SavedFiles() {
@@ -144,11 +145,11 @@ func (nopCloser) Close() error { return nil }
 func (opts *decodeOptions) open() (io.ReadCloser, error) {
 	switch {
 	case opts.File != "" && opts.Input != "":
-		return nil, fmt.Errorf("give TEXT or --file, not both")
+		return nil, i18n.Errorf("give TEXT or --file, not both")
 	case opts.File != "":
 		f, err := os.Open(opts.File)
 		if err != nil {
-			return nil, fmt.Errorf("--file: %w", err)
+			return nil, i18n.Errorf("--file: %w", err)
 		}
 		return f, nil
 	case opts.Input == "-":
@@ -156,7 +157,7 @@ func (opts *decodeOptions) open() (io.ReadCloser, error) {
 	case opts.Input != "":
 		return io.NopCloser(bytes.NewReader([]byte(opts.Input))), nil
 	}
-	return nil, fmt.Errorf("nothing to decode: give TEXT, - (standard input) or --file FILE")
+	return nil, i18n.Errorf("nothing to decode: give TEXT, - (standard input) or --file FILE")
 }
 
 // isBase64Chunk reports whether b holds only Base64 and line breaks.

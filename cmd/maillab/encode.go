@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 )
 
 // encodeOptions are the inputs of maillab encode.
@@ -62,22 +63,22 @@ func encodeRun(opts *encodeOptions) error {
 	if len(opts.Args) == 1 && opts.Args[0] == "-" {
 		text, err := io.ReadAll(io.LimitReader(opts.IO.In, maxSmallInput))
 		if err != nil {
-			return fmt.Errorf("reading standard input: %w", err)
+			return i18n.Errorf("reading standard input: %w", err)
 		}
 		opts.Args[0] = strings.TrimSuffix(strings.TrimSuffix(string(text), "\n"), "\r") // the newline that ends a piped line is not part of it
 	}
 	switch {
 	case opts.charsetSet && !opts.Word:
-		return fmt.Errorf("--charset goes with --word (Base64 encodes the text's UTF-8 bytes; for an encoded-word in another charset add --word)")
+		return i18n.Errorf("--charset goes with --word (Base64 encodes the text's UTF-8 bytes; for an encoded-word in another charset add --word)")
 	case opts.AuthPlain && opts.Word:
-		return fmt.Errorf("choose --auth-plain or --word, not both")
+		return i18n.Errorf("choose --auth-plain or --word, not both")
 	case opts.AuthPlain:
 		if len(opts.Args) != 2 {
-			return fmt.Errorf("--auth-plain needs USER and PASS, e.g. maillab encode --auth-plain gacl 123456")
+			return i18n.Errorf("--auth-plain needs USER and PASS, e.g. maillab encode --auth-plain gacl 123456")
 		}
 		fmt.Fprintln(out, decode.AuthPlain(opts.Args[0], opts.Args[1]))
 	case len(opts.Args) != 1:
-		return fmt.Errorf("give one TEXT to encode (quote it if it has spaces)")
+		return i18n.Errorf("give one TEXT to encode (quote it if it has spaces)")
 	case opts.Word:
 		w, err := decode.EncodeWords(opts.Args[0], opts.Charset, opts.Q)
 		if err != nil {
@@ -85,7 +86,7 @@ func encodeRun(opts *encodeOptions) error {
 		}
 		fmt.Fprintln(out, w)
 	case opts.Q:
-		return fmt.Errorf("--q goes with --word")
+		return i18n.Errorf("--q goes with --word")
 	default:
 		fmt.Fprintln(out, decode.EncodeBase64(opts.Args[0]))
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/term"
 
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // UI rules (after age and gh): data and transcripts go to Out; status,
@@ -79,5 +79,5 @@ func (s *IOStreams) Color(mode string) (bool, error) {
 	case "never":
 		return false, nil
 	}
-	return false, fmt.Errorf("--color %q: choose auto, always or never", mode)
+	return false, i18n.Errorf("--color %q: choose auto, always or never", mode)
 }

@@ -10,6 +10,7 @@ import (
 
 	"maillab/lessons"
 	"maillab/lessons/practice"
+	"maillab/trace/i18n"
 )
 
 // lessonOptions are the inputs of maillab lesson.
@@ -60,7 +61,7 @@ lessons/README.md).`,
 			}
 			n, err := strconv.Atoi(args[0])
 			if err != nil || n < 1 {
-				return fmt.Errorf("lesson %q: give a lesson number, list, check or reset (maillab lesson lists them)", args[0])
+				return i18n.Errorf("lesson %q: give a lesson number, list, check or reset (maillab lesson lists them)", args[0])
 			}
 			opts.Number = n
 			if runF != nil {
@@ -117,7 +118,7 @@ func newCmdLessonCheck(opts *lessonOptions) *cobra.Command {
 			if len(args) == 1 {
 				n, err := strconv.Atoi(args[0])
 				if err != nil {
-					return fmt.Errorf("lesson check %q: give a lesson number", args[0])
+					return i18n.Errorf("lesson check %q: give a lesson number", args[0])
 				}
 				opts.Number = n
 			}
@@ -183,7 +184,7 @@ func find(all []*lessons.Lesson, n int) (*lessons.Lesson, *lessons.Lesson, error
 			return l, nil, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("there is no lesson %d (maillab lesson lists them)", n)
+	return nil, nil, i18n.Errorf("there is no lesson %d (maillab lesson lists them)", n)
 }
 
 func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
@@ -227,12 +228,12 @@ func lessonRun(cmd *cobra.Command, opts *lessonOptions) error {
 func (opts *lessonOptions) class() (*lessons.Class, error) {
 	if opts.Server == "" {
 		if opts.User != "" {
-			return nil, fmt.Errorf("--user goes with --server (the class sandbox's host)")
+			return nil, i18n.Errorf("--user goes with --server (the class sandbox's host)")
 		}
 		return nil, nil
 	}
 	if opts.User == "" || opts.Password == "" {
-		return nil, fmt.Errorf("--server needs --user and --password: your account in the class")
+		return nil, i18n.Errorf("--server needs --user and --password: your account in the class")
 	}
 	page := classPage(opts.Server, opts.PortOffset)
 	return &lessons.Class{Server: opts.Server, PortOffset: opts.PortOffset, Page: page,

@@ -26,7 +26,7 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 	if f := root.Flags().Lookup("version"); f != nil {
 		f.Usage = p.Trf("version for %s", root.Name())
 	}
-	if !p.Chinese() {
+	if !p.Translates() {
 		return
 	}
 	cobra.AddTemplateFunc("localDefaults", func(usages string) string {
@@ -44,33 +44,6 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 		translateFlags(c.PersistentFlags(), p)
 		c.SetUsageTemplate(usageTemplate(p))
 	})
-}
-
-// libraryErrors are the formats of the errors cobra, pflag and the
-// standard library give for a mistyped command line, so that
-// i18n.TranslateError can say them in the user's language too.
-var libraryErrors = []string{
-	i18n.N("unknown flag: %s"),
-	i18n.N("unknown shorthand flag: %q in %s"),
-	i18n.N("flag needs an argument: %s"),
-	i18n.N("flag needs an argument: %q in -%s"),
-	i18n.N("invalid argument %q for %q flag: %v"),
-	i18n.N("unknown command %q for %q%s"),
-	i18n.N("\n\nDid you mean this?\n\t%v\n"),
-	i18n.N("accepts at most %d arg(s), received %d"),
-	i18n.N("accepts %d arg(s), received %d"),
-	i18n.N("requires at least %d arg(s), only received %d"),
-	i18n.N("unknown command %q for %q"),
-	i18n.N("invalid argument %q for %q"),
-	i18n.N("time: invalid duration %q"),
-	i18n.N("strconv.ParseInt: parsing %q: invalid syntax"),
-	i18n.N("strconv.ParseBool: parsing %q: invalid syntax"),
-	i18n.N("open %s: %s"),
-	i18n.N("no such file or directory"),
-	i18n.N("permission denied"),
-	i18n.N("is a directory"),
-	i18n.N("connection refused"),
-	i18n.N("address already in use"),
 }
 
 // walk calls fn on c and every command below it.

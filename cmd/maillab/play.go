@@ -10,6 +10,7 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/play"
 	"maillab/trace"
+	"maillab/trace/i18n"
 )
 
 // playOptions are the inputs of maillab play.
@@ -76,10 +77,10 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	}
 	r, err := trace.NewRenderer(opts.IO.Out, opts.Format, trace.RenderOptions{Color: useColor && opts.Format == "text", Width: opts.width(), Lang: opts.P})
 	if err != nil {
-		return fmt.Errorf("--format: %w", err)
+		return i18n.Errorf("--format: %w", err)
 	}
 	if opts.Delay < 0 {
-		return fmt.Errorf("--delay %s: must not be negative", opts.Delay)
+		return i18n.Errorf("--delay %s: must not be negative", opts.Delay)
 	}
 	playOpts := play.Options{From: opts.From, To: opts.To, Subject: opts.Subject, Body: opts.Body, TLS: opts.TLS}
 	if err := play.Check(playOpts, sandbox.DefaultWorld()); err != nil {

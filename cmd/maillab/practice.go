@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"maillab/lessons/practice"
+	"maillab/trace/i18n"
 )
 
 // practiceOptions are the inputs of maillab practice.
@@ -51,7 +51,7 @@ mode), with the same transcript.`,
   printf 'EHLO me\nQUIT\n' | maillab practice smtp`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("choose what to practise: maillab practice smtp (send mail) or maillab practice pop3 (fetch it)")
+				return i18n.Errorf("choose what to practise: maillab practice smtp (send mail) or maillab practice pop3 (fetch it)")
 			}
 			return nil
 		},
@@ -79,7 +79,7 @@ mode), with the same transcript.`,
 
 func practiceRun(cmd *cobra.Command, opts *practiceOptions) error {
 	if opts.Proto != "smtp" && opts.Proto != "pop3" {
-		return fmt.Errorf("practice %s: choose smtp or pop3", opts.Proto)
+		return i18n.Errorf("practice %s: choose smtp or pop3", opts.Proto)
 	}
 	useColor, err := opts.useColor()
 	if err != nil {

@@ -167,7 +167,7 @@ your own machine (loopback only), and shows every line they exchange.
 	root.PersistentFlags().IntVar(&g.Width, "width", 0, "wrap notes to N columns (default: the terminal's width, or 80)")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "more detail: the wiretap names each client's address and port")
 	root.PersistentFlags().String("lang", "", "the language of maillab's words: en or zh (default: MAILLAB_LANG, LC_ALL, LC_MESSAGES, LANG)")
-	root.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]cobra.Completion{"en", "zh"}, cobra.ShellCompDirectiveNoFileComp))
+	root.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions(i18n.Codes(), cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newCmdPlay(g, nil),
 		newCmdSandbox(g, nil),

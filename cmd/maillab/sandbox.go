@@ -196,19 +196,19 @@ func queueFate(p *i18n.Printer, maildir string) string {
 func checkSandboxFlags(opts *sandboxOptions) error {
 	switch {
 	case net.ParseIP(opts.Listen) == nil && opts.Listen != "localhost":
-		return fmt.Errorf("--listen %q: give an IP address such as 127.0.0.1", opts.Listen)
+		return i18n.Errorf("--listen %q: give an IP address such as 127.0.0.1", opts.Listen)
 	case opts.PortOffset < 0 || opts.PortOffset > 60000:
-		return fmt.Errorf("--port-offset %d: must be between 0 and 60000", opts.PortOffset)
+		return i18n.Errorf("--port-offset %d: must be between 0 and 60000", opts.PortOffset)
 	case opts.MaxMessageSize < 1024:
-		return fmt.Errorf("--max-message-size %d: must be at least 1024 octets", opts.MaxMessageSize)
+		return i18n.Errorf("--max-message-size %d: must be at least 1024 octets", opts.MaxMessageSize)
 	case opts.RetryInterval <= 0 || opts.MaxQueueAge <= 0:
-		return fmt.Errorf("--retry-interval and --max-queue-age must be positive")
+		return i18n.Errorf("--retry-interval and --max-queue-age must be positive")
 	case opts.MaxConns < 1:
-		return fmt.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
+		return i18n.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
 	case opts.TLS != "on" && opts.TLS != "off":
-		return fmt.Errorf("--tls %q: choose on or off", opts.TLS)
+		return i18n.Errorf("--tls %q: choose on or off", opts.TLS)
 	case opts.RequireTLS && opts.TLS == "off":
-		return fmt.Errorf("--require-tls needs --tls on")
+		return i18n.Errorf("--require-tls needs --tls on")
 	}
 	return nil
 }

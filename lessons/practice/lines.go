@@ -3,15 +3,16 @@ package practice
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"strings"
 	"sync"
+
+	"maillab/trace/i18n"
 )
 
 // ErrInterrupted is the learner pressing Ctrl-C at an empty prompt: leave
 // at once (maillab exits with status 130, as shells expect).
-var ErrInterrupted = errors.New("interrupted")
+var ErrInterrupted = i18n.NewError("interrupted")
 
 // Lines reads lines from a reader in a goroutine of its own, so that a
 // wait for the learner's next line ends at once when the context does

@@ -63,7 +63,7 @@ func Run(ctx context.Context, opts Options) error {
 	s, _, err := client.Dial(ctx, client.Config{Proto: proto, Addr: t.addr, Client: "you", ClientRole: trace.RoleSelf, Session: "practice", Sink: sink,
 		TLS: tlsCfg, Implicit: opts.TLS})
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(opts.Lang, err))
+		return i18n.Errorf("connect to %s: %w%s", t.addr, err, tlsAdvice(opts.Lang, err))
 	}
 	defer s.Close()
 	p := &prompt{s: s, opts: opts}
@@ -83,7 +83,7 @@ func findTarget(opts Options, name string) (target, error) {
 	if opts.Addr != "" {
 		host, _, err := net.SplitHostPort(opts.Addr)
 		if err != nil {
-			return target{}, fmt.Errorf("--addr %s: want HOST:PORT", opts.Addr)
+			return target{}, i18n.Errorf("--addr %s: want HOST:PORT", opts.Addr)
 		}
 		return target{addr: opts.Addr, host: host}, nil
 	}
@@ -98,7 +98,7 @@ func findTarget(opts Options, name string) (target, error) {
 	}
 	p, ok := world.Provider(domain)
 	if !ok {
-		return target{}, fmt.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
+		return target{}, i18n.Errorf("--domain %s: not a sandbox provider (sohu.com or sina.com)", domain)
 	}
 	mode := sandbox.PlainText
 	if opts.TLS {
@@ -110,11 +110,11 @@ func findTarget(opts Options, name string) (target, error) {
 		return t, nil
 	}
 	if opts.Server != "" {
-		return target{}, fmt.Errorf("no sandbox answers on %s (is the class sandbox running? its --port-offset?)", t.addr)
+		return target{}, i18n.Errorf("no sandbox answers on %s (is the class sandbox running? its --port-offset?)", t.addr)
 	}
 	sb, err := startEmbedded(opts.PortOffset)
 	if err != nil {
-		return target{}, fmt.Errorf("no sandbox answered on %s, and starting one failed: %w", t.addr, err)
+		return target{}, i18n.Errorf("no sandbox answered on %s, and starting one failed: %w", t.addr, err)
 	}
 	fmt.Fprintf(opts.ErrOut, "maillab: %s\n", i18n.Or(opts.Lang).Trf("no sandbox answered on %s, so one runs inside this practice session (it stops when you leave)", t.addr))
 	t.embedded = sb
@@ -189,7 +189,7 @@ func (p *prompt) input() (func(ctx context.Context, prompt string) (string, erro
 		Stderr:          p.opts.ErrOut,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("starting the prompt: %w", err)
+		return nil, nil, i18n.Errorf("starting the prompt: %w", err)
 	}
 	return func(_ context.Context, prompt string) (string, error) {
 		rl.SetPrompt(prompt)

@@ -17,7 +17,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"maillab/trace/i18n"
 )
 
 // Lifetimes: the CA lasts ten years; a server certificate a year, and is
@@ -60,7 +61,7 @@ func Open(dir string, ips ...net.IP) (*Authority, error) {
 	a.ips = append([]net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, ips...)
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("tls: %w", err)
+			return nil, i18n.Errorf("tls: %w", err)
 		}
 		if err := a.load(); err == nil {
 			return a, nil
@@ -118,7 +119,7 @@ func (a *Authority) ClientConfig(name string) *tls.Config {
 func (a *Authority) create() error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return fmt.Errorf("tls: the CA's key: %w", err)
+		return i18n.Errorf("tls: the CA's key: %w", err)
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -133,7 +134,7 @@ func (a *Authority) create() error {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return fmt.Errorf("tls: the CA: %w", err)
+		return i18n.Errorf("tls: the CA: %w", err)
 	}
 	a.ca, _ = x509.ParseCertificate(der)
 	a.caKey = key
@@ -163,13 +164,13 @@ func (a *Authority) load() error {
 	cb, _ := pem.Decode(caPEM)
 	kb, _ := pem.Decode(keyPEM)
 	if cb == nil || kb == nil {
-		return fmt.Errorf("tls: %s holds no PEM CA (remove ca.pem and ca-key.pem to make a new one)", a.dir)
+		return i18n.Errorf("tls: %s holds no PEM CA (remove ca.pem and ca-key.pem to make a new one)", a.dir)
 	}
 	if a.ca, err = x509.ParseCertificate(cb.Bytes); err != nil {
-		return fmt.Errorf("tls: ca.pem: %w", err)
+		return i18n.Errorf("tls: ca.pem: %w", err)
 	}
 	if a.caKey, err = x509.ParseECPrivateKey(kb.Bytes); err != nil {
-		return fmt.Errorf("tls: ca-key.pem: %w", err)
+		return i18n.Errorf("tls: ca-key.pem: %w", err)
 	}
 	a.caPEM = caPEM
 	return nil
@@ -234,7 +235,7 @@ func (a *Authority) issue(name string) (*tls.Certificate, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca, &key.PublicKey, a.caKey)
 	if err != nil {
-		return nil, fmt.Errorf("tls: the certificate of %s: %w", name, err)
+		return nil, i18n.Errorf("tls: the certificate of %s: %w", name, err)
 	}
 	keyDER, _ := x509.MarshalECPrivateKey(key)
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
@@ -265,7 +266,7 @@ func serial() *big.Int {
 // write writes a file readable by its owner only.
 func write(name string, data []byte) error {
 	if err := os.WriteFile(name, data, 0o600); err != nil {
-		return fmt.Errorf("tls: %w", err)
+		return i18n.Errorf("tls: %w", err)
 	}
 	return nil
 }
@@ -275,7 +276,7 @@ func write(name string, data []byte) error {
 func DefaultDir() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("tls: no config directory for the sandbox CA: %w", err)
+		return "", i18n.Errorf("tls: no config directory for the sandbox CA: %w", err)
 	}
 	return filepath.Join(dir, "maillab", "tls"), nil
 }

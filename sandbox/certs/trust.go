@@ -2,9 +2,10 @@ package certs
 
 import (
 	"crypto/x509"
-	"fmt"
 	"os"
 	"path/filepath"
+
+	"maillab/trace/i18n"
 )
 
 // Trust is what a client of the sandbox trusts: the system's roots (for
@@ -23,10 +24,10 @@ func Trust(files ...string) (*x509.CertPool, error) {
 	for _, f := range files {
 		pem, err := os.ReadFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert: %w", err)
+			return nil, i18n.Errorf("--cacert: %w", err)
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", f)
+			return nil, i18n.Errorf("--cacert %s: no PEM certificate in it", f)
 		}
 	}
 	return pool, nil

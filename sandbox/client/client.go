@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -19,13 +18,14 @@ import (
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 	"maillab/trace/proto/pop3"
 	"maillab/trace/proto/smtp"
 )
 
 // ErrClosed means the server has closed the connection.
-var ErrClosed = errors.New("the server closed the connection")
+var ErrClosed = i18n.NewError("the server closed the connection")
 
 // Config says where to connect and how transcripts name the session.
 type Config struct {
@@ -74,7 +74,7 @@ type Session struct {
 func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	name := proto.Name(strings.ToUpper(cfg.Proto))
 	if name != proto.SMTP && name != proto.POP3 {
-		return nil, nil, fmt.Errorf("protocol %q: choose smtp or pop3", cfg.Proto)
+		return nil, nil, i18n.Errorf("protocol %q: choose smtp or pop3", cfg.Proto)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
@@ -93,7 +93,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	if cfg.Implicit {
 		if cfg.TLS == nil {
 			raw.Close()
-			return nil, nil, fmt.Errorf("implicit TLS needs a TLS configuration")
+			return nil, nil, i18n.Errorf("implicit TLS needs a TLS configuration")
 		}
 		if err := s.handshake(); err != nil {
 			raw.Close()
@@ -103,7 +103,7 @@ func Dial(ctx context.Context, cfg Config) (*Session, []string, error) {
 	greeting, err := s.readAnswer("")
 	if err != nil {
 		s.conn.Close()
-		return nil, nil, fmt.Errorf("reading the greeting: %w", err)
+		return nil, nil, i18n.Errorf("reading the greeting: %w", err)
 	}
 	if f := strings.Fields(greeting[0]); len(f) > 1 {
 		s.Server = f[1]
@@ -183,12 +183,12 @@ func (s *Session) Send(line string) ([]string, error) {
 		return nil, ErrClosed
 	}
 	if strings.ContainsAny(line, "\r\n") {
-		return nil, errors.New("one line at a time: the line must not contain CR or LF")
+		return nil, i18n.NewError("one line at a time: the line must not contain CR or LF")
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := io.WriteString(s.conn, line+"\r\n"); err != nil {
 		s.closed.Store(true)
-		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
+		return nil, i18n.Errorf("%w (%v)", ErrClosed, err)
 	}
 	if s.inData() && line != "." {
 		return nil, nil
@@ -219,22 +219,22 @@ func (s *Session) Pipeline(lines []string) (answers [][]string, unanswered []str
 		return nil, nil, ErrClosed
 	}
 	if s.inData() {
-		return nil, nil, errors.New("no pipelining inside a message")
+		return nil, nil, i18n.NewError("no pipelining inside a message")
 	}
 	var b strings.Builder
 	for i, line := range lines {
 		if strings.ContainsAny(line, "\r\n") {
-			return nil, nil, errors.New("one line at a time: a line must not contain CR or LF")
+			return nil, nil, i18n.NewError("one line at a time: a line must not contain CR or LF")
 		}
 		if strings.EqualFold(strings.TrimSpace(line), "DATA") && i < len(lines)-1 {
-			return nil, nil, errors.New("DATA must be the last command of a pipelined group (RFC 2920)")
+			return nil, nil, i18n.NewError("DATA must be the last command of a pipelined group (RFC 2920)")
 		}
 		b.WriteString(line + "\r\n")
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := io.WriteString(s.conn, b.String()); err != nil {
 		s.closed.Store(true)
-		return nil, nil, fmt.Errorf("%w (%v)", ErrClosed, err)
+		return nil, nil, i18n.Errorf("%w (%v)", ErrClosed, err)
 	}
 	for i, line := range lines {
 		answer, err := s.readAnswer(line)
@@ -375,7 +375,7 @@ func (s *Session) SendMessage(msg []byte) ([]string, error) {
 	s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 	if _, err := io.WriteString(s.conn, b.String()); err != nil {
 		s.closed.Store(true)
-		return nil, fmt.Errorf("%w (%v)", ErrClosed, err)
+		return nil, i18n.Errorf("%w (%v)", ErrClosed, err)
 	}
 	answer, err := s.readAnswer(".")
 	if err != nil {

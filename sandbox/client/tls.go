@@ -3,11 +3,11 @@ package client
 import (
 	"bufio"
 	"crypto/tls"
-	"fmt"
 	"strings"
 	"time"
 
 	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 )
 
@@ -49,7 +49,7 @@ func (s *Session) handshake() error {
 	tc := tls.Client(below, s.tls.config(&verifyErr))
 	s.raw.SetDeadline(time.Now().Add(s.timeout))
 	if err := tc.Handshake(); err != nil {
-		return fmt.Errorf("TLS handshake: %w", err)
+		return i18n.Errorf("TLS handshake: %w", err)
 	}
 	s.raw.SetDeadline(time.Time{})
 	s.tap.Upgrade(tc, meter)
@@ -75,7 +75,7 @@ func (s *Session) startsTLS(line string, answer []string) bool {
 // handshake, then a conversation that starts over (RFC 3207 4.2).
 func (s *Session) upgrade() error {
 	if s.tls == nil {
-		return fmt.Errorf("the server is ready for TLS, but no TLS was set up for this session")
+		return i18n.Errorf("the server is ready for TLS, but no TLS was set up for this session")
 	}
 	if err := s.handshake(); err != nil {
 		s.closed.Store(true)

@@ -22,6 +22,7 @@ import (
 	"maillab/sandbox/client"
 	"maillab/trace"
 	"maillab/trace/decode"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 	"maillab/trace/proto/smtp"
 )
@@ -80,21 +81,21 @@ func Check(opts Options, w *sandbox.World) error {
 	opts.setDefaults()
 	for _, f := range []struct{ flag, value string }{{"--from", opts.From}, {"--to", opts.To}, {"--subject", opts.Subject}} {
 		if strings.ContainsAny(f.value, "\r\n") {
-			return fmt.Errorf("%s: must be one line (a line break would add header lines to the message)", f.flag)
+			return i18n.Errorf("%s: must be one line (a line break would add header lines to the message)", f.flag)
 		}
 	}
 	from, err := sandbox.ParseAddress(opts.From)
 	if err != nil {
-		return fmt.Errorf("--from: %w", err)
+		return i18n.Errorf("--from: %w", err)
 	}
 	if _, err := sandbox.ParseAddress(opts.To); err != nil {
-		return fmt.Errorf("--to: %w", err)
+		return i18n.Errorf("--to: %w", err)
 	}
 	if _, _, ok := w.Account(from); !ok {
-		return fmt.Errorf("--from %s: not a sandbox account (try %s)", from, accountList(w))
+		return i18n.Errorf("--from %s: not a sandbox account (try %s)", from, accountList(w))
 	}
 	if opts.TLS != "" && opts.TLS != "starttls" && opts.TLS != "implicit" {
-		return fmt.Errorf("--tls %s: choose starttls or implicit", opts.TLS)
+		return i18n.Errorf("--tls %s: choose starttls or implicit", opts.TLS)
 	}
 	return nil
 }
@@ -127,10 +128,10 @@ func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error)
 		return nil, err
 	}
 	if opts.TLS != "" && sb.Certs() == nil {
-		return nil, fmt.Errorf("--tls: this sandbox has no certificates")
+		return nil, i18n.Errorf("--tls: this sandbox has no certificates")
 	}
 	if !sb.TapsServers() {
-		return nil, fmt.Errorf("play follows the message by what the servers saw: the sandbox must record its servers' lines")
+		return nil, i18n.Errorf("play follows the message by what the servers saw: the sandbox must record its servers' lines")
 	}
 	opts.setDefaults()
 	from, _ := sandbox.ParseAddress(opts.From)
@@ -202,7 +203,7 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	res := &Result{}
 	refused, err := j.submit(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("step 1, sending to %s: %w", j.from.Domain, err)
+		return nil, i18n.Errorf("step 1, sending to %s: %w", j.from.Domain, err)
 	}
 	if refused != "" {
 		res.Refused, res.Elapsed = refused, time.Since(start)
@@ -212,11 +213,11 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	select {
 	case out = <-j.outcome:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for delivery to %s: %w", j.to, ctx.Err())
+		return nil, i18n.Errorf("waiting for delivery to %s: %w", j.to, ctx.Err())
 	}
 	msg, err := j.retrieve(ctx, out.mailbox)
 	if err != nil {
-		return nil, fmt.Errorf("step 4, retrieving from %s: %w", out.mailbox.Domain, err)
+		return nil, i18n.Errorf("step 4, retrieving from %s: %w", out.mailbox.Domain, err)
 	}
 	res.Delivered, res.Bounced, res.Mailbox = !out.bounced, out.bounced, out.mailbox.String()
 	res.Relayed, res.Bounce = out.relayed, out.why
@@ -319,7 +320,7 @@ func (j *journey) dial(ctx context.Context, name proto.Name, p *sandbox.Provider
 	}
 	addr, ok := j.sb.AddrTLS(p.Domain, name, mode)
 	if !ok {
-		return nil, fmt.Errorf("%s is not served here", p.Host(name))
+		return nil, i18n.Errorf("%s is not served here", p.Host(name))
 	}
 	cfg := client.Config{
 		Proto: string(name), Addr: addr, Client: "play", Server: p.Host(name),
@@ -444,7 +445,7 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 	lines := []string{"USER " + owner.Local, "PASS " + password, "STAT", "LIST"}
 	if j.opts.TLS == "starttls" {
 		if refused, err := expect(s, "STLS", "+OK"); err != nil || refused != "" {
-			return nil, fmt.Errorf("STLS: %q %v", refused, err)
+			return nil, i18n.Errorf("STLS: %q %v", refused, err)
 		}
 	}
 	var answers [][]string
@@ -454,7 +455,7 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 			return nil, err
 		}
 		if client.IsError(answer) {
-			return nil, fmt.Errorf("%s: the server answered %q", proto.Verb(line), answer[0])
+			return nil, i18n.Errorf("%s: the server answered %q", proto.Verb(line), answer[0])
 		}
 		answers = append(answers, answer)
 	}
@@ -464,7 +465,7 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 		return nil, err
 	}
 	if client.IsError(msg) {
-		return nil, fmt.Errorf("RETR: the server answered %q", msg[0])
+		return nil, i18n.Errorf("RETR: the server answered %q", msg[0])
 	}
 	if _, err := s.Send("QUIT"); err != nil && !errors.Is(err, client.ErrClosed) {
 		return nil, err

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // Entry is one account at one domain.
@@ -39,7 +41,7 @@ var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // in keep (a roster kept from before) are kept.
 func Generate(n int, domains []string, keep []Entry) ([]Entry, error) {
 	if n < 1 || n > 999 {
-		return nil, fmt.Errorf("--students %d: give 1 to 999", n)
+		return nil, i18n.Errorf("--students %d: give 1 to 999", n)
 	}
 	kept := map[string]string{}
 	for _, e := range keep {
@@ -70,7 +72,7 @@ func Generate(n int, domains []string, keep []Entry) ([]Entry, error) {
 func NewPassword() (string, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
-		return "", fmt.Errorf("a random password: %w", err)
+		return "", i18n.Errorf("a random password: %w", err)
 	}
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
@@ -92,7 +94,7 @@ func Read(r io.Reader, name string, known []string) ([]Entry, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s:%d: %w", name, line, err))
+			problems = append(problems, i18n.Errorf("%s:%d: %w", name, line, err))
 			break
 		}
 		if len(out) == 0 && len(problems) == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), Header[0]) {
@@ -102,18 +104,18 @@ func Read(r io.Reader, name string, known []string) ([]Entry, error) {
 		if err == nil {
 			key := strings.ToLower(e.Address())
 			if first, dup := seen[key]; dup {
-				err = fmt.Errorf("%s appears twice (first on line %d)", e.Address(), first)
+				err = i18n.Errorf("%s appears twice (first on line %d)", e.Address(), first)
 			}
 			seen[key] = line
 		}
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%s:%d: %w", name, line, err))
+			problems = append(problems, i18n.Errorf("%s:%d: %w", name, line, err))
 			continue
 		}
 		out = append(out, e)
 	}
 	if len(out) == 0 && len(problems) == 0 {
-		problems = append(problems, fmt.Errorf("%s: no accounts (write one account,domain,password per line)", name))
+		problems = append(problems, i18n.Errorf("%s: no accounts (write one account,domain,password per line)", name))
 	}
 	return out, errors.Join(problems...)
 }
@@ -121,16 +123,16 @@ func Read(r io.Reader, name string, known []string) ([]Entry, error) {
 // entry checks one record.
 func entry(rec []string, known []string) (Entry, error) {
 	if len(rec) != 3 {
-		return Entry{}, fmt.Errorf("%d fields; write account,domain,password", len(rec))
+		return Entry{}, i18n.Errorf("%d fields; write account,domain,password", len(rec))
 	}
 	e := Entry{Account: strings.TrimSpace(rec[0]), Domain: strings.ToLower(strings.TrimSpace(rec[1])), Password: strings.TrimSpace(rec[2])}
 	switch {
 	case !accountName.MatchString(e.Account):
-		return e, fmt.Errorf("account %q: use letters, digits, '.', '-' or '_' (up to 64)", e.Account)
+		return e, i18n.Errorf("account %q: use letters, digits, '.', '-' or '_' (up to 64)", e.Account)
 	case !contains(known, e.Domain):
-		return e, fmt.Errorf("domain %q: not a sandbox domain (%s)", e.Domain, strings.Join(known, ", "))
+		return e, i18n.Errorf("domain %q: not a sandbox domain (%s)", e.Domain, strings.Join(known, ", "))
 	case e.Password == "" || strings.ContainsAny(e.Password, " \t"):
-		return e, fmt.Errorf("%s: the password must be one word", e.Address())
+		return e, i18n.Errorf("%s: the password must be one word", e.Address())
 	}
 	return e, nil
 }
@@ -148,7 +150,7 @@ func contains(list []string, s string) bool {
 func Load(file string, known []string) ([]Entry, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("--accounts: %w", err)
+		return nil, i18n.Errorf("--accounts: %w", err)
 	}
 	defer f.Close()
 	return Read(f, file, known)
@@ -163,7 +165,7 @@ func Save(file string, entries []Entry) error {
 	tmp := file + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("roster %s: %w", file, err)
+		return i18n.Errorf("roster %s: %w", file, err)
 	}
 	w := csv.NewWriter(f)
 	w.Write(Header)
@@ -172,7 +174,7 @@ func Save(file string, entries []Entry) error {
 	}
 	w.Flush()
 	if err := errors.Join(w.Error(), f.Close()); err != nil {
-		return fmt.Errorf("roster %s: %w", file, err)
+		return i18n.Errorf("roster %s: %w", file, err)
 	}
 	return os.Rename(tmp, file)
 }
@@ -191,7 +193,7 @@ type Options struct {
 // there again.
 func Class(o Options) ([]Entry, error) {
 	if o.Students > 0 && o.Accounts != "" {
-		return nil, fmt.Errorf("give --students or --accounts, not both")
+		return nil, i18n.Errorf("give --students or --accounts, not both")
 	}
 	var kept []Entry
 	keepFile := ""

@@ -66,7 +66,7 @@ var pageStrings = []string{
 	i18n.N("sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext"),
 	i18n.N("sent"),
 	i18n.N("sessions"),
-	i18n.N("show only: s07, sohu.com, s3…"),
+	i18n.N("show only: s07, sohu.com, #3…"),
 	i18n.N("switch light and dark"),
 	i18n.N("teacher's token"),
 	i18n.N("the message in flight"),
@@ -86,7 +86,7 @@ var pageStrings = []string{
 func (s *Server) pageWords(w http.ResponseWriter, r *http.Request) {
 	p := i18n.Or(s.cfg.Lang)
 	words := map[string]string{}
-	if p.Chinese() {
+	if p.Translates() {
 		for _, en := range pageStrings {
 			words[en] = p.Tr(en)
 		}

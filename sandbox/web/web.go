@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -70,7 +69,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
+		return nil, i18n.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln,
 		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotatorIn(cfg.Lang)}

@@ -4,7 +4,6 @@ import (
 	"maillab/trace/i18n"
 
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -14,7 +13,7 @@ import (
 )
 
 // ErrNothingToDecode means the input looks like plain text already.
-var ErrNothingToDecode = errors.New("nothing to decode: this does not look like Base64, quoted-printable, an encoded-word or a mail message")
+var ErrNothingToDecode = i18n.NewError("nothing to decode: this does not look like Base64, quoted-printable, an encoded-word or a mail message")
 
 // Auto works out what s is (an encoded-word or a header with them, a whole
 // message, an AUTH PLAIN blob, Base64, quoted-printable) and decodes it.
@@ -28,7 +27,7 @@ func Auto(s string, charset string) (*Result, error) {
 	trimmed := strings.TrimSpace(s)
 	switch {
 	case trimmed == "":
-		return nil, errors.New("nothing to decode: the input is empty")
+		return nil, i18n.NewError("nothing to decode: the input is empty")
 	case looksLikeMessage(trimmed):
 		return ParseMessage(strings.NewReader(s), MessageOptions{Charset: charset})
 	case HasWords(trimmed):
@@ -39,7 +38,7 @@ func Auto(s string, charset string) (*Result, error) {
 		switch {
 		case err == nil && spaced && len(r.Candidates) > 0:
 			// words that happen to use only Base64's letters
-			return nil, fmt.Errorf("%w (if it is Base64, take the spaces out)", ErrNothingToDecode)
+			return nil, i18n.Errorf("%w (if it is Base64, take the spaces out)", ErrNothingToDecode)
 		case err == nil:
 			return r, nil
 		case looksQuotedPrintable(trimmed):
@@ -168,7 +167,7 @@ func quotedPrintableInput(s, charset string) (*Result, error) {
 	r := &Result{Kind: "quoted-printable"}
 	raw, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(s)))
 	if err != nil {
-		return nil, fmt.Errorf("invalid quoted-printable: %w", err)
+		return nil, i18n.Errorf("invalid quoted-printable: %w", err)
 	}
 	r.layer("quoted-printable", "%d characters → %s: %s", len(s), byteCount(len(raw)), Hex(raw, 32))
 	text, err := r.charset(raw, "", charset)
@@ -239,7 +238,7 @@ func (r *Result) charset(raw []byte, label, override string) (string, error) {
 	}
 	r.Candidates = Guess(raw)
 	if len(r.Candidates) == 0 {
-		return "", fmt.Errorf("the bytes %s are text in no charset tried", Hex(raw, 16))
+		return "", i18n.Errorf("the bytes %s are text in no charset tried", Hex(raw, 16))
 	}
 	best := r.Candidates[0]
 	r.layer(best.Charset, "→ %s (a guess: the bytes are not UTF-8 and no charset was given; the most plausible reading was chosen)", shorten(best.Text, 200))
@@ -258,7 +257,7 @@ func (r *Result) withCharset(raw []byte, label, why string) (string, error) {
 	}
 	r.layer(cs.Name, "→ %s (%s)", shorten(text, 200), why)
 	if cs.Note != "" {
-		r.warn("%s", cs.Note)
+		r.warn(cs.Note)
 	}
 	if strings.EqualFold(strings.TrimSpace(label), "gb2312") && usesGBKOnly(raw) {
 		r.warn("labelled gb2312, but it uses characters only GBK has (the label lies; decoded as GBK)")

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // Base64Error says where Base64 input went wrong.
@@ -44,7 +46,7 @@ func Base64(s string) ([]byte, error) {
 	}
 	out, err := enc.DecodeString(text)
 	if err != nil {
-		return nil, fmt.Errorf("invalid Base64: %d characters is not a whole number of groups (one is missing or extra)", len(text))
+		return nil, i18n.Errorf("invalid Base64: %d characters is not a whole number of groups (one is missing or extra)", len(text))
 	}
 	return out, nil
 }

@@ -7,8 +7,6 @@ package decode
 import (
 	"maillab/trace/i18n"
 
-	"errors"
-	"fmt"
 	"strings"
 
 	"golang.org/x/text/encoding"
@@ -18,7 +16,7 @@ import (
 )
 
 // ErrUnknownCharset is returned for a charset label no table knows.
-var ErrUnknownCharset = errors.New("unknown charset")
+var ErrUnknownCharset = i18n.NewError("unknown charset")
 
 // Charset is a character set found by one of its labels.
 type Charset struct {
@@ -34,7 +32,7 @@ type Charset struct {
 func LookupCharset(label string) (Charset, error) {
 	clean := strings.ToLower(strings.TrimSpace(label))
 	if clean == "" {
-		return Charset{}, fmt.Errorf("%w: empty charset name", ErrUnknownCharset)
+		return Charset{}, i18n.Errorf("%w: empty charset name", ErrUnknownCharset)
 	}
 	switch clean {
 	case "utf-8", "utf8":
@@ -56,7 +54,7 @@ func LookupCharset(label string) (Charset, error) {
 		}
 		return describe(label, clean, canonical(name), e), nil
 	}
-	return Charset{}, fmt.Errorf("%w %q (try gbk, gb18030, big5, shift_jis, euc-kr, iso-8859-1, windows-1252, koi8-r or utf-8)", ErrUnknownCharset, label)
+	return Charset{}, i18n.Errorf("%w %q (try gbk, gb18030, big5, shift_jis, euc-kr, iso-8859-1, windows-1252, koi8-r or utf-8)", ErrUnknownCharset, label)
 }
 
 // canonical spells a charset name the way mail headers usually do.
@@ -90,7 +88,7 @@ func describe(label, clean, name string, e encoding.Encoding) Charset {
 func (c Charset) Text(b []byte) (string, error) {
 	out, err := c.Encoding.NewDecoder().Bytes(b)
 	if err != nil {
-		return "", fmt.Errorf("decode %s: %w", c.Name, err)
+		return "", i18n.Errorf("decode %s: %w", c.Name, err)
 	}
 	return string(out), nil
 }

@@ -62,7 +62,7 @@ func TestLayersShowTheWay(t *testing.T) {
 	}
 	var all []string
 	for _, l := range r.Layers {
-		all = append(all, l.What+": "+l.Detail)
+		all = append(all, l.What+": "+l.Detail.String())
 	}
 	got := strings.Join(all, "\n")
 	for _, want := range []string{"charset GBK, encoding B (Base64)", "8 bytes: d3 ca bc fe b2 e2 ca d4", "GBK: → 邮件测试"} {
@@ -91,7 +91,7 @@ func TestWarnings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			joined := strings.Join(r.Warnings, "\n")
+			joined := fmt.Sprint(r.Warnings)
 			if tt.want == "" {
 				if len(r.Candidates) < 4 || r.Candidates[0].Charset != "GBK" {
 					t.Errorf("candidates = %+v", r.Candidates)
@@ -394,7 +394,7 @@ func TestHugeHeaderLineInConstantMemory(t *testing.T) {
 	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 8<<20 {
 		t.Errorf("allocated %d MiB to read a 64 MiB header line", allocated>>20)
 	}
-	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "was cut to 65536") || len(res.Message.Headers) != 2 {
+	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0].String(), "was cut to 65536") || len(res.Message.Headers) != 2 {
 		t.Errorf("warnings %q, %d headers", res.Warnings, len(res.Message.Headers))
 	}
 }

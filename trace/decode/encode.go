@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"maillab/trace/i18n"
+
 	"golang.org/x/text/encoding/ianaindex"
 )
 
@@ -49,7 +51,7 @@ func EncodeWords(text, charset string, q bool) (string, error) {
 	for i, r := range text {
 		b, err := enc.Bytes([]byte(string(r)))
 		if err != nil || r == utf8.RuneError {
-			return "", fmt.Errorf("%q (character %d) cannot be written in %s", r, i+1, cs.Name)
+			return "", i18n.Errorf("%q (character %d) cannot be written in %s", r, i+1, cs.Name)
 		}
 		if len(prefix)+len(payload(append(chunk, b...), q))+2 > maxWord {
 			flush()

@@ -13,6 +13,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // Limits that keep a hostile (or just huge) message from eating the
@@ -49,7 +51,7 @@ type Part struct {
 	Data        []byte // decoded content of a leaf (its first MiB)
 	Saved       string // where the attachment was written, with MessageOptions.SaveDir
 	Parts       []*Part
-	Warnings    []string
+	Warnings    []i18n.Text
 }
 
 // MessageOptions tune ParseMessage.
@@ -71,7 +73,7 @@ func ParseMessage(r io.Reader, opts MessageOptions) (*Result, error) {
 	br := bufio.NewReader(r)
 	fields, warnings, err := readHeader(br)
 	if err != nil {
-		return nil, fmt.Errorf("reading the header: %w", err)
+		return nil, i18n.Errorf("reading the header: %w", err)
 	}
 	res := &Result{Kind: "message", Message: &Message{Headers: fields}, Warnings: warnings}
 	w := &walker{override: opts.Charset}
@@ -99,16 +101,16 @@ const maxHeaderLine = 64 << 10
 // readHeader reads header lines up to the blank line, unfolding them. It
 // keeps at most maxHeaderLine octets of a field, so a header of any size
 // is read in constant memory.
-func readHeader(br *bufio.Reader) ([]HeaderField, []string, error) {
+func readHeader(br *bufio.Reader) ([]HeaderField, []i18n.Text, error) {
 	var fields []HeaderField
-	var warnings []string
+	var warnings []i18n.Text
 	for {
 		line, cut, err := readCapped(br, maxHeaderLine)
 		if err != nil && err != io.EOF {
 			return nil, nil, err
 		}
 		if cut > 0 {
-			warnings = append(warnings, fmt.Sprintf("a header line of %d octets was cut to %d", cut+len(line), len(line)))
+			warnings = append(warnings, i18n.T("a header line of %d octets was cut to %d", cut+len(line), len(line)))
 		}
 		trimmed := strings.TrimRight(line, "\r\n")
 		if trimmed == "" {
@@ -121,7 +123,7 @@ func readHeader(br *bufio.Reader) ([]HeaderField, []string, error) {
 		} else if name, value, ok := strings.Cut(trimmed, ":"); ok && isFieldName(name) {
 			fields = append(fields, HeaderField{Name: name, Raw: strings.TrimSpace(value)})
 		} else if len(fields) == 0 {
-			return nil, nil, fmt.Errorf("the first line %q is not a header field (Name: value)", shorten(trimmed, 40))
+			return nil, nil, i18n.Errorf("the first line %q is not a header field (Name: value)", shorten(trimmed, 40))
 		}
 		if err == io.EOF {
 			return decodeFields(fields), warnings, nil
@@ -187,11 +189,11 @@ type walker struct {
 	override string
 	saver    *saver // nil: attachments are not saved
 	parts    int
-	warnings []string
+	warnings []i18n.Text
 }
 
 func (w *walker) warn(format string, args ...any) {
-	w.warnings = append(w.warnings, fmt.Sprintf(format, args...))
+	w.warnings = append(w.warnings, i18n.T(format, args...))
 }
 
 // part parses one entity: a multipart's children, or a leaf's content.

@@ -27,7 +27,7 @@ func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 	p = i18n.Or(p)
 	fmt.Fprintf(w, "\n%s\n", p.Trf("how it was decoded (%s):", r.Kind))
 	for _, l := range r.Layers {
-		fmt.Fprintf(w, "  %-14s %s\n", l.What, p.Translate(l.Detail))
+		fmt.Fprintf(w, "  %-14s %s\n", l.What, l.Detail.In(p))
 	}
 	if len(r.Candidates) > 1 {
 		fmt.Fprintln(w, p.Tr("other readings of the same bytes, less plausible:"))
@@ -65,7 +65,7 @@ func (p *Part) write(w io.Writer, lang *i18n.Printer, indent string, last, root 
 		}
 	}
 	for _, warning := range p.Warnings {
-		fmt.Fprintf(w, "%s    %s\n", next, lang.Trf("warning: %s", lang.Translate(warning)))
+		fmt.Fprintf(w, "%s    %s\n", next, lang.Trf("warning: %s", warning.In(lang)))
 	}
 	for i, c := range p.Parts {
 		c.write(w, lang, next, i == len(p.Parts)-1, false)

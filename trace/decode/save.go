@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"maillab/trace/i18n"
 )
 
 // saver writes attachments into one directory through os.Root: names come
@@ -18,11 +20,11 @@ type saver struct {
 
 func newSaver(dir string) (*saver, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("--save: %w", err)
+		return nil, i18n.Errorf("--save: %w", err)
 	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("--save: %w", err)
+		return nil, i18n.Errorf("--save: %w", err)
 	}
 	return &saver{dir: dir, root: r}, nil
 }
@@ -47,11 +49,11 @@ func (s *saver) create(p *Part) (*os.File, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("save %q: %w", try, err)
+			return nil, i18n.Errorf("save %q: %w", try, err)
 		}
 		return f, nil
 	}
-	return nil, fmt.Errorf("save %q: too many files of that name", name)
+	return nil, i18n.Errorf("save %q: too many files of that name", name)
 }
 
 // maxNameBytes is the longest file name saved; most file systems allow

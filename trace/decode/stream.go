@@ -3,8 +3,9 @@ package decode
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
+
+	"maillab/trace/i18n"
 
 	"golang.org/x/text/transform"
 )
@@ -26,7 +27,7 @@ func StreamBase64(w io.Writer, r io.Reader, charset string) (int64, error) {
 		s.toUTF8 = nil // already text: pass the bytes on
 	}
 	if err := s.run(r); err != nil {
-		return s.written, fmt.Errorf("decoding Base64 %s: %w", cs.Name, err)
+		return s.written, i18n.Errorf("decoding Base64 %s: %w", cs.Name, err)
 	}
 	return s.written, nil
 }
@@ -98,7 +99,7 @@ func (s *streamer) decode(final bool) error {
 	if err != nil {
 		var ce base64.CorruptInputError
 		if errors.As(err, &ce) {
-			return fmt.Errorf("invalid Base64 near character %d of a chunk", int(ce)+1)
+			return i18n.Errorf("invalid Base64 near character %d of a chunk", int(ce)+1)
 		}
 		return err
 	}

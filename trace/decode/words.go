@@ -1,11 +1,12 @@
 package decode
 
 import (
-	"fmt"
 	"io"
 	"mime"
 	"regexp"
 	"strings"
+
+	"maillab/trace/i18n"
 )
 
 // wordDecoder decodes RFC 2047 encoded-words in any charset LookupCharset
@@ -90,7 +91,7 @@ func (r *Result) word(word, label, enc, payload, override string) (string, bool)
 	text, err := r.charset(raw, label, override)
 	if err != nil {
 		r.warn("%s: %v; left as it is", word, err)
-		r.Undecoded = append(r.Undecoded, fmt.Errorf("%s: %w", word, err))
+		r.Undecoded = append(r.Undecoded, i18n.Errorf("%s: %w", word, err))
 		return "", false
 	}
 	return text, true
@@ -105,11 +106,11 @@ func qDecode(s string) ([]byte, error) {
 			out = append(out, ' ')
 		case c == '=':
 			if i+2 >= len(s) {
-				return nil, fmt.Errorf("bad Q encoding: '=' at position %d must be followed by two hex digits", i+1)
+				return nil, i18n.Errorf("bad Q encoding: '=' at position %d must be followed by two hex digits", i+1)
 			}
 			b, ok := unhex(s[i+1], s[i+2])
 			if !ok {
-				return nil, fmt.Errorf("bad Q encoding: %q at position %d is not =XX with hex digits", s[i:i+3], i+1)
+				return nil, i18n.Errorf("bad Q encoding: %q at position %d is not =XX with hex digits", s[i:i+3], i+1)
 			}
 			out = append(out, b)
 			i += 2

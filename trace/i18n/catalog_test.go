@@ -14,11 +14,11 @@ import (
 	"testing"
 )
 
-var missing = flag.String("missing", "", "write the English texts the Chinese catalogue lacks to this file, as JSON")
+var missing = flag.String("missing", "", "write the English texts a catalogue lacks to this file, as JSON")
 
 // texts lists every text the code passes to the catalogue: the literal
-// first argument of Tr, Trf and N, the format of every error
-// (fmt.Errorf, errors.New), and "count: NOUN" for Count(n, "NOUN").
+// first argument of Tr, Trf, N and T, the format of every error
+// (i18n.Errorf, i18n.NewError), and "count: NOUN" for Count(n, "NOUN").
 func texts(t *testing.T) map[string]string {
 	t.Helper()
 	root := filepath.Join("..", "..")
@@ -63,9 +63,9 @@ func scan(path string, found map[string]string) error {
 			pkg = x.Name
 		}
 		switch sel.Sel.Name {
-		case "Tr", "Trf", "N":
-		case "Errorf", "New": // error messages, translated by TranslateError
-			if pkg != "fmt" && pkg != "errors" {
+		case "Tr", "Trf", "N", "T":
+		case "Errorf", "NewError": // maillab's errors, put into words by TranslateError
+			if pkg != "i18n" {
 				return true
 			}
 		case "Count", "CountOf":
@@ -73,7 +73,7 @@ func scan(path string, found map[string]string) error {
 				return true
 			}
 			arg, prefix = 1, "count: "
-		case "warn", "errf": // decode's warnings, lessons' parse errors, translated by Translate
+		case "warn", "errf": // decode's warnings, lessons' parse errors
 		case "layer": // decode's steps: layer(what, format, ...)
 			if len(call.Args) < 2 {
 				return true
@@ -95,16 +95,19 @@ func scan(path string, found map[string]string) error {
 	return nil
 }
 
-// TestEveryTextHasChinese: every text the code marks for the catalogue
-// has its Chinese; adding an English text without one fails here. Run
-// with -missing FILE to list what is lacking.
-func TestEveryTextHasChinese(t *testing.T) {
+// TestEveryTextIsInEveryCatalogue: every text the code marks for the
+// catalogue has its translation in every catalogue file (zh.json, and any
+// language added beside it); adding an English text without one fails
+// here. Run with -missing FILE to list what is lacking.
+func TestEveryTextIsInEveryCatalogue(t *testing.T) {
 	var lacking []string
 	for text, where := range texts(t) {
-		if !Has(text) {
-			lacking = append(lacking, text)
-			if *missing == "" {
-				t.Errorf("%s: no Chinese for %q", where, text)
+		for _, tag := range tags {
+			if _, ok := New(tag).dict()[text]; !ok {
+				lacking = append(lacking, text)
+				if *missing == "" {
+					t.Errorf("%s: no %s for %q", where, New(tag).Code(), text)
+				}
 			}
 		}
 	}
@@ -117,13 +120,15 @@ func TestEveryTextHasChinese(t *testing.T) {
 // TestTranslationsKeepVerbs: a translation has the formatting verbs of
 // its English (in any order), so no argument is lost or misprinted.
 func TestTranslationsKeepVerbs(t *testing.T) {
-	for en, text := range zh {
-		if strings.TrimSpace(text) == "" {
-			t.Errorf("%q: empty translation", en)
-			continue
-		}
-		if a, b := verbs(en), verbs(text); a != b {
-			t.Errorf("%q: verbs %s, its Chinese %q has %s", en, a, text, b)
+	for _, tag := range tags {
+		for en, text := range New(tag).dict() {
+			if strings.TrimSpace(text) == "" {
+				t.Errorf("%q: empty translation", en)
+				continue
+			}
+			if a, b := verbs(en), verbs(text); a != b {
+				t.Errorf("%q: verbs %s, its %s %q has %s", en, a, New(tag).Code(), text, b)
+			}
 		}
 	}
 }

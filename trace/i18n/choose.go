@@ -1,7 +1,6 @@
 package i18n
 
 import (
-	"fmt"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -30,7 +29,7 @@ func Choose(flag string, getenv func(string) string) (Choice, error) {
 	if flag != "" {
 		tag, ok := Parse(flag)
 		if !ok || !speaks(flag) {
-			return Choice{}, fmt.Errorf("--lang %q: choose en or zh", flag)
+			return Choice{}, Errorf("--lang %q: choose one of %s", flag, strings.Join(Codes(), ", "))
 		}
 		return Choice{Printer: New(tag), From: "--lang", Value: flag}, nil
 	}
@@ -42,7 +41,7 @@ func Choose(flag string, getenv func(string) string) (Choice, error) {
 		tag, ok := Parse(value)
 		if !ok || name == "MAILLAB_LANG" && !speaks(value) {
 			if name == "MAILLAB_LANG" {
-				return Choice{}, fmt.Errorf("MAILLAB_LANG=%q: choose en or zh", value)
+				return Choice{}, Errorf("MAILLAB_LANG=%q: choose one of %s", value, strings.Join(Codes(), ", "))
 			}
 			return Choice{Printer: New(English), From: name, Value: value}, nil // C, POSIX or a language maillab lacks
 		}
@@ -67,23 +66,44 @@ func Parse(s string) (language.Tag, bool) {
 	if err != nil {
 		return English, false
 	}
-	_, index, confidence := matcher.Match(tag)
-	if base, _ := tag.Base(); base.String() == "zh" {
-		return Chinese, true // zh_TW and zh_HK too (Low confidence for the matcher)
+	if t, ok := byBase(tag); ok {
+		return t, true // zh_TW and zh_HK too (Low confidence for the matcher)
 	}
+	_, index, confidence := matcher.Match(tag)
 	if confidence == language.No {
 		return English, true
 	}
 	return Supported[index], true
 }
 
-// speaks reports whether s names English or Chinese (any region or
-// script), as --lang and MAILLAB_LANG must.
+// byBase is the language maillab speaks whose base language (zh, en) is
+// tag's, whatever its region or script.
+func byBase(tag language.Tag) (language.Tag, bool) {
+	base, _ := tag.Base()
+	for _, t := range Supported {
+		if b, _ := t.Base(); b == base {
+			return t, true
+		}
+	}
+	return English, false
+}
+
+// Codes are the short names of the languages maillab speaks: en, zh.
+func Codes() []string {
+	var out []string
+	for _, t := range Supported {
+		out = append(out, New(t).Code())
+	}
+	return out
+}
+
+// speaks reports whether s names a language maillab speaks (any region
+// or script), as --lang and MAILLAB_LANG must.
 func speaks(s string) bool {
 	tag, err := language.Parse(strings.ReplaceAll(strings.SplitN(s, ".", 2)[0], "_", "-"))
 	if err != nil {
 		return false
 	}
-	base, _ := tag.Base()
-	return base.String() == "en" || base.String() == "zh"
+	_, ok := byBase(tag)
+	return ok
 }

@@ -5,9 +5,9 @@ import (
 	"strconv"
 )
 
-// Count writes a number of things: "1 message", "2,500 messages"; in
-// Chinese with the noun's measure word, "2,500 封邮件" (the catalogue's
-// "count: NOUN" entry).
+// Count writes a number of things: "1 message", "2,500 messages"; in a
+// language whose catalogue has a "count: NOUN" entry, with that word (in
+// Chinese the noun's measure word: "2,500 封邮件").
 func (p *Printer) Count(n int, noun string) string {
 	return p.CountOf(Thousands(int64(n)), noun)
 }
@@ -15,10 +15,8 @@ func (p *Printer) Count(n int, noun string) string {
 // CountOf is Count for a number already written ("1", "2,500", or a
 // number as it crossed the wire, which must not be rewritten).
 func (p *Printer) CountOf(n, noun string) string {
-	if p.Chinese() {
-		if unit, ok := zh["count: "+noun]; ok {
-			return n + " " + unit
-		}
+	if unit, ok := Or(p).dict()["count: "+noun]; ok {
+		return n + " " + unit
 	}
 	if n == "1" {
 		return "1 " + noun

@@ -7,58 +7,110 @@ import (
 	"sync"
 )
 
-// TranslateError writes err's message in p's language. Errors are made
-// deep in the packages with English formats (fmt.Errorf), which are the
-// catalogue's keys: a message is matched against those formats, and each
-// part of a wrapped chain ("outer: inner") is rewritten with its
-// translation. What no format matches stays as it is.
+// TranslateError writes err's message in p's language. maillab's own
+// errors (Errorf, NewError) carry their format and arguments and are put
+// into words here, wrapped errors included. Errors of other libraries
+// (the standard library, cobra, pflag) come as English text: their
+// message is matched against the formats Foreign lists, and each part of
+// a wrapped chain ("outer: inner") rewritten; what no format matches stays
+// as it is.
 func TranslateError(p *Printer, err error) string {
 	if err == nil {
 		return ""
 	}
+	if l, ok := err.(Localizer); ok {
+		return l.In(p)
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok && isJoin(err) {
+		var lines []string
+		for _, e := range joined.Unwrap() {
+			lines = append(lines, TranslateError(p, e))
+		}
+		return strings.Join(lines, "\n")
+	}
 	return p.Translate(err.Error())
 }
 
-// Translate rewrites a message made in English from catalogue formats
-// (an error's, a warning's, a decoding step's) in p's language, as
-// TranslateError does.
+// isJoin reports whether err is errors.Join's: its message is its errors'
+// lines, nothing more.
+func isJoin(err error) bool {
+	var parts []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		parts = append(parts, e.Error())
+	}
+	return err.Error() == strings.Join(parts, "\n")
+}
+
+// Translate rewrites a message of another library, made in English from
+// the Foreign formats, in p's language, as TranslateError does.
 func (p *Printer) Translate(msg string) string {
-	if !p.Chinese() {
+	if !p.Translates() {
 		return msg
 	}
-	return translateMessage(msg, 0)
+	return p.translateMessage(msg, 0)
+}
+
+// Foreign are the formats of errors other libraries give (cobra, pflag,
+// the standard library), the only texts ever matched back from English.
+var Foreign = []string{
+	N("unknown flag: %s"),
+	N("unknown shorthand flag: %q in %s"),
+	N("flag needs an argument: %s"),
+	N("flag needs an argument: %q in -%s"),
+	N("invalid argument %q for %q flag: %v"),
+	N("unknown command %q for %q%s"),
+	N("\n\nDid you mean this?\n\t%v\n"),
+	N("accepts at most %d arg(s), received %d"),
+	N("accepts %d arg(s), received %d"),
+	N("requires at least %d arg(s), only received %d"),
+	N("unknown command %q for %q"),
+	N("invalid argument %q for %q"),
+	N("time: invalid duration %q"),
+	N("strconv.ParseInt: parsing %q: invalid syntax"),
+	N("strconv.ParseBool: parsing %q: invalid syntax"),
+	N("open %s: %s"),
+	N("no such file or directory"),
+	N("permission denied"),
+	N("is a directory"),
+	N("connection refused"),
+	N("address already in use"),
 }
 
 // translateMessage rewrites one message, its arguments in turn.
-func translateMessage(msg string, depth int) string {
+func (p *Printer) translateMessage(msg string, depth int) string {
 	if depth > 8 {
 		return msg
 	}
-	if t, ok := zh[msg]; ok && !strings.Contains(msg, "%") {
+	dict := p.dict()
+	if t, ok := dict[msg]; ok && !strings.Contains(msg, "%") {
 		return t
 	}
-	for _, f := range formats() {
+	for _, f := range foreignFormats() {
 		m := f.re.FindStringSubmatch(msg)
 		if m == nil {
+			continue
+		}
+		t, ok := dict[f.en]
+		if !ok {
 			continue
 		}
 		args := make([]any, len(m)-1)
 		for i, a := range m[1:] {
 			if f.verbs[i] == 's' || f.verbs[i] == 'v' || f.verbs[i] == 'w' {
-				a = translateMessage(a, depth+1)
+				a = p.translateMessage(a, depth+1)
 			}
 			args[i] = a
 		}
-		return sprintfStrings(f.zh, args)
+		return sprintfStrings(t, args)
 	}
 	return msg
 }
 
-// format is a catalogue format compiled to match the messages it makes.
+// format is a foreign format compiled to match the messages it makes.
 type format struct {
+	en    string
 	re    *regexp.Regexp
 	verbs []byte
-	zh    string
 	lits  int // how many literal characters: more is more specific
 }
 
@@ -68,14 +120,14 @@ var (
 	verbRE       = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[svqdwx]`)
 )
 
-// formats compiles every catalogue key with verbs, most specific first.
-func formats() []format {
+// foreignFormats compiles the Foreign formats, most specific first.
+func foreignFormats() []format {
 	compiledOnce.Do(func() {
-		for en, t := range zh {
+		for _, en := range Foreign {
 			if !verbRE.MatchString(en) {
 				continue
 			}
-			if f, ok := compile(en, t); ok {
+			if f, ok := compile(en); ok {
 				compiled = append(compiled, f)
 			}
 		}
@@ -84,7 +136,7 @@ func formats() []format {
 	return compiled
 }
 
-func compile(en, t string) (format, bool) {
+func compile(en string) (format, bool) {
 	var pattern strings.Builder
 	var verbs []byte
 	lits := 0
@@ -113,7 +165,7 @@ func compile(en, t string) (format, bool) {
 	if err != nil {
 		return format{}, false
 	}
-	return format{re: re, verbs: verbs, zh: t, lits: lits}, true
+	return format{en: en, re: re, verbs: verbs, lits: lits}, true
 }
 
 // sprintfStrings fills a translated format's verbs (in any order, %[n]s

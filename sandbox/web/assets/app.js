@@ -18,19 +18,22 @@ const titles = ["",
 
 const recorded = [];         // every event received, for replay
 const held = [];             // events that came while paused
-const accountOf = {};        // session -> account, once it logged in
+const messages = {};         // message id -> {from, to, subject}, from the servers' marks
 let paused = false;
 let replaying = null;
+let current = "";            // the message the diagram and envelope show
 
+// matches says whether the filter lets e through: an account (logged in
+// or only claimed), a message id, a session id (#12, whole), a server.
 function matches(e) {
   const f = filterBox.value.trim().toLowerCase();
   if (!f) return true;
-  const account = (e.account || accountOf[e.session] || "").toLowerCase();
-  return account.includes(f) || (e.session || "").toLowerCase() === f || (e.from + " " + e.to).toLowerCase().includes(f);
+  const who = [e.account, e.claimed, e.recipient, e.sender, e.message, e.bounce_of].filter(Boolean).join(" ").toLowerCase();
+  return who.includes(f) || (e.session || "").toLowerCase() === f || (e.from + " " + e.to).toLowerCase().includes(f);
 }
 
 function receive(e) {
-  if (e.session && e.account) accountOf[e.session] = e.account;
+  note(e);
   recorded.push(e);
   if (recorded.length > 20000) recorded.shift();
   if (paused || replaying) {
@@ -41,6 +44,17 @@ function receive(e) {
   show(e);
 }
 
+// note keeps what the servers said of each message: its envelope (the
+// answers that accepted MAIL and RCPT) and its subject (the header line
+// the follower marked).
+function note(e) {
+  if (!e.message) return;
+  const m = messages[e.message] = messages[e.message] || { from: "", to: [], subject: "" };
+  if (e.sender) m.from = e.sender;
+  if (e.recipient && !m.to.includes(e.recipient)) m.to.push(e.recipient);
+  if (e.field === "subject" && !m.subject) m.subject = decodeWords(e.line.slice(e.line.indexOf(":") + 1).trim());
+}
+
 function show(e) {
   if (e.action === "closed" || !matches(e)) return;
   appendLine(lines, e);
@@ -49,10 +63,11 @@ function show(e) {
 }
 
 // light marks the step that is happening; the ones before stay marked
-// as done until a new message starts.
+// as done until another message is shown.
 function light(e) {
   if (!e.step) return;
-  if (e.step === 1 && e.dir === "server" && /^220/.test(e.line)) {
+  if (e.message && e.message !== current) {
+    current = e.message;
     document.querySelectorAll(".step").forEach((s) => s.classList.remove("done", "lit"));
   }
   document.querySelectorAll(".step.lit").forEach((s) => { s.classList.remove("lit"); s.classList.add("done"); });
@@ -63,22 +78,16 @@ function light(e) {
   if (e.step === 1 && e.kind !== "internal") name("name-smtp-from", server);
   if (e.step === 2 && e.kind !== "internal") name("name-smtp-to", server);
   if (e.step >= 4 && e.kind !== "internal" && e.proto === "POP3") name("name-pop3", server);
-  if (e.facts && e.facts.mailbox) name("name-mailbox", F("%s's mailbox", e.facts.mailbox));
+  if (e.to_role === "mailbox") name("name-mailbox", F("%s's mailbox", e.to));
 }
 
+// envelope shows the message a line belongs to, as the servers saw it.
 function envelope(e) {
-  if (e.dir !== "client") return;
-  const mail = /^MAIL FROM:\s*<([^>]*)>/i.exec(e.line);
-  const rcpt = /^RCPT TO:\s*<([^>]*)>/i.exec(e.line);
-  if (mail) {
-    document.getElementById("env-from").textContent = mail[1] || L("<> (a bounce)");
-    document.getElementById("env-to").textContent = "–";
-    document.getElementById("env-subject").textContent = "–";
-  }
-  if (rcpt) document.getElementById("env-to").textContent = rcpt[1];
-  if (e.kind === "data" && /^Subject:/i.test(e.line)) {
-    document.getElementById("env-subject").textContent = decodeWords(e.line.slice(8).trim());
-  }
+  const m = e.message && messages[e.message];
+  if (!m) return;
+  document.getElementById("env-from").textContent = m.from === "<>" ? L("<> (a bounce)") : (m.from || "–");
+  document.getElementById("env-to").textContent = m.to.join(", ") || "–";
+  document.getElementById("env-subject").textContent = m.subject || "–";
 }
 
 // decodeWords decodes the RFC 2047 encoded-words of a header value

@@ -50,7 +50,7 @@ function lineElement(e) {
   tag.textContent = e.kind === "internal" ? "*" : (e.dir === "client" ? "C" : "S") + mark;
   const who = document.createElement("span");
   who.className = "who";
-  who.textContent = (e.step ? "①②③④⑤⑥"[e.step - 1] + " " : "") + (e.account || e.session || e.from || "");
+  who.textContent = (e.step ? "①②③④⑤⑥"[e.step - 1] + " " : "") + label(e);
   const text = document.createElement("span");
   text.className = "text";
   text.textContent = e.line;
@@ -62,6 +62,15 @@ function lineElement(e) {
     li.append(note);
   }
   return li;
+}
+
+// label names a line's session for people: its id and the account it
+// logged in as, or the client's address; an action by who acts.
+function label(e) {
+  if (!e.session) return e.from || "";
+  if (e.account) return e.session + " " + e.account;
+  if (e.claimed) return e.session + " (" + e.claimed + "?)";
+  return e.session;
 }
 
 function appendLine(list, e) {
