@@ -1,9 +1,12 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -313,5 +316,90 @@ func TestEmptyPOP3ListsHaveNoBlankLine(t *testing.T) {
 		if l := p.line(); l != "." {
 			t.Errorf("%s of an empty mailbox: %q before the end", cmd, l)
 		}
+	}
+}
+
+// dialFrom connects from a loopback address of its own (127.0.0.n), as a
+// student on another machine does.
+func dialFrom(t testing.TB, addr string, n int) *client {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(n))}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s from 127.0.0.%d: %v", addr, n, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
+}
+
+// pop3Try logs in from 127.0.0.n and returns the answer to PASS and how
+// long it took.
+func pop3Try(t testing.TB, sb *Sandbox, n int, user, password string) (string, time.Duration) {
+	t.Helper()
+	c := dialFrom(t, pop3Addr(t, sb, "sina.com"), n)
+	c.expect("+OK")
+	c.cmd("USER "+user, "+OK")
+	start := time.Now()
+	c.send("PASS " + password)
+	answer := c.line()
+	took := time.Since(start)
+	c.send("QUIT")
+	return answer, took
+}
+
+// TestGuessingFromManyAddresses: failures for one account from many
+// addresses add up: past the first few, each is answered late, whatever
+// the address; an address that has logged in as the account before is
+// never slowed by them.
+func TestGuessingFromManyAddresses(t *testing.T) {
+	sb := startTestSandbox(t)
+	if answer, _ := pop3Try(t, sb, 40, "bbb", "123456"); !strings.HasPrefix(answer, "+OK") {
+		t.Fatalf("bbb's own login: %q", answer)
+	}
+	var took []time.Duration
+	for i := range accountFreeFailures + 2 {
+		answer, d := pop3Try(t, sb, 50+i, "bbb", fmt.Sprint(900000+i))
+		if !strings.HasPrefix(answer, "-ERR [AUTH]") {
+			t.Fatalf("guess %d: %q", i, answer)
+		}
+		took = append(took, d)
+	}
+	if last := took[len(took)-1]; last < firstLoginDelay {
+		t.Errorf("guesses from %d addresses were answered after %v: not slowed", len(took), took)
+	}
+	g := sandboxtest.NewGroup(t)
+	g.Go(func(t testing.TB) { pop3Try(t, sb, 60, "bbb", "999999") }) // holds the account's turn for seconds
+	sandboxtest.Eventually(t, 5*time.Second, "a guess to hold bbb's turn", func() bool {
+		sb.throttle.mu.Lock()
+		defer sb.throttle.mu.Unlock()
+		acct := sb.throttle.accounts["bbb@sina.com"]
+		return acct != nil && len(acct.turn) == 1
+	})
+	answer, d := pop3Try(t, sb, 40, "bbb", "123456")
+	if !strings.HasPrefix(answer, "+OK") || d >= firstLoginDelay {
+		t.Errorf("bbb's own address, while others guess: %q in %v", answer, d)
+	}
+	g.Wait()
+}
+
+// TestBusyAccountTurn: a turn not free within its wait is not taken (the
+// login is told to try again later), and shutdown ends the wait.
+func TestBusyAccountTurn(t *testing.T) {
+	tt := &throttled{turn: make(chan struct{}, 1)}
+	if !tt.take(context.Background(), time.Millisecond) {
+		t.Fatal("a free turn was not taken")
+	}
+	if tt.take(context.Background(), 20*time.Millisecond) {
+		t.Fatal("a held turn was taken")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if tt.take(ctx, time.Hour) {
+		t.Fatal("a held turn was taken after the end")
+	}
+	tt.give()
+	if !tt.take(context.Background(), time.Millisecond) {
+		t.Fatal("a turn given back was not free")
 	}
 }

@@ -219,12 +219,16 @@ func (s *pop3Session) pass(password string) {
 		return
 	}
 	var addr Address
-	ok, _ := s.sb.attempt(s.link.raw.RemoteAddr(), s.p, s.user, func() (ok bool) {
+	result := s.sb.attempt(s.link.raw.RemoteAddr(), s.p, s.user, func() (ok bool) {
 		addr, ok = s.p.Login(s.user, password)
 		return ok
 	})
 	s.user = ""
-	if !ok {
+	switch result {
+	case loginBusy:
+		s.fail(pop3.AuthBusy)
+		return
+	case loginFailed:
 		s.fail(pop3.AuthFailed)
 		return
 	}

@@ -63,11 +63,14 @@ func (s *smtpSession) auth(arg string) {
 		return
 	}
 	var addr Address
-	ok, _ := s.sb.attempt(s.link.raw.RemoteAddr(), s.p, name, func() (ok bool) {
+	switch s.sb.attempt(s.link.raw.RemoteAddr(), s.p, name, func() (ok bool) {
 		addr, ok = s.p.Login(name, password)
 		return ok
-	})
-	if !ok {
+	}) {
+	case loginBusy:
+		s.fail(smtp.AuthBusy)
+		return
+	case loginFailed:
 		s.badAuth()
 		return
 	}

@@ -23,6 +23,7 @@ const (
 	Deleted       Action = "deleted"        // messages marked with DELE removed at QUIT
 	Abandoned     Action = "abandoned"      // a POP3 session ended without QUIT: nothing deleted
 	LoginDelayed  Action = "login-delayed"  // a failed login was answered late, against guessing
+	LoginQueued   Action = "login-queued"   // a login was not tried: guesses at the account are queued
 	QueueError    Action = "queue-error"    // the relay queue on disk could not be updated
 	Elided        Action = "elided"         // lines of a long message not shown
 	Closed        Action = "closed"         // a connection closed
@@ -35,7 +36,7 @@ const (
 // Actions lists every action, for tests that each one is explained.
 var Actions = []Action{
 	Queued, MXLookup, Relayed, Deferred, Bounced, Stored, Refused,
-	MailboxOpened, MessageRead, Deleted, Abandoned, LoginDelayed,
+	MailboxOpened, MessageRead, Deleted, Abandoned, LoginDelayed, LoginQueued,
 	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded,
 }
 
@@ -112,6 +113,8 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 		return p.Trf("the session ended without QUIT: nothing deleted, %s's mailbox unlocked", f.Mailbox)
 	case LoginDelayed:
 		return p.Trf("answered the failed login for %s from %s after %s (%s in a row)", f.Mailbox, f.Client, f.Wait, p.Count(f.Count, "failure"))
+	case LoginQueued:
+		return p.Trf("did not try the login for %s from %s: %s at this account lately, so its guesses wait in line; try again later", f.Mailbox, f.Client, p.Count(f.Count, "failure"))
 	case QueueError:
 		return p.Trf("queue file not updated: %s", f.ReasonIn(p))
 	case Elided:

@@ -28,6 +28,7 @@ var pop3ReplyNotes = map[proto.Key]string{
 	pop3.Bye.Key:          "goodbye: nothing was deleted (the session never logged in)",
 	pop3.ByeUpdate.Key:    "goodbye: messages marked with DELE are deleted now (the UPDATE state)",
 	pop3.AuthFailed.Key:   "login failed: wrong user name or password; start again with USER",
+	pop3.AuthBusy.Key:     "not tried: this account has seen many failed logins lately, and its guesses wait in line; try again in a few seconds",
 	pop3.InUse.Key:        "another session has this mailbox open (RFC 1939 locks it); QUIT that one first",
 	pop3.NeedUser.Key:     "wrong order: USER name comes before PASS",
 	pop3.NeedLogin.Key:    "log in with USER and PASS before using the mailbox",

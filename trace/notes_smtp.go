@@ -66,6 +66,7 @@ var smtpReplyNotes = map[proto.Key]string{
 	smtp.NeedTLS.Key:        "this server takes logins only over TLS: send STARTTLS, then EHLO again, then AUTH",
 	smtp.NoTLS.Key:          "the server cannot start TLS now: try later, or go on without it",
 	smtp.AlreadyTLS.Key:     "the connection is encrypted already",
+	smtp.AuthBusy.Key:           "not tried: this account has seen many failed logins lately, and its guesses wait in line; a temporary failure (4xx), so try again in a few seconds",
 	smtp.XForwardOK.Key:     "the receiving server notes which message this is: its journey goes on under the same id",
 	smtp.XForwardDenied.Key: "XFORWARD is for trusted servers only (Postfix lists them in smtpd_authorized_xforward_hosts); a mail program never needs it",
 	smtp.FaultBusy.Key:      "a temporary failure (4xx): a relaying provider keeps the message and tries again later; a mail program shows an error and may retry",

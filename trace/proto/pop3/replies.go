@@ -53,6 +53,7 @@ var (
 	Bye          = Reply{Key: "pop3.bye", OK: true, Text: "%s signing off", For: []string{"QUIT"}, Example: "QUIT"}
 	ByeUpdate    = Reply{Key: "pop3.bye-update", OK: true, Text: "%s signing off (%s left)", For: []string{"QUIT"}, Example: "QUIT"}
 	AuthFailed   = Reply{Key: "pop3.auth-failed", Code: "AUTH", Text: "invalid user name or password", For: []string{"PASS"}, Example: "PASS 654321"}
+	AuthBusy     = Reply{Key: "pop3.auth-busy", Code: "SYS/TEMP", Text: "too many failed logins for this account, try again later", For: []string{"PASS"}, Example: "PASS 123456"}
 	InUse        = Reply{Key: "pop3.in-use", Code: "IN-USE", Text: "mailbox of %s is in use by another session", For: []string{"PASS"}, Example: "PASS 123456"}
 	NeedUser     = Reply{Key: "pop3.need-user", Text: "send USER first", For: []string{"PASS"}, Example: "PASS 123456"}
 	NeedLogin    = Reply{Key: "pop3.need-login", Text: "log in first with USER and PASS", Example: "STAT"}
@@ -81,7 +82,7 @@ var (
 var All = []Reply{
 	Greeting, Capa, UserOK, LoggedIn, Stat, ListAll,
 	ListOne, Retr, Top, UidlAll, UidlOne, Deleted,
-	Reset, Noop, Bye, ByeUpdate, AuthFailed, InUse,
+	Reset, Noop, Bye, ByeUpdate, AuthFailed, AuthBusy, InUse,
 	NeedUser, NeedLogin, LoggedInAlr, NoSuchMsg,
 	MsgDeleted, BadArgs, Unknown, NotSupported,
 	LineTooLong, TooManyErrs, Idle, Shutdown, Busy,

@@ -78,6 +78,7 @@ var (
 	AuthInMail     = Reply{"smtp.auth-in-transaction", 503, "5.5.1", "bad sequence of commands: AUTH is not allowed during a mail transaction"}
 	BadMechanism   = Reply{"smtp.bad-mechanism", 504, "5.5.4", "unrecognized authentication mechanism %s (try LOGIN or PLAIN)"}
 	AuthFailed     = Reply{"smtp.auth-failed", 535, "5.7.8", "authentication credentials invalid"}
+	AuthBusy       = Reply{"smtp.auth-busy", 454, "4.7.0", "temporary authentication failure: too many failed logins for this account, try again later"}
 	NoSuchUser     = Reply{"smtp.no-such-user", 550, "5.1.1", "<%s>: no such user here"}
 	RelayDenied    = Reply{"smtp.relay-denied", 550, "5.7.1", "<%s>: relaying denied, log in first (AUTH) to send to %s"}
 	NotOurWorld    = Reply{"smtp.outside-world", 550, "5.7.1", "<%s>: relaying denied, this sandbox delivers only to %s"}
@@ -118,7 +119,7 @@ var All = []Reply{
 	BadSender, BadRecipient, BadBase64, AuthCancelled,
 	NotImpl, NeedHelo, NeedEhlo, SenderGiven, NeedMail,
 	NeedMailData, NeedRcpt, AlreadyAuth, AuthInMail,
-	BadMechanism, AuthFailed, NoSuchUser, RelayDenied,
+	BadMechanism, AuthFailed, AuthBusy, NoSuchUser, RelayDenied,
 	NotOurWorld, TooBig, SenderNotOwned, DataLine,
 	BadParam, FaultBusy, FaultDisabled, FaultFull,
 	ReadyTLS, NeedTLS, NoTLS, AlreadyTLS, XForwardOK, XForwardDenied,
