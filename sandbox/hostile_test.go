@@ -403,3 +403,62 @@ func TestBusyAccountTurn(t *testing.T) {
 		t.Fatal("a turn given back was not free")
 	}
 }
+
+// TestForgedRelayIsMarked: a student who says EHLO smtp.sohu.com to sina
+// and sends as gacl@sohu.com, a forged Received line and all, is no relay:
+// the session is a submission (step 1, not 2), the message's own Received
+// line says its sender is unverified, and the sandbox says so; the
+// sandbox's own relay is believed.
+func TestForgedRelayIsMarked(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true })
+	rec := record(sb)
+	c := dialFrom(t, smtpAddr(t, sb, "sina.com"), 80)
+	c.expect("220")
+	c.cmd("EHLO smtp.sohu.com", "250")
+	c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Received: from gacl (127.0.0.1 [127.0.0.1]) (authenticated as gacl@sohu.com)\r\n\tby smtp.sohu.com (maillab) with ESMTPA id 1\r\nSubject: trust me\r\n\r\nhi\r\n.")
+	c.expect("250 2.0.0")
+	c.cmd("QUIT", "221")
+	infos, _ := sb.Store().List(Address{"bbb", "sina.com"})
+	msg, _ := sb.Store().Read(Address{"bbb", "sina.com"}, infos[0].ID)
+	top := string(msg[:bytes.Index(msg, []byte("\r\n\tby"))])
+	if !strings.Contains(top, "(unverified sender: not logged in, and not from the relay of the provider its HELO names)") {
+		t.Errorf("the forged message's own Received line:\n%s", msg)
+	}
+	unverified := 0
+	for _, e := range rec.all() {
+		if e.Action == trace.Unverified {
+			unverified++
+		}
+		if e.Proto == trace.SMTP && e.Hop == trace.Relay {
+			t.Errorf("the forger's session counts as a relay: %q", e.Line)
+		}
+	}
+	if unverified != 1 {
+		t.Errorf("%d unverified events, want 1", unverified)
+	}
+
+	a := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	a.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+	a.cmd("RCPT TO:<bbb@sina.com>", "250")
+	a.cmd("DATA", "354")
+	a.send("Subject: real\r\n\r\nhi\r\n.")
+	a.expect("250 2.0.0")
+	w := watch(sb)
+	w.waitFor(t, trace.Relayed, 1)
+	relayed, after := false, 0
+	for _, e := range rec.all() {
+		relayed = relayed || e.Proto == trace.SMTP && e.Hop == trace.Relay
+		if e.Action == trace.Unverified {
+			after++
+		}
+	}
+	if after != unverified {
+		t.Errorf("the real relay was marked unverified")
+	}
+	if !relayed {
+		t.Error("the sandbox's own relay was not taken for one")
+	}
+}

@@ -19,12 +19,12 @@ var errLineTooLong = i18n.NewError("line too long")
 type lineReader struct {
 	r       *bufio.Reader
 	conn    net.Conn
-	timeout time.Duration // idle time allowed before each line; 0 means none
-	closing *atomic.Bool  // set when the server shuts down: stop waiting at once
+	timeout func() time.Duration // idle time allowed before each line; 0 means none
+	closing *atomic.Bool         // set when the server shuts down: stop waiting at once
 	buf     []byte
 }
 
-func newLineReader(conn net.Conn, timeout time.Duration, closing *atomic.Bool) *lineReader {
+func newLineReader(conn net.Conn, timeout func() time.Duration, closing *atomic.Bool) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(conn, 4096), conn: conn, timeout: timeout, closing: closing}
 }
 
@@ -32,10 +32,11 @@ func newLineReader(conn net.Conn, timeout time.Duration, closing *atomic.Bool) *
 // closing and then a past deadline on every connection; checking closing
 // after setting ours means that deadline is never overwritten.
 func (lr *lineReader) armDeadline() error {
-	if lr.timeout <= 0 {
+	timeout := lr.timeout()
+	if timeout <= 0 {
 		return nil
 	}
-	if err := lr.conn.SetReadDeadline(time.Now().Add(lr.timeout)); err != nil {
+	if err := lr.conn.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
 	if lr.closing.Load() {

@@ -11,8 +11,11 @@ import (
 )
 
 // handshakeWait bounds a TLS handshake: a client that never finishes one
-// holds nothing for long.
-const handshakeWait = 10 * time.Second
+// holds nothing for long (and less when the server is mostly full).
+const (
+	handshakeWait     = 10 * time.Second
+	loadHandshakeWait = 3 * time.Second
+)
 
 // link is a session's connection: the TCP connection, and what the session
 // reads and writes (through a Tap when the servers are tapped, through TLS
@@ -22,6 +25,8 @@ type link struct {
 	conn   net.Conn   // what the session reads and writes
 	tap    *trace.Tap // nil when not tapped
 	secure bool       // TLS is on
+	seat   *seat      // what the session counts against (nil: nothing)
+	peer   string     // the provider's server a TLS client certificate proved the client to be
 }
 
 // newLink wraps an accepted connection, tapped when the servers are.
@@ -101,12 +106,15 @@ func (sb *Sandbox) startTLS(l *link, host string, buffered []byte) error {
 		below = meter
 	}
 	tc := tls.Server(below, cfg)
-	l.raw.SetDeadline(time.Now().Add(handshakeWait))
+	l.raw.SetDeadline(time.Now().Add(l.seat.handshakeWait()))
 	if err := tc.Handshake(); err != nil {
 		return i18n.Errorf("TLS handshake: %w", err)
 	}
 	l.raw.SetDeadline(time.Time{})
 	l.secure, l.conn = true, tc
+	if name, ok := sb.certs.Proves(tc.ConnectionState()); ok {
+		l.peer = name
+	}
 	if l.tap != nil {
 		l.tap.Upgrade(tc, meter)
 		l.tap.Handshake(tc.ConnectionState(), cfg.Certificates[0].Leaf, nil)

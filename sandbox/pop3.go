@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"maillab/trace"
 	"maillab/trace/proto/pop3"
@@ -65,7 +66,7 @@ func (sb *Sandbox) newPOP3Session(p *Provider, l *link) *pop3Session {
 
 // attach reads and writes through the link's connection (again, after STLS).
 func (s *pop3Session) attach() {
-	s.in = newLineReader(s.link.conn, 2*s.sb.cfg.IdleTimeout, &s.sb.closing)
+	s.in = newLineReader(s.link.conn, func() time.Duration { return s.link.seat.idleTimeout(2*s.sb.cfg.IdleTimeout, s.owner != nil) }, &s.sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(s.link.conn))
 }
 
@@ -230,6 +231,10 @@ func (s *pop3Session) pass(password string) {
 		return
 	case loginFailed:
 		s.fail(pop3.AuthFailed)
+		return
+	}
+	if !s.link.seat.loggedIn(addr) {
+		s.fail(pop3.AccountBusy)
 		return
 	}
 	unlock, ok := s.sb.locks.lock(addr, lockWait)

@@ -255,7 +255,11 @@ func (sb *Sandbox) relayOnce(from *Provider, e *envelope, answered func(map[Addr
 		cfg.Sink = sb.Events.Publish
 	}
 	if sb.certs != nil {
-		cfg.TLS = &mailclient.TLS{Config: sb.certs.ClientConfig(peer.SMTPHost()), Opportunistic: true}
+		tc, err := sb.certs.RelayConfig(from.SMTPHost(), peer.SMTPHost())
+		if err != nil {
+			return nil, i18n.Errorf("the relay's certificate: %w", err)
+		}
+		cfg.TLS = &mailclient.TLS{Config: tc, Opportunistic: true}
 	}
 	c, _, err := mailclient.Dial(sb.ctx, cfg)
 	if err != nil {

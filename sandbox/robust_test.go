@@ -5,13 +5,18 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"maillab/sandbox/sandboxtest"
+	"maillab/trace"
 )
 
 // expectServing checks a fresh client still gets a full session.
@@ -172,15 +177,58 @@ func TestLimits(t *testing.T) {
 	})
 }
 
-// TestManyIdleConnections: 300 idle sessions, and a new client is served.
+// TestManyIdleConnections: 300 idle sessions from 20 addresses, and a
+// new client is served.
 func TestManyIdleConnections(t *testing.T) {
 	sb := startTestSandbox(t, func(c *Config) { c.MaxConns = 400 })
 	addr := smtpAddr(t, sb, "sina.com")
 	for i := 0; i < 300; i++ {
-		c := dial(t, addr)
+		c := dialFrom(t, addr, 100+i%20)
 		c.expect("220")
 	}
 	expectServing(t, sb)
+}
+
+// TestFairShares: one address's idle connections take its share and no
+// more: the next is refused (421 4.7.0, saying why), another address is
+// served at once, and a session that logs in stops counting against its
+// address.
+func TestFairShares(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.MaxPerAddress = 5 })
+	addr := smtpAddr(t, sb, "sohu.com")
+	var hog []*client
+	for range 5 {
+		c := dialFrom(t, addr, 70)
+		c.expect("220")
+		hog = append(hog, c)
+	}
+	dialFrom(t, addr, 70).expect("421 4.7.0 maillab too many connections from your address")
+	other := dialFrom(t, addr, 71)
+	other.expect("220")
+	other.cmd("QUIT", "221")
+	hog[0].cmd("EHLO me", "250")
+	hog[0].cmd("AUTH PLAIN "+b64("\x00gacl\x00123456"), "235")
+	dialFrom(t, addr, 70).expect("220")
+}
+
+// TestIdleTimeoutUnderLoad: when most of a server's slots are taken, a
+// session that has not logged in may idle only loadIdleTimeout.
+func TestIdleTimeoutUnderLoad(t *testing.T) {
+	var slots = make(chan struct{}, 4)
+	full := func() bool { return float64(len(slots)) >= underLoad*float64(cap(slots)) }
+	st := &seat{full: full}
+	if got := st.idleTimeout(5*time.Minute, false); got != 5*time.Minute {
+		t.Errorf("a quiet server: %v", got)
+	}
+	for range 3 {
+		slots <- struct{}{}
+	}
+	if got := st.idleTimeout(5*time.Minute, false); got != loadIdleTimeout {
+		t.Errorf("a busy server, not logged in: %v", got)
+	}
+	if got := st.idleTimeout(5*time.Minute, true); got != 5*time.Minute {
+		t.Errorf("a busy server, logged in: %v", got)
+	}
 }
 
 // TestShutdownMidData: a message cut off by shutdown is not stored, and an
@@ -241,4 +289,85 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+}
+
+// failingListener fails its first Accepts as a process out of file
+// descriptors does.
+type failingListener struct {
+	net.Listener
+	left atomic.Int32
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.left.Add(-1) >= 0 {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+// TestListenersNeverDie: Accept failing with EMFILE (no file descriptors
+// left) is reported once and retried; the listener then serves.
+func TestListenersNeverDie(t *testing.T) {
+	var failing []*failingListener
+	sb := startTestSandbox(t, func(c *Config) {
+		c.Listen = func(network, addr string) (net.Listener, error) {
+			ln, err := net.Listen(network, addr)
+			if err != nil {
+				return nil, err
+			}
+			f := &failingListener{Listener: ln}
+			f.left.Store(8)
+			failing = append(failing, f)
+			return f, nil
+		}
+	})
+	w := watch(sb)
+	c := dial(t, smtpAddr(t, sb, "sina.com"))
+	c.expect("220 smtp.sina.com")
+	c.cmd("QUIT", "221")
+	if n := w.count(trace.AcceptFailing); n != len(failing) {
+		t.Errorf("%d accept failures reported for %d listeners (once each)", n, len(failing))
+	}
+}
+
+// TestRunningOutOfFileDescriptors: for real, in a process of its own with
+// few file descriptors: connections until none is left, then released;
+// the servers greet again.
+func TestRunningOutOfFileDescriptors(t *testing.T) {
+	if os.Getenv("MAILLAB_FD_CHILD") == "1" {
+		fdChild(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunningOutOfFileDescriptors$", "-test.v")
+	cmd.Env = append(os.Environ(), "MAILLAB_FD_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "greeted after running out") {
+		t.Fatalf("the child: %v\n%s", err, out)
+	}
+}
+
+// fdChild runs in the child: it lowers its file limit, exhausts it, and
+// checks the listener survives.
+func fdChild(t *testing.T) {
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 96, Max: 96}); err != nil {
+		t.Fatalf("setrlimit: %v", err)
+	}
+	sb := startTestSandbox(t, func(c *Config) { c.MaxPerAddress = -1 })
+	w := watch(sb)
+	addr := smtpAddr(t, sb, "sina.com")
+	var held []net.Conn
+	for range 200 {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		held = append(held, c)
+	}
+	sandboxtest.Eventually(t, 10*time.Second, "the server to run out", func() bool { return w.count(trace.AcceptFailing) > 0 })
+	for _, c := range held {
+		c.Close()
+	}
+	c := dial(t, addr)
+	c.expect("220 smtp.sina.com")
+	t.Logf("greeted after running out (%d connections held)", len(held))
 }

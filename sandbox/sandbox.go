@@ -35,6 +35,8 @@ type Config struct {
 	MaxMessageSize int64            // octets; 0: 10 MiB
 	MaxRecipients  int              // per message; 0: 100
 	MaxConns       int              // per server; 0: 200
+	MaxPerAddress  int              // sessions from one client address before login, across servers; 0: 30; -1: no limit (a class on one machine)
+	MaxPerAccount  int              // sessions of one account after login; 0: 20
 	IdleTimeout    time.Duration    // SMTP; 0: 5 minutes (POP3 gets twice this)
 	RetryInterval  time.Duration    // relay retries; 0: 10 seconds
 	MaxQueueAge    time.Duration    // then bounce; 0: 1 hour
@@ -45,6 +47,10 @@ type Config struct {
 	Certs          *certs.Authority // the sandbox CA: STARTTLS, STLS and the implicit-TLS services; nil: no TLS
 	RequireTLS     bool             // refuse AUTH (530 5.7.0) and USER/PASS before TLS
 	AllowSpoofing  bool             // let a logged-in user send as any address (a lesson on forged senders); off: 553 5.7.1
+
+	// Listen opens the servers' listeners; nil: net.Listen. Tests wrap it
+	// (a listener that runs out of file descriptors, say).
+	Listen func(network, addr string) (net.Listener, error)
 }
 
 func (c *Config) setDefaults() error {
@@ -72,6 +78,15 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 200
+	}
+	switch c.MaxPerAddress {
+	case 0:
+		c.MaxPerAddress = defaultPerAddress
+	case -1:
+		c.MaxPerAddress = 0
+	}
+	if c.MaxPerAccount == 0 {
+		c.MaxPerAccount = defaultPerAccount
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 5 * time.Minute
@@ -110,6 +125,7 @@ type Sandbox struct {
 	dirLocks []*dirLock // of cfg.Maildir, one per provider served
 	throttle loginThrottle
 	relays   ownRelays
+	shares   shares
 	certs    *certs.Authority
 	faults   faults
 	idPrefix string
@@ -129,6 +145,7 @@ func Start(cfg Config) (*Sandbox, error) {
 		done:   make(chan struct{}), idPrefix: newIDPrefix(),
 	}
 	sb.ctx, sb.cancel = context.WithCancel(context.Background())
+	sb.shares.perAddress, sb.shares.perAccount = cfg.MaxPerAddress, cfg.MaxPerAccount
 	providers, err := sb.selected()
 	if err != nil {
 		return nil, err
@@ -260,12 +277,14 @@ func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
 	if svc.Proto == trace.POP3 {
 		busy = pop3.Busy.Line()
 	}
-	serve := func(raw net.Conn, label string) {
+	serve := func(raw net.Conn, label string, st *seat) {
 		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label, Handover: true}
+		var l *link
 		if svc.Proto == trace.SMTP {
-			cfg.IsRelay = sb.world.IsServerName
+			cfg.IsRelay = func(name string) bool { return sb.verifiedRelay(l, name) }
 		}
-		l := sb.newLink(raw, cfg)
+		l = sb.newLink(raw, cfg)
+		l.seat = st
 		if svc.TLS == ImplicitTLS {
 			if err := sb.startTLS(l, svc.Host, nil); err != nil {
 				l.conn.Close()
@@ -281,12 +300,16 @@ func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
 	if svc.TLS == ImplicitTLS {
 		busy = "" // no plaintext on a TLS port
 	}
-	return func() { sb.accept(ln, serve, busy) }
+	return func() { sb.accept(ln, svc.Host, serve, busy) }
 }
 
 // openListener listens on addr and explains the usual failure.
 func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
+	listen := sb.cfg.Listen
+	if listen == nil {
+		listen = net.Listen
+	}
+	ln, err := listen("tcp", addr)
 	if err == nil {
 		sb.listeners = append(sb.listeners, ln)
 		return ln, nil
@@ -299,32 +322,74 @@ func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
 }
 
 // accept serves each connection of ln in its own goroutine, refusing those
-// over MaxConns with a one-line reply.
-func (sb *Sandbox) accept(ln net.Listener, serve func(net.Conn, string), busy string) {
+// over MaxConns, and those from an address that has its share, with a
+// one-line reply. A failed Accept (out of file descriptors, say) is
+// reported once and retried after a pause that grows: the listener
+// never gives up until the sandbox closes.
+func (sb *Sandbox) accept(ln net.Listener, name string, serve func(net.Conn, string, *seat), busy string) {
 	slots := make(chan struct{}, sb.cfg.MaxConns)
+	full := func() bool { return float64(len(slots)) >= underLoad*float64(cap(slots)) }
 	sb.workers.Add(1)
 	go func() {
 		defer sb.workers.Done()
+		wait := time.Duration(0)
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
-				return
-			}
-			select {
-			case slots <- struct{}{}:
-			default:
-				refuse(conn, busy)
+				if sb.closing.Load() {
+					return
+				}
+				if wait == 0 {
+					sb.acceptFailing(name, err)
+				}
+				wait = min(max(2*wait, firstAcceptWait), maxAcceptWait)
+				select {
+				case <-time.After(wait):
+				case <-sb.done:
+					return
+				}
 				continue
 			}
-			label := "#" + strconv.FormatUint(sb.sessSeq.Add(1), 10)
-			sb.sessions.Add(1)
-			sb.conns.Store(conn, struct{}{})
-			go func() {
-				defer func() { sb.conns.Delete(conn); <-slots; sb.sessions.Done() }()
-				serve(conn, label)
-			}()
+			wait = 0
+			sb.admit(conn, serve, busy, slots, full)
 		}
 	}()
+}
+
+// admit starts a session for conn if a slot of the server and a share of
+// its address are free; else it refuses it.
+func (sb *Sandbox) admit(conn net.Conn, serve func(net.Conn, string, *seat), busy string, slots chan struct{}, full func() bool) {
+	select {
+	case slots <- struct{}{}:
+	default:
+		refuse(conn, busy)
+		return
+	}
+	st, ok := sb.shares.admit(conn.RemoteAddr(), full)
+	if !ok {
+		<-slots
+		refuse(conn, sb.addressBusy(busy))
+		return
+	}
+	label := "#" + strconv.FormatUint(sb.sessSeq.Add(1), 10)
+	sb.sessions.Add(1)
+	sb.conns.Store(conn, struct{}{})
+	go func() {
+		defer func() { st.leave(); sb.conns.Delete(conn); <-slots; sb.sessions.Done() }()
+		serve(conn, label, st)
+	}()
+}
+
+// addressBusy is the refusal of a connection whose address has its share:
+// the server's busy line, worded for it.
+func (sb *Sandbox) addressBusy(busy string) string {
+	switch {
+	case busy == "":
+		return ""
+	case strings.HasPrefix(busy, "-ERR"):
+		return pop3.AddressBusy.Line()
+	}
+	return smtp.AddressBusy.Line("maillab")
 }
 
 // refuse answers a connection over the limit with one line and closes it.

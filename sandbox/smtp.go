@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"maillab/trace"
+	"maillab/trace/i18n"
 	"maillab/trace/proto"
 	"maillab/trace/proto/smtp"
 )
@@ -45,6 +47,7 @@ type smtpSession struct {
 	state    smtpState
 	helo     string   // the name the client gave in HELO/EHLO
 	esmtp    bool     // EHLO (not HELO) was used
+	relay    bool     // the client is a provider's relay, proved (not only named in HELO)
 	user     *Address // the logged-in account, nil before AUTH
 	from     string   // reverse-path of the open transaction ("" for <>)
 	rcpts    []Address
@@ -65,7 +68,7 @@ func (sb *Sandbox) newSMTPSession(p *Provider, l *link) *smtpSession {
 // attach reads and writes through the link's connection (again, after
 // STARTTLS).
 func (s *smtpSession) attach() {
-	s.in = newLineReader(s.link.conn, s.sb.cfg.IdleTimeout, &s.sb.closing)
+	s.in = newLineReader(s.link.conn, func() time.Duration { return s.link.seat.idleTimeout(s.sb.cfg.IdleTimeout, s.user != nil) }, &s.sb.closing)
 	s.out = textproto.NewWriter(bufio.NewWriter(s.link.conn))
 }
 
@@ -219,6 +222,7 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 	}
 	s.reset()
 	s.state, s.helo, s.esmtp = smtpReady, name, esmtp
+	s.relay = s.sb.verifiedRelay(s.link, name)
 	greets := proto.Fill(smtp.Hello.Text, s.p.SMTPHost(), name)
 	if !esmtp {
 		s.replyLines(smtp.Hello, greets)
@@ -484,9 +488,9 @@ func (s *smtpSession) data(arg string) {
 const relayHeadroom = 64 << 10
 
 // sizeLimit is the largest message this session may send: the limit, and
-// for a provider relaying (by its HELO name), the limit plus the headroom.
+// for a provider's relay (proved), the limit plus the headroom.
 func (s *smtpSession) sizeLimit() int64 {
-	if s.sb.world.IsServerName(s.helo) {
+	if s.relay {
 		return s.sb.cfg.MaxMessageSize + relayHeadroom
 	}
 	return s.sb.cfg.MaxMessageSize
@@ -535,7 +539,8 @@ func (s *smtpSession) readContent() (content []byte, failure *refusal, err error
 // once, other providers through the relay queue.
 func (s *smtpSession) accept(content []byte) {
 	id := s.queueID
-	msg := s.stamp(id, content)
+	unproved := s.unprovedSender()
+	msg := s.stamp(id, content, unproved)
 	var local, remote []Address
 	for _, r := range s.rcpts {
 		if p, _ := s.sb.world.Provider(r.Domain); p == s.p {
@@ -554,27 +559,68 @@ func (s *smtpSession) accept(content []byte) {
 			return
 		}
 	}
+	if unproved != "" {
+		s.sb.emit(trace.Event{From: s.p.SMTPHost(), Action: trace.Unverified, Message: s.journey, Claimed: s.from,
+			Facts: &trace.Facts{QueueID: id, Sender: s.from, Reason: unproved, Why: i18n.NewError(unproved)}})
+	}
 	s.reply(smtp.Queued, id)
 }
 
+// The ways a sender of the sandbox can go unproved.
+var (
+	unprovedNamed = i18n.N("not logged in, and not from the relay of the provider its HELO names")
+	unprovedPlain = i18n.N("not logged in, and not from the sender's provider's relay")
+)
+
+// unprovedSender says why the message's sender, when it is an address of
+// the sandbox's domains, is not proved: the session neither logged in nor
+// is a provider's own relay. "" when it is proved, or is no address of
+// the sandbox (the world outside proves nothing here either way).
+func (s *smtpSession) unprovedSender() string {
+	if s.user != nil || s.relay || s.from == "" {
+		return ""
+	}
+	sender, err := ParseAddress(s.from)
+	if err != nil {
+		return ""
+	}
+	if _, ok := s.sb.world.Provider(sender.Domain); !ok {
+		return ""
+	}
+	if s.sb.world.IsServerName(s.helo) {
+		return unprovedNamed
+	}
+	return unprovedPlain
+}
+
 // stamp prepends this hop's Received: header and adds Date: and
-// Message-ID: when the client left them out.
-func (s *smtpSession) stamp(id string, content []byte) []byte {
+// Message-ID: when the client left them out. The protocol names TLS and
+// a login as RFC 3848 says (ESMTPS, ESMTPA, ESMTPSA); comments say who
+// logged in, or that the sender is unproved, each on a folded line so
+// that every line stays within RFC 5322's 78 characters.
+func (s *smtpSession) stamp(id string, content []byte, unproved string) []byte {
 	with := "SMTP"
 	if s.esmtp {
 		with = "ESMTP"
 	}
+	if s.link.secure {
+		with += "S"
+	}
 	if s.user != nil {
-		with += "A" // RFC 3848: authenticated
+		with += "A"
 	}
 	now := time.Now()
 	host, _, _ := net.SplitHostPort(s.link.raw.RemoteAddr().String())
-	auth := ""
+	var b strings.Builder
+	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n", proto.Fill("%s", s.helo), host, host)
 	if s.user != nil {
-		auth = " (authenticated as " + s.user.String() + ")" // as real servers record it
+		fmt.Fprintf(&b, "\t(authenticated as %s)\r\n", s.user) // as real servers record it
 	}
-	received := fmt.Sprintf("Received: from %s (%s [%s])%s\r\n\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n",
-		proto.Fill("%s", s.helo), host, host, auth, s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+	if unproved != "" {
+		fmt.Fprintf(&b, "\t(unverified sender: %s)\r\n", unproved)
+	}
+	fmt.Fprintf(&b, "\tby %s (maillab) with %s id %s\r\n\tfor <%s>; %s\r\n", s.p.SMTPHost(), with, id, s.rcpts[0], now.Format(time.RFC1123Z))
+	received := b.String()
 	extra := missingHeaders(content, now, id, s.p.SMTPHost())
 	out := make([]byte, 0, len(received)+len(extra)+len(content))
 	out = append(out, received...)

@@ -74,6 +74,11 @@ func (s *smtpSession) auth(arg string) {
 		s.badAuth()
 		return
 	}
+	if !s.link.seat.loggedIn(addr) {
+		s.reply(smtp.AccountBusy, s.p.SMTPHost())
+		s.quit = true
+		return
+	}
 	s.user = &addr
 	s.link.loggedIn(addr)
 	s.reply(smtp.AuthOK)

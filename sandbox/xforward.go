@@ -27,8 +27,29 @@ func (r *ownRelays) has(remote net.Addr) bool {
 	return ok
 }
 
-// ownRelay reports whether a session's client is this sandbox's relay.
-func (sb *Sandbox) ownRelay(l *link) bool { return sb.relays.has(l.raw.RemoteAddr()) }
+// ownRelay reports whether a session's client is the sandbox's relay: this
+// process's own (by its connection), or another maillab's that proved it
+// with a client certificate from the sandbox CA naming a provider's SMTP
+// server (two sandboxes run with --only).
+func (sb *Sandbox) ownRelay(l *link) bool {
+	return sb.relays.has(l.raw.RemoteAddr()) || l.peer != "" && sb.world.IsServerName(l.peer)
+}
+
+// verifiedRelay reports whether a session that says HELO/EHLO name is a
+// provider's relay, proved: the name is a provider's server and the client
+// is the sandbox's own relay. A proved relay takes no share of its
+// address. Anyone else naming a server is a client like any other (and
+// what it sends is marked as unverified).
+func (sb *Sandbox) verifiedRelay(l *link, name string) bool {
+	if l == nil || !sb.world.IsServerName(name) || !sb.ownRelay(l) {
+		return false
+	}
+	if l.peer != "" && !strings.EqualFold(l.peer, name) {
+		return false // a certificate for another server
+	}
+	l.seat.exempt()
+	return true
+}
 
 // xforward handles Postfix's XFORWARD (XFORWARD_README): a trusted
 // upstream server passes on what it knows of the message it is about to

@@ -31,13 +31,15 @@ const (
 	TLSStarted    Action = "tls"            // a TLS handshake finished: what follows is encrypted
 	Wire          Action = "wire"           // what an eavesdropper sees of encrypted lines: record sizes
 	Discarded     Action = "discarded"      // plaintext sent after STARTTLS, thrown away unread
+	AcceptFailing Action = "accept-failing" // a listener cannot accept connections for now; it keeps trying
+	Unverified    Action = "unverified"     // a message claims a sender of the sandbox that nothing proved
 )
 
 // Actions lists every action, for tests that each one is explained.
 var Actions = []Action{
 	Queued, MXLookup, Relayed, Deferred, Bounced, Stored, Refused,
 	MailboxOpened, MessageRead, Deleted, Abandoned, LoginDelayed, LoginQueued,
-	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded,
+	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded, AcceptFailing, Unverified,
 }
 
 // Facts are the details of an action; which fields are set depends on it.
@@ -64,6 +66,7 @@ type Facts struct {
 	Subject    string        `json:"subject,omitempty"`     // tls: the certificate's name
 	Issuer     string        `json:"issuer,omitempty"`      // tls: who signed it
 	Verified   string        `json:"verified,omitempty"`    // tls: "verified", or why not
+	Sender     string        `json:"sender,omitempty"`      // unverified: the sender the message claims
 
 	ReplyRecords int   `json:"reply_records,omitempty"` // wire: the server's TLS records (Count, Size: the client's)
 	ReplyOctets  int64 `json:"reply_octets,omitempty"`  // wire: their octets
@@ -130,6 +133,10 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 		return p.Trf("discarded %s sent before the handshake, unread: %s", p.Count(int(f.Size), "octet"), f.Reason)
 	case Dropped:
 		return p.Trf("%s missed %s: it could not keep up, and the servers never wait for it", f.Viewer, p.Count(f.Count, "event"))
+	case AcceptFailing:
+		return p.Trf("%s cannot take new connections for now (%s); it keeps trying", e.From, f.ReasonIn(p))
+	case Unverified:
+		return p.Trf("%s accepted mail from <%s> that nothing proved: %s", e.From, f.Sender, f.ReasonIn(p))
 	}
 	return string(e.Action)
 }

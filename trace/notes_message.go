@@ -95,6 +95,8 @@ var actionNotes = map[Action]string{
 	TLSStarted:    "from here on every line travels encrypted; the lines shown are the plaintext the two ends see",
 	Wire:          "all an eavesdropper sees of the lines above: how many records, how big; not a word of what they say",
 	Discarded:     "these bytes came before the encryption started, so anyone could have inserted them: the server throws them away (the STARTTLS injection of CVE-2011-0411)",
+	AcceptFailing: "the server is out of something (file descriptors, say): it waits a moment and tries again, and the sessions already open go on",
+	Unverified:    "this message names a sender of the sandbox, but it came neither from a login nor from that provider's own relay: anyone can write any MAIL FROM. Real providers check with SPF (is this server allowed to send for the domain?), DKIM (a signature of the sending domain) and DMARC (what to do when both fail)",
 	Dropped:       "this view fell behind (a paused terminal, a slow browser); the servers went on without waiting for it",
 }
 

@@ -43,6 +43,8 @@ var pop3ReplyNotes = map[proto.Key]string{
 	pop3.Idle.Key:         "closed for being idle too long; nothing was deleted",
 	pop3.Shutdown.Key:     "the server is shutting down: nothing was deleted; try again later",
 	pop3.Busy.Key:         "the server has too many sessions open; try again in a moment",
+	pop3.AddressBusy.Key:  "your address has many sessions open already (each address gets a fair share): close some, then connect again",
+	pop3.AccountBusy.Key:  "this account has many sessions open already: close some, then log in again",
 	pop3.SysError.Key:     "a temporary problem on the server: try again later",
 	pop3.STLS.Key:         "go ahead with the TLS handshake: everything after it is encrypted (RFC 2595)",
 	pop3.NeedTLS.Key:      "this server takes logins only over TLS: send STLS first",

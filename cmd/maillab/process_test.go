@@ -92,7 +92,8 @@ func (p *process) stop() (time.Duration, error) {
 }
 
 // TestTwoProcessesRelayAndStop: sohu and sina run as separate processes
-// (--only); a message submitted to sohu crosses to sina over loopback; on
+// (--only); a message submitted to sohu crosses to sina over loopback,
+// sohu's relay proving itself to sina with a client certificate; on
 // SIGTERM each process ends its sessions and exits 0.
 func TestTwoProcessesRelayAndStop(t *testing.T) {
 	offset := freeOffset(t)
@@ -131,6 +132,9 @@ func TestTwoProcessesRelayAndStop(t *testing.T) {
 	}
 	sohu.waitLine(t, "relayed")
 	sina.waitLine(t, "stored")
+	// sohu's relay proved itself with the sandbox CA's certificate, so sina
+	// took the message's journey from it (XFORWARD IDENT)
+	sina.waitLine(t, "250 2.0.0 OK, forwarded attributes noted")
 
 	idle, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(1111+offset)) // an idle POP3 session at stop time
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"maillab/trace/i18n"
@@ -63,6 +64,11 @@ func Open(dir string, ips ...net.IP) (*Authority, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, i18n.Errorf("tls: %w", err)
 		}
+		unlock, err := lockDir(dir) // two sandboxes started at once make one CA
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 		if err := a.load(); err == nil {
 			return a, nil
 		} else if !errors.Is(err, os.ErrNotExist) {
@@ -73,6 +79,20 @@ func Open(dir string, ips ...net.IP) (*Authority, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// lockDir takes an exclusive lock on dir's lock file, for as long as the
+// CA is being loaded or made.
+func lockDir(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, i18n.Errorf("tls: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, i18n.Errorf("tls: lock %s: %w", dir, err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // CAFile is where ca.pem is ("" for an authority in memory).
@@ -105,7 +125,10 @@ func (a *Authority) ServerConfig(name string) (*tls.Config, error) {
 	if cfg, ok := a.servers[name]; ok {
 		return cfg, nil
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+	// A client may prove which server it is with a certificate of this CA
+	// (the sandbox's relay does; Proves checks it); anyone else needs none,
+	// and one that does not verify costs nothing but the proof.
+	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert}
 	a.servers[name] = cfg
 	return cfg, nil
 }
@@ -114,6 +137,37 @@ func (a *Authority) ServerConfig(name string) (*tls.Config, error) {
 // a client of the server named name.
 func (a *Authority) ClientConfig(name string) *tls.Config {
 	return &tls.Config{ServerName: name, RootCAs: a.Pool(), MinVersion: tls.VersionTLS12, ClientSessionCache: a.sessions}
+}
+
+// Proves returns the server a TLS client proved to be with a certificate
+// of this CA made for it (a provider's relay), or false.
+func (a *Authority) Proves(state tls.ConnectionState) (string, bool) {
+	if len(state.PeerCertificates) == 0 {
+		return "", false
+	}
+	leaf := state.PeerCertificates[0]
+	inter := x509.NewCertPool()
+	for _, c := range state.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: a.Pool(), Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil || len(leaf.DNSNames) != 1 {
+		return "", false
+	}
+	return leaf.DNSNames[0], true
+}
+
+// RelayConfig is ClientConfig for the server named name, for a client that
+// is the server named self (a provider's relay): it proves so with self's
+// certificate.
+func (a *Authority) RelayConfig(self, name string) (*tls.Config, error) {
+	cert, err := a.certificate(self)
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.ClientConfig(name)
+	cfg.Certificates = []tls.Certificate{*cert}
+	return cfg, nil
 }
 
 func (a *Authority) create() error {
@@ -206,7 +260,7 @@ func (a *Authority) kept(name string) *tls.Certificate {
 	if err != nil || c.Leaf == nil {
 		return nil
 	}
-	if time.Until(c.Leaf.NotAfter) < renewBefore || c.Leaf.CheckSignatureFrom(a.ca) != nil {
+	if time.Until(c.Leaf.NotAfter) < renewBefore || c.Leaf.CheckSignatureFrom(a.ca) != nil || !slices.Contains(c.Leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
 		return nil
 	}
 	for _, ip := range a.ips {
@@ -231,7 +285,7 @@ func (a *Authority) issue(name string) (*tls.Certificate, error) {
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(serverLifetime),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, // a server, and a relay proving it is one
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca, &key.PublicKey, a.caKey)
 	if err != nil {

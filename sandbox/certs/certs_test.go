@@ -63,3 +63,83 @@ func TestHandshake(t *testing.T) {
 	}
 	c.Close()
 }
+
+// TestRelayProvesItself: a relay's client certificate from this CA
+// proves which server it is; a client without one, or with another CA's,
+// proves nothing, and its handshake still succeeds.
+func TestRelayProvesItself(t *testing.T) {
+	a, _ := Open("")
+	other, _ := Open("")
+	for _, tt := range []struct {
+		name   string
+		client func() *tls.Config
+		proves string
+	}{
+		{"the relay", func() *tls.Config { c, _ := a.RelayConfig("smtp.sohu.com", "smtp.sina.com"); return c }, "smtp.sohu.com"},
+		{"a mail program", func() *tls.Config { return a.ClientConfig("smtp.sina.com") }, ""},
+		{"another CA's relay", func() *tls.Config {
+			c, _ := other.RelayConfig("smtp.sohu.com", "smtp.sina.com")
+			c.RootCAs = a.Pool()
+			return c
+		}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			server, _ := a.ServerConfig("smtp.sina.com")
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			done := make(chan tls.ConnectionState, 1)
+			go func() {
+				sc, err := ln.Accept()
+				if err != nil {
+					done <- tls.ConnectionState{}
+					return
+				}
+				s := tls.Server(sc, server)
+				s.Handshake()
+				done <- s.ConnectionState()
+				s.Close()
+			}()
+			cc, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := tls.Client(cc, tt.client())
+			if err := c.Handshake(); err != nil {
+				t.Fatalf("handshake: %v", err)
+			}
+			c.Write([]byte("x")) // the server's handshake ends when it reads this
+			state := <-done
+			c.Close()
+			name, ok := a.Proves(state)
+			if name != tt.proves || ok != (tt.proves != "") {
+				t.Errorf("proves %q %v, want %q", name, ok, tt.proves)
+			}
+		})
+	}
+}
+
+// TestOneCAForTwoSandboxes: two sandboxes opening one folder at once
+// share one CA.
+func TestOneCAForTwoSandboxes(t *testing.T) {
+	dir := t.TempDir()
+	got := make(chan []byte, 8)
+	for range 8 {
+		go func() {
+			a, err := Open(dir)
+			if err != nil {
+				got <- nil
+				return
+			}
+			got <- a.CAPEM()
+		}()
+	}
+	first := <-got
+	for range 7 {
+		if pem := <-got; string(pem) != string(first) || pem == nil {
+			t.Fatal("two CAs were made")
+		}
+	}
+}

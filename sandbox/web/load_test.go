@@ -3,7 +3,6 @@ package web
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -23,7 +22,7 @@ import (
 func pop3Fetch(t testing.TB, sb *sandbox.Sandbox, e roster.Entry) int {
 	t.Helper()
 	addr, _ := sb.Addr(e.Domain, "POP3")
-	c, err := net.Dial("tcp", addr)
+	c, err := studentDialer(e).Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,8 @@ var (
 	TooManyErrs  = Reply{Key: "pop3.too-many-errors", Text: "too many errors, closing connection"}
 	Idle         = Reply{Key: "pop3.idle", Text: "idle too long, closing connection (nothing deleted)"}
 	Shutdown     = Reply{Key: "pop3.shutdown", Code: "SYS/TEMP", Text: "server shutting down, nothing deleted"}
+	AccountBusy  = Reply{Key: "pop3.account-busy", Code: "SYS/TEMP", Text: "too many sessions of this account, close some first", For: []string{"PASS"}, Example: "PASS 123456"}
+	AddressBusy  = Reply{Key: "pop3.address-busy", Code: "SYS/TEMP", Text: "too many connections from your address, close some first"}
 	Busy         = Reply{Key: "pop3.busy", Code: "SYS/TEMP", Text: "too many connections, try again later"}
 	SysError     = Reply{Key: "pop3.sys-error", Code: "SYS/TEMP", Text: "mailbox error: %s", Example: "RETR 1"}
 
@@ -85,7 +87,7 @@ var All = []Reply{
 	Reset, Noop, Bye, ByeUpdate, AuthFailed, AuthBusy, InUse,
 	NeedUser, NeedLogin, LoggedInAlr, NoSuchMsg,
 	MsgDeleted, BadArgs, Unknown, NotSupported,
-	LineTooLong, TooManyErrs, Idle, Shutdown, Busy,
+	LineTooLong, TooManyErrs, Idle, Shutdown, Busy, AddressBusy, AccountBusy,
 	SysError, STLS, NeedTLS, NoTLS, AlreadyTLS, STLSLate,
 }
 

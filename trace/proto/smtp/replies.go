@@ -54,6 +54,8 @@ var (
 	StartData      = Reply{"smtp.start-data", 354, "", "start mail input; end with <CRLF>.<CRLF>"}
 	Idle           = Reply{"smtp.idle", 421, "4.4.2", "%s idle too long, closing connection"}
 	TooManyConns   = Reply{"smtp.too-many-conns", 421, "4.7.0", "%s too many connections, try again later"}
+	AddressBusy    = Reply{"smtp.address-busy", 421, "4.7.0", "%s too many connections from your address, close some first"}
+	AccountBusy    = Reply{"smtp.account-busy", 421, "4.7.0", "%s too many sessions of this account, close some first"}
 	TooManyErrors  = Reply{"smtp.too-many-errors", 421, "4.7.0", "%s too many errors, closing connection"}
 	TooManyAuth    = Reply{"smtp.too-many-auth", 421, "4.7.0", "%s too many failed logins, closing connection"}
 	Shutdown       = Reply{"smtp.shutdown", 421, "4.3.2", "%s shutting down, try again later"}
@@ -113,7 +115,7 @@ var All = []Reply{
 	Greeting, Bye, Hello, OK, Reset, SenderOK,
 	RecipientOK, PostmasterOK, RelayOK, DuplicateRcpt,
 	Queued, Vrfy, Help, AuthOK, Challenge,
-	StartData, Idle, TooManyConns, TooManyErrors,
+	StartData, Idle, TooManyConns, AddressBusy, AccountBusy, TooManyErrors,
 	TooManyAuth, Shutdown, Internal, StoreFailed,
 	TooManyRcpts, UnknownCmd, LineTooLong, BadArgs,
 	BadSender, BadRecipient, BadBase64, AuthCancelled,
