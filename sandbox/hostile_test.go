@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -460,5 +462,128 @@ func TestForgedRelayIsMarked(t *testing.T) {
 	}
 	if !relayed {
 		t.Error("the sandbox's own relay was not taken for one")
+	}
+}
+
+// TestQuota: a mailbox holds its quota and no more: a message that would
+// not fit is refused (552 5.2.2, at DATA), a full mailbox refuses at RCPT,
+// and mail relayed to it bounces to its sender.
+func TestQuota(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.Quota = 4000 })
+	send := func(c *client, rcpt, want string) {
+		c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+		if got := c.cmd("RCPT TO:<"+rcpt+">", ""); !strings.HasPrefix(got, "250") {
+			if !strings.HasPrefix(got, want) {
+				t.Fatalf("RCPT: %q, want %s", got, want)
+			}
+			c.cmd("RSET", "250")
+			return
+		}
+		c.cmd("DATA", "354")
+		c.send("Subject: fill\r\n\r\n" + strings.Repeat("x", 1500) + "\r\n.")
+		if got := c.expect(""); !strings.HasPrefix(got, want) {
+			t.Fatalf("the message: %q, want %s", got, want)
+		}
+	}
+	c := smtpSessionGreeted(t, sb, "sina.com")
+	send(c, "bbb@sina.com", "250")
+	send(c, "bbb@sina.com", "250")
+	send(c, "bbb@sina.com", "552 5.2.2 message refused: it would put <bbb@sina.com> over its quota of 4000 octets")
+	c.cmd("MAIL FROM:<a@b.c>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250") // not full yet: about 3,200 octets
+	c.cmd("RSET", "250")
+
+	stored, stop := waitStored(sb)
+	defer stop()
+	a := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	send(a, "bbb@sina.com", "250") // sohu cannot know: sina refuses when it relays
+	waitFor(t, stored)             // the bounce, in gacl's mailbox
+	infos, _ := sb.Store().List(Address{"gacl", "sohu.com"})
+	if len(infos) != 1 {
+		t.Fatalf("gacl has %d messages, want the bounce", len(infos))
+	}
+	dsn, _ := sb.Store().Read(Address{"gacl", "sohu.com"}, infos[0].ID)
+	if !strings.Contains(string(dsn), "Status: 5.2.2") {
+		t.Errorf("the bounce:\n%s", dsn)
+	}
+}
+
+// TestMaildirNeverFollowsLinks: a link planted in a mailbox (to
+// /etc/passwd, to /dev/zero) is neither listed nor read, and a mailbox
+// folder that is a link is refused.
+func TestMaildirNeverFollowsLinks(t *testing.T) {
+	dir := t.TempDir()
+	sb := startTestSandbox(t, func(c *Config) { c.Maildir = dir })
+	bbb := Address{"bbb", "sina.com"}
+	if _, err := sb.Store().Deliver(bbb, []byte("Subject: real\r\n\r\nhi\r\n"), Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	cur := filepath.Join(dir, "sina.com", "bbb", "cur")
+	os.Symlink("/etc/passwd", filepath.Join(cur, "1.passwd.x:2,"))
+	os.Symlink("/dev/zero", filepath.Join(cur, "2.zero.x:2,"))
+	p := pop3LoggedIn(t, sb, "sina.com", "bbb")
+	p.cmd("STAT", "+OK 1 ")
+	p.cmd("QUIT", "+OK")
+	if _, err := sb.Store().Read(bbb, "1.passwd.x"); err == nil {
+		t.Error("a link to /etc/passwd was read")
+	}
+
+	os.MkdirAll(filepath.Join(dir, "sina.com"), 0o700)
+	os.Symlink("/etc", filepath.Join(dir, "sina.com", "gacl"))
+	g := dial(t, pop3Addr(t, sb, "sina.com"))
+	g.expect("+OK")
+	g.cmd("USER gacl", "+OK")
+	g.cmd("PASS 123456", "-ERR [SYS/TEMP] mailbox error")
+}
+
+// TestOneSessionCannotFloodTheTranscript: a message pipelined with its
+// MAIL, RCPT and DATA, one with DATA refused (its lines become bad
+// commands, and the session is closed after a few), and a huge message of
+// control characters: each session's events stay bounded.
+func TestOneSessionCannotFloodTheTranscript(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true })
+	var mu sync.Mutex
+	perSession := map[string]int{}
+	stop := sb.Events.Subscribe(func(e trace.Event) { mu.Lock(); perSession[e.Session]++; mu.Unlock() })
+	defer stop()
+	body := strings.Repeat("line of the body\r\n", 5000)
+	tests := []struct{ name, input, last string }{
+		{"pipelined message", "EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bbb@sina.com>\r\nDATA\r\n" + body + ".\r\nQUIT\r\n", "221"},
+		{"refused DATA", "EHLO x\r\nMAIL FROM:<a@b.c>\r\nDATA\r\n" + body + ".\r\nQUIT\r\n", "421"},
+		{"control characters", "EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bbb@sina.com>\r\nDATA\r\n" + strings.Repeat("\x01\x02\x1b\r\n", 200000) + ".\r\nQUIT\r\n", "221"},
+	}
+	for _, tt := range tests {
+		c := dial(t, smtpAddr(t, sb, "sina.com"))
+		c.expect("220")
+		go c.conn.Write([]byte(tt.input))
+		var last string
+		bad := 0
+		var err error
+		for {
+			var l string
+			if l, err = c.r.ReadString('\n'); err != nil {
+				break
+			}
+			last = l
+			if strings.HasPrefix(l, "500") {
+				bad++
+			}
+		}
+		// a server that closes on a client still writing may have its
+		// last words lost to the reset: the count of errors tells then
+		if !strings.HasPrefix(last, tt.last) && !(tt.last == "421" && errors.Is(err, syscall.ECONNRESET) && bad >= maxBadCommands-2) {
+			t.Errorf("%s: the session ended with %q (%v), want %s", tt.name, last, err, tt.last)
+		}
+		if bad > maxBadCommands {
+			t.Errorf("%s: %d bad commands answered before closing", tt.name, bad)
+		}
+	}
+	sandboxtest.Eventually(t, 10*time.Second, "every session to close", func() bool { return sb.sessionCount() == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	for session, n := range perSession {
+		if n > 1200 {
+			t.Errorf("session %s made %d events", session, n)
+		}
 	}
 }

@@ -41,6 +41,8 @@ type Store interface {
 	Read(owner Address, id string) ([]byte, error)
 	// Delete removes messages; ids that are already gone are ignored.
 	Delete(owner Address, ids []string) error
+	// Usage returns the octets the mailbox holds.
+	Usage(owner Address) (int64, error)
 }
 
 // MemoryStore is a Store held in memory: quick, and gone when the process
@@ -125,6 +127,21 @@ func (s *MemoryStore) Read(owner Address, id string) ([]byte, error) {
 		}
 	}
 	return nil, i18n.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
+}
+
+// Usage implements Store.
+func (s *MemoryStore) Usage(owner Address) (int64, error) {
+	b := s.box(owner, false)
+	if b == nil {
+		return 0, nil
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var total int64
+	for _, m := range b.msgs {
+		total += int64(len(m.data))
+	}
+	return total, nil
 }
 
 // Delete implements Store.
@@ -218,4 +235,20 @@ func (l *mailboxLocks) await(released <-chan struct{}, timeout <-chan time.Time)
 	case <-timeout:
 		return false
 	}
+}
+
+// overQuota reports whether owner's mailbox, with size more octets, would
+// hold more than the quota (RFC 3463 X.2.2: mailbox full).
+func (sb *Sandbox) overQuota(owner Address, size int64) bool {
+	if sb.cfg.Quota <= 0 {
+		return false
+	}
+	used, err := sb.store.Usage(owner)
+	if err != nil {
+		return false // the store's own error comes when it is written
+	}
+	if size == 0 {
+		return used >= sb.cfg.Quota
+	}
+	return used+size > sb.cfg.Quota
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"maillab/trace/i18n"
@@ -18,14 +19,24 @@ import (
 )
 
 // MaildirStore keeps mailboxes on disk as Maildir folders,
-// DIR/<domain>/<user>/{tmp,new,cur}, so a restart loses nothing. A message
-// is written to tmp, synced to disk, then renamed into cur: it is on disk
-// before Deliver returns (and so before the server says 250).
+// DIR/<domain>/<user>/{tmp,new,cur}. A message is written to tmp, synced to
+// disk, then renamed into new (as every Maildir delivery does, so mail
+// programs reading the folder see it as new): it is on disk before
+// Deliver returns (and so before the server says 250). Listing a mailbox
+// (a POP3 login) moves what is in new to cur: it has been seen.
+//
+// Nothing there is trusted blindly: symbolic links are never followed,
+// only regular files are read, and a file is read up to maxStoredMessage.
 type MaildirStore struct {
-	root string
-	mu   sync.Mutex
-	init map[string]bool // mailbox folders created
+	root   string
+	noSync bool // a store nothing promises to keep across a crash
+	mu     sync.Mutex
+	init   map[string]bool // mailbox folders checked
 }
+
+// maxStoredMessage bounds what is read of one stored file: far above any
+// message the servers accept, far below what would hurt.
+const maxStoredMessage = 64 << 20
 
 // NewMaildirStore opens (and creates) the Maildir tree under root.
 func NewMaildirStore(root string) (*MaildirStore, error) {
@@ -35,20 +46,49 @@ func NewMaildirStore(root string) (*MaildirStore, error) {
 	return &MaildirStore{root: root, init: map[string]bool{}}, nil
 }
 
-// dir returns owner's Maildir, creating it on first use.
+// NewScratchStore is a Maildir store in a new temporary folder, without
+// fsync: it keeps messages out of memory for a sandbox that promises
+// nothing across a restart. Remove deletes it.
+func NewScratchStore() (*MaildirStore, error) {
+	dir, err := os.MkdirTemp("", "maillab-mail-")
+	if err != nil {
+		return nil, i18n.Errorf("a folder for the mailboxes: %w", err)
+	}
+	s, err := NewMaildirStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.noSync = true
+	return s, nil
+}
+
+// Remove deletes the whole store (a scratch store, when the sandbox ends).
+func (s *MaildirStore) Remove() error { return os.RemoveAll(s.root) }
+
+// dir returns owner's Maildir, creating it on first use; every folder on
+// the way must be a real folder, not a link to somewhere else.
 func (s *MaildirStore) dir(owner Address) (maildir.Dir, error) {
+	if owner.Local == "" || strings.ContainsAny(owner.Local+owner.Domain, "/\\") || strings.HasPrefix(owner.Local, ".") {
+		return "", i18n.Errorf("maildir: no mailbox for %q", owner.String())
+	}
 	d := maildir.Dir(filepath.Join(s.root, owner.Domain, owner.Local))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.init[string(d)] {
-		if err := os.MkdirAll(filepath.Dir(string(d)), 0o700); err != nil {
-			return "", err
-		}
-		if err := d.Init(); err != nil {
-			return "", i18n.Errorf("maildir %s: %w", d, err)
-		}
-		s.init[string(d)] = true
+	if s.init[string(d)] {
+		return d, nil
 	}
+	if err := os.MkdirAll(filepath.Dir(string(d)), 0o700); err != nil {
+		return "", err
+	}
+	if err := d.Init(); err != nil {
+		return "", i18n.Errorf("maildir %s: %w", d, err)
+	}
+	for _, sub := range []string{filepath.Join(s.root, owner.Domain), string(d), filepath.Join(string(d), "tmp"), filepath.Join(string(d), "new"), filepath.Join(string(d), "cur")} {
+		if fi, err := os.Lstat(sub); err != nil || !fi.IsDir() {
+			return "", i18n.Errorf("maildir %s: not a folder (a link, or a file): refused", sub)
+		}
+	}
+	s.init[string(d)] = true
 	return d, nil
 }
 
@@ -66,23 +106,26 @@ func (s *MaildirStore) Deliver(owner Address, data []byte, meta Meta) (string, e
 		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
 	tmp := filepath.Join(string(d), "tmp", key)
-	if err := writeNew(tmp, data); err != nil {
+	if err := writeNew(tmp, data, !s.noSync); err != nil {
 		os.Remove(tmp)
 		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
-	if err := os.Rename(tmp, filepath.Join(string(d), "cur", key+":2,")); err != nil {
+	if err := os.Rename(tmp, filepath.Join(string(d), "new", key)); err != nil {
 		os.Remove(tmp)
 		return "", i18n.Errorf("maildir %s: %w", d, err)
 	}
-	if err := syncDir(filepath.Join(string(d), "cur")); err != nil {
-		return "", err
+	if !s.noSync {
+		if err := syncDir(filepath.Join(string(d), "new")); err != nil {
+			return "", err
+		}
 	}
 	return key, nil
 }
 
-// writeNew writes a new file and syncs it to disk.
-func writeNew(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// writeNew writes a new file (never through a link) and, with sync, syncs
+// it to disk.
+func writeNew(name string, data []byte, sync bool) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}
@@ -90,9 +133,11 @@ func writeNew(name string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	return f.Close()
 }
@@ -101,14 +146,16 @@ func writeNew(name string, data []byte) error {
 // unique.
 var maildirSeq atomic.Uint64
 
-// newMaildirKey is a Maildir unique name (time, process and counter,
-// random, host part "maillab") followed by the message's Meta.
+// newMaildirKey is a Maildir unique name (time to the microsecond, a
+// counter, the process, random, host part "maillab": keys sort in
+// delivery order) followed by the message's Meta.
 func newMaildirKey(meta Meta) (string, error) {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	key := fmt.Sprintf("%d.P%dQ%dR%x.maillab", time.Now().Unix(), os.Getpid(), maildirSeq.Add(1), b)
+	now := time.Now()
+	key := fmt.Sprintf("%d.M%06dQ%08dP%dR%x.maillab", now.Unix(), now.Nanosecond()/1000, maildirSeq.Add(1)%1e8, os.Getpid(), b)
 	if meta.Journey != "" {
 		key += ",J=" + meta.Journey
 	}
@@ -165,9 +212,9 @@ func (s *MaildirStore) List(owner Address) ([]MessageInfo, error) {
 	}
 	entries := make([]entry, 0, len(msgs))
 	for _, m := range msgs {
-		fi, err := os.Stat(m.Filename())
-		if err != nil {
-			continue // removed meanwhile
+		fi, err := os.Lstat(m.Filename())
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // removed meanwhile, or a link: never followed
 		}
 		entries = append(entries, entry{MessageInfo{ID: m.Key(), Size: fi.Size(), Meta: metaOf(m.Key())}, fi.ModTime().UnixNano()})
 	}
@@ -194,12 +241,49 @@ func (s *MaildirStore) Read(owner Address, id string) ([]byte, error) {
 	if err != nil {
 		return nil, i18n.Errorf("read %s in %s: %w", id, owner, ErrNoMessage)
 	}
-	r, err := m.Open()
+	return readRegular(m.Filename())
+}
+
+// readRegular reads a regular file, never through a link, up to
+// maxStoredMessage octets.
+func readRegular(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, i18n.Errorf("read %s in %s: %w", id, owner, err)
+		return nil, i18n.Errorf("read %s: %w", filepath.Base(name), err)
 	}
-	defer r.Close()
-	return io.ReadAll(r)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, i18n.Errorf("read %s: not a regular file: refused", filepath.Base(name))
+	}
+	if fi.Size() > maxStoredMessage {
+		return nil, i18n.Errorf("read %s: %d octets, more than a message can be", filepath.Base(name), fi.Size())
+	}
+	return io.ReadAll(io.LimitReader(f, maxStoredMessage))
+}
+
+// Usage implements Store: the octets of the regular files in new and cur.
+func (s *MaildirStore) Usage(owner Address) (int64, error) {
+	d, err := s.dir(owner)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, sub := range []string{"new", "cur"} {
+		entries, err := os.ReadDir(filepath.Join(string(d), sub))
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
+				total += fi.Size()
+			}
+		}
+	}
+	return total, nil
 }
 
 // Delete implements Store.
@@ -216,6 +300,9 @@ func (s *MaildirStore) Delete(owner Address, ids []string) error {
 		if err := m.Remove(); err != nil && !os.IsNotExist(err) {
 			return i18n.Errorf("delete %s in %s: %w", id, owner, err)
 		}
+	}
+	if s.noSync {
+		return nil
 	}
 	return syncDir(filepath.Join(string(d), "cur"))
 }

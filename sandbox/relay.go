@@ -407,9 +407,12 @@ func (sb *Sandbox) bounce(p *Provider, e *envelope, failed []failure) {
 	id := sb.newQueueID()
 	dsn := deliveryReport(p, id, e, failed, time.Now())
 	owner, ok := sb.world.Provider(sender.Domain)
+	_, _, account := sb.world.Account(sender)
 	switch {
 	case !ok:
 		return // never send outside the world
+	case owner == p && !account:
+		return // a sender made up (--allow-spoofing): nobody here to tell
 	case owner == p:
 		sb.deliverLocal(p, id, "", dsn, []Address{sender}, Meta{Journey: id, BounceOf: e.Journey})
 	default:

@@ -31,7 +31,8 @@ type Config struct {
 	PortOffset     int              // added to every default port
 	RandomPorts    bool             // listen on free ports (port 0) instead of the defaults
 	Only           string           // run only this domain's servers; "": all
-	Store          Store            // nil: a new MemoryStore
+	Store          Store            // nil: Maildir under Maildir, else a scratch Maildir in a temporary folder (mail stays out of memory)
+	Quota          int64            // octets a mailbox may hold; 0: 100 MB; -1: no limit
 	MaxMessageSize int64            // octets; 0: 10 MiB
 	MaxRecipients  int              // per message; 0: 100
 	MaxConns       int              // per server; 0: 200
@@ -51,7 +52,13 @@ type Config struct {
 	// Listen opens the servers' listeners; nil: net.Listen. Tests wrap it
 	// (a listener that runs out of file descriptors, say).
 	Listen func(network, addr string) (net.Listener, error)
+
+	scratch *MaildirStore // the store made for this sandbox alone, removed at Close
 }
+
+// defaultQuota is what a mailbox may hold: a class's mail many times over,
+// and far from what one student's flood could do to the machine.
+const defaultQuota = 100 * 1000 * 1000
 
 func (c *Config) setDefaults() error {
 	if c.World == nil {
@@ -68,7 +75,17 @@ func (c *Config) setDefaults() error {
 		c.Store = s
 	}
 	if c.Store == nil {
-		c.Store = NewMemoryStore()
+		s, err := NewScratchStore()
+		if err != nil {
+			return err
+		}
+		c.Store, c.scratch = s, s
+	}
+	switch c.Quota {
+	case 0:
+		c.Quota = defaultQuota
+	case -1:
+		c.Quota = 0
 	}
 	if c.MaxMessageSize == 0 {
 		c.MaxMessageSize = 10 << 20
@@ -148,6 +165,10 @@ func Start(cfg Config) (*Sandbox, error) {
 	sb.shares.perAddress, sb.shares.perAccount = cfg.MaxPerAddress, cfg.MaxPerAccount
 	providers, err := sb.selected()
 	if err != nil {
+		sb.cancel()
+		if cfg.scratch != nil {
+			cfg.scratch.Remove()
+		}
 		return nil, err
 	}
 	if err := sb.lockMaildir(providers); err != nil {
@@ -426,6 +447,9 @@ func (sb *Sandbox) Close() error {
 		sb.cancel()
 		sb.workers.Wait()
 		sb.unlockMaildir()
+		if sb.cfg.scratch != nil {
+			sb.cfg.scratch.Remove()
+		}
 	})
 	return nil
 }
@@ -516,7 +540,10 @@ func (sb *Sandbox) route(domain string) (*Provider, string, bool) {
 func (sb *Sandbox) deliverLocal(p *Provider, queueID, from string, msg []byte, rcpts []Address, meta Meta) error {
 	msg = append([]byte("Return-Path: <"+from+">\r\n"), msg...)
 	for _, r := range rcpts {
-		_, user, _ := sb.world.Account(r)
+		_, user, known := sb.world.Account(r)
+		if !known || user == "" {
+			return i18n.Errorf("%s is no account here: nothing is delivered to it", r)
+		}
 		owner := Address{Local: user, Domain: p.Domain}
 		id, err := sb.store.Deliver(owner, msg, meta)
 		if err != nil {

@@ -430,6 +430,8 @@ func (s *smtpSession) checkRecipient(addr Address) (smtp.Reply, []any, bool) {
 		switch {
 		case !known:
 			return smtp.NoSuchUser, []any{addr.String()}, false
+		case s.sb.overQuota(Address{Local: user, Domain: s.p.Domain}, 0):
+			return smtp.OverQuota, []any{addr.String(), s.sb.cfg.Quota}, false
 		case user == Postmaster:
 			return smtp.PostmasterOK, []any{addr.String()}, true
 		}
@@ -547,6 +549,12 @@ func (s *smtpSession) accept(content []byte) {
 			local = append(local, r)
 		} else {
 			remote = append(remote, r)
+		}
+	}
+	for _, r := range local {
+		if _, user, _ := s.sb.world.Account(r); s.sb.overQuota(Address{Local: user, Domain: s.p.Domain}, int64(len(msg))) {
+			s.reply(smtp.MessageOverQuota, r.String(), s.sb.cfg.Quota)
+			return
 		}
 	}
 	if err := s.sb.deliverLocal(s.p, id, s.from, msg, local, Meta{Journey: s.journey}); err != nil {

@@ -15,12 +15,15 @@ import (
 // Limits of what a Tap records, so that a hostile or huge session costs
 // the wiretap little: one line keeps at most maxShownLine octets, one
 // message or multi-line answer at most maxDataLines lines (the rest is
-// summed up in one Elided event), and at most maxHeld events wait for the
-// server to name the message they belong to.
+// summed up in one Elided event), a whole session at most
+// maxSessionLines lines in any state (so no session can flush the history
+// a teacher replays), and at most maxHeld events wait for the server to
+// name the message they belong to.
 const (
-	maxShownLine = 1000
-	maxDataLines = 500
-	maxHeld      = 1000
+	maxShownLine    = 1000
+	maxDataLines    = 500
+	maxHeld         = 1000
+	maxSessionLines = 2000
 )
 
 // Side says which end of a connection a Tap sits on.
@@ -112,6 +115,7 @@ type Tap struct {
 	dataLines    int // lines of the current message or answer so far
 	elided       int // of them, lines not recorded
 	elidedOctets int64
+	lines        int // lines of the session so far
 	closed       bool
 }
 
@@ -223,6 +227,11 @@ func (t *Tap) record(fromClient bool, p []byte) {
 		split = &t.client
 	}
 	split.feed(p, func(line string, octets int) {
+		if t.lines++; t.lines > maxSessionLines {
+			t.elided++ // followed no more: the session has said enough for any transcript
+			t.elidedOctets += int64(octets)
+			return
+		}
 		if fromClient {
 			t.clientLine(line, octets)
 		} else {

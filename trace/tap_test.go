@@ -158,3 +158,17 @@ func TestTapStepFromHelo(t *testing.T) {
 type nopConn struct{ net.Conn }
 
 func (nopConn) Close() error { return nil }
+
+// TestSessionLineCap: a session records at most maxSessionLines lines,
+// whatever their kind; the rest is summed up once, at its close.
+func TestSessionLineCap(t *testing.T) {
+	input := strings.Repeat("NOOP\r\n", 3*maxSessionLines)
+	ev := tapped(t, "SMTP", input)
+	if len(ev) > maxSessionLines+2 {
+		t.Fatalf("%d events", len(ev))
+	}
+	elided := ev[len(ev)-2]
+	if elided.Action != Elided || elided.Facts.Count != 2*maxSessionLines {
+		t.Errorf("the summary: %+v %+v", elided, elided.Facts)
+	}
+}

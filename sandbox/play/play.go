@@ -13,6 +13,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -118,12 +119,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer sb.Close()
-	return On(ctx, sb, opts)
+	// The sandbox closes before the transcript ends: the servers' last
+	// words (a relay session closing after its QUIT) are in it.
+	return on(ctx, sb, opts, func() { sb.Close() })
 }
 
 // On runs the six steps on a running sandbox (which must serve both
 // providers of the journey).
 func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error) {
+	return on(ctx, sb, opts, nil)
+}
+
+// on is On, calling settle (when not nil) after the journey and before
+// the transcript ends.
+func on(ctx context.Context, sb *sandbox.Sandbox, opts Options, settle func()) (*Result, error) {
 	if err := Check(opts, sb.World()); err != nil {
 		return nil, err
 	}
@@ -138,6 +147,8 @@ func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error)
 	to, _ := sandbox.ParseAddress(opts.To)
 	j := &journey{sb: sb, opts: opts, from: from, to: to, msgID: newMessageID(from), outcome: make(chan outcome, 2)}
 	j.submitter.Store("")
+	j.retriever.Store("")
+	j.fetched = make(chan struct{})
 	if opts.Sink != nil {
 		j.shown = trace.NewQueue("play", 1<<16, opts.Sink, nil)
 		defer func() {
@@ -152,7 +163,11 @@ func On(ctx context.Context, sb *sandbox.Sandbox, opts Options) (*Result, error)
 	defer stop()
 	journeyCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	return j.run(journeyCtx)
+	res, err := j.run(journeyCtx)
+	if settle != nil {
+		settle()
+	}
+	return res, err
 }
 
 // accountList names every account of the world, e.g. "gacl@sohu.com, aaa@sohu.com".
@@ -178,6 +193,9 @@ type journey struct {
 	// submitter is the address of the submission's client (this end of
 	// the connection): its session is the one whose MAIL names the journey.
 	submitter atomic.Value
+	retriever atomic.Value  // the same for the retrieval's client
+	fetched   chan struct{} // closed when the server has ended the retrieval's session
+	fetchOnce sync.Once
 
 	// What the sandbox's events said so far (only watch touches these).
 	journey   string                   // the message's journey, as the server named it
@@ -219,6 +237,10 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, i18n.Errorf("step 4, retrieving from %s: %w", out.mailbox.Domain, err)
 	}
+	select { // the server's last word on the session, so the transcript is whole
+	case <-j.fetched:
+	case <-ctx.Done():
+	}
 	res.Delivered, res.Bounced, res.Mailbox = !out.bounced, out.bounced, out.mailbox.String()
 	res.Relayed, res.Bounce = out.relayed, out.why
 	res.Retrieved, res.Octets = msg, len(msg)
@@ -234,6 +256,9 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 // report stored in the sender's mailbox is what the client then fetches.
 func (j *journey) watch(e trace.Event) {
 	j.show(e)
+	if e.Action == trace.Closed && e.Proto == trace.POP3 && e.Client() == j.retriever.Load().(string) {
+		j.fetchOnce.Do(func() { close(j.fetched) })
+	}
 	if j.journey == "" {
 		if e.Reply == smtp.SenderOK.Key && e.Client() == j.submitter.Load().(string) {
 			j.journey = e.Message
@@ -441,6 +466,7 @@ func (j *journey) retrieve(ctx context.Context, owner sandbox.Address) ([]byte, 
 		return nil, err
 	}
 	defer s.Close()
+	j.retriever.Store(s.LocalAddr().String())
 	password, _ := j.sb.World().Password(owner)
 	lines := []string{"USER " + owner.Local, "PASS " + password, "STAT", "LIST"}
 	if j.opts.TLS == "starttls" {

@@ -5,6 +5,7 @@
 package roster
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/csv"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"maillab/trace/i18n"
 )
@@ -81,7 +84,11 @@ func NewPassword() (string, error) {
 // account,domain,password per line. Every bad line is reported, with its
 // number; domains must be among known.
 func Read(r io.Reader, name string, known []string) ([]Entry, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3) // a UTF-8 byte order mark, as spreadsheets save CSV
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.Comment = '#'
 	var out []Entry
@@ -133,6 +140,8 @@ func entry(rec []string, known []string) (Entry, error) {
 		return e, i18n.Errorf("domain %q: not a sandbox domain (%s)", e.Domain, strings.Join(known, ", "))
 	case e.Password == "" || strings.ContainsAny(e.Password, " \t"):
 		return e, i18n.Errorf("%s: the password must be one word", e.Address())
+	case strings.ContainsFunc(e.Password, unicode.IsControl) || !utf8.ValidString(e.Password):
+		return e, i18n.Errorf("%s: the password holds a control character (it would reach a terminal raw)", e.Address())
 	}
 	return e, nil
 }
@@ -146,14 +155,27 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Load reads a roster file.
+// maxRoster bounds a roster file: thousands of students fit in far less.
+const maxRoster = 1 << 20
+
+// Load reads a roster file: a regular file of at most maxRoster octets
+// (not /dev/zero, a pipe or a folder).
 func Load(file string, known []string) ([]Entry, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, i18n.Errorf("--accounts: %w", err)
 	}
 	defer f.Close()
-	return Read(f, file, known)
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, i18n.Errorf("--accounts: %w", err)
+	case !fi.Mode().IsRegular():
+		return nil, i18n.Errorf("--accounts %s: not a regular file", file)
+	case fi.Size() > maxRoster:
+		return nil, i18n.Errorf("--accounts %s: %d octets; a roster is at most %d", file, fi.Size(), maxRoster)
+	}
+	return Read(io.LimitReader(f, maxRoster), file, known)
 }
 
 // Save writes a roster as CSV, readable only by its owner (it holds

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,5 +76,27 @@ func TestClassKeptInMaildir(t *testing.T) {
 	}
 	if _, err := Class(Options{Students: 2, Accounts: "x.csv"}); err == nil {
 		t.Error("both --students and --accounts accepted")
+	}
+}
+
+// TestHostileRosters: a BOM is fine; a control character in a password is
+// refused with its line; a file that is no regular file, or too big, is
+// refused before it is read.
+func TestHostileRosters(t *testing.T) {
+	known := []string{"sohu.com", "sina.com"}
+	if e, err := Read(strings.NewReader("\ufeffaccount,domain,password\ns01,sohu.com,111111\n"), "bom.csv", known); err != nil || len(e) != 1 {
+		t.Errorf("a roster with a BOM: %v %v", e, err)
+	}
+	_, err := Read(strings.NewReader("s01,sohu.com,111111\ns02,sohu.com,12\x1b[2J\x07\n"), "evil.csv", known)
+	if err == nil || !strings.Contains(err.Error(), "evil.csv:2:") || !strings.Contains(err.Error(), "control character") {
+		t.Errorf("a password with ESC and BEL: %v", err)
+	}
+	if _, err := Load("/dev/zero", known); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.csv")
+	os.WriteFile(big, []byte(strings.Repeat("s01,sohu.com,111111\n", 60000)), 0o600)
+	if _, err := Load(big, known); err == nil || !strings.Contains(err.Error(), "a roster is at most") {
+		t.Errorf("a 1.2 MB roster: %v", err)
 	}
 }

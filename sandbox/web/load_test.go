@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func TestClassLoad(t *testing.T) {
 	for i := range pages {
 		v := &viewer{}
 		pages[i] = v
-		s := openStream(t, page.URL()+"events", nil)
+		s := openStreamFrom(t, page.URL()+"events", nil, net.IPv4(127, 0, 2, byte(1+i)))
 		go func() {
 			for {
 				e, id, err := s.next()
@@ -174,8 +175,8 @@ func BenchmarkFanOut(b *testing.B) {
 		b.Run(strconv.Itoa(n)+"-pages", func(b *testing.B) {
 			sb, page, _ := classroom(b, 1)
 			var got atomic.Int64
-			for range n {
-				s := openStream(b, page.URL()+"events", nil)
+			for i := range n {
+				s := openStreamFrom(b, page.URL()+"events", nil, net.IPv4(127, 0, 2, byte(1+i)))
 				go func() {
 					for {
 						if _, _, err := s.next(); err != nil {

@@ -43,16 +43,17 @@ type Config struct {
 
 // Server serves the page and the teacher's view.
 type Server struct {
-	cfg    Config
-	sb     *sandbox.Sandbox
-	token  string
-	ring   *ring
-	class  *class
-	queue  *trace.Queue
-	srv    *http.Server
-	ln     net.Listener
-	ctx    context.Context
-	cancel context.CancelFunc
+	cfg     Config
+	sb      *sandbox.Sandbox
+	token   string
+	ring    *ring
+	class   *class
+	streams *counter // the shared page's open event streams
+	queue   *trace.Queue
+	srv     *http.Server
+	ln      net.Listener
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	ann  *trace.Annotator
 	mask *trace.Masker
@@ -71,7 +72,8 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, i18n.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
 	}
-	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln,
+	ln = &limitedListener{Listener: ln, c: newCounter(maxConnsPerAddress, maxConns)}
+	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln, streams: newCounter(maxViewersPerAddress, maxViewers),
 		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotatorIn(cfg.Lang)}
 	s.mask = &trace.Masker{Public: s.public, Lang: cfg.Lang}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -148,7 +150,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "assets")
 	mux.Handle("GET /", http.FileServer(http.FS(static)))
-	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, false) })
+	mux.HandleFunc("GET /events", s.viewers(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, false) }))
 	mux.HandleFunc("GET /teacher/events", s.teacher(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, true) }))
 	mux.HandleFunc("GET /api/class", s.teacher(s.classTable))
 	mux.HandleFunc("POST /api/mailbox/empty", s.teacher(s.emptyMailbox))

@@ -54,11 +54,25 @@ type sse struct {
 
 func openStream(t testing.TB, url string, header http.Header) *sse {
 	t.Helper()
+	return openStreamFrom(t, url, header, nil)
+}
+
+// openStreamFrom opens a page's stream from a local address of its own
+// (nil: any), as a viewer on another machine does.
+func openStreamFrom(t testing.TB, url string, header http.Header, from net.IP) *sse {
+	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if from != nil {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}
+		tr := &http.Transport{DialContext: d.DialContext}
+		t.Cleanup(tr.CloseIdleConnections)
+		client = &http.Client{Transport: tr}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,4 +345,64 @@ func TestCACertificateServed(t *testing.T) {
 	if strings.Contains(string(body), "PRIVATE KEY") {
 		t.Fatal("the CA's key is served")
 	}
+}
+
+// TestViewerLimits: one address may open maxViewersPerAddress event
+// streams; the next gets 503 saying why, while another address and the
+// teacher's view are served.
+func TestViewerLimits(t *testing.T) {
+	_, page, _ := classroom(t, 1)
+	for range maxViewersPerAddress {
+		openStream(t, page.URL()+"events", nil)
+	}
+	resp, err := http.Get(page.URL() + "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "close some tabs") {
+		t.Errorf("one viewer too many: %s %q", resp.Status, body)
+	}
+	openStream(t, page.URL()+"teacher/events?token=tok", nil)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}}
+	other := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	defer other.CloseIdleConnections()
+	r2, err := other.Get(page.URL() + "strings.json")
+	if err != nil || r2.StatusCode != 200 {
+		t.Fatalf("another address: %v %v", err, r2)
+	}
+	r2.Body.Close()
+}
+
+// TestConnectionLimits: idle connections from one address past its share
+// are answered 503 and closed at once, and the page still serves.
+func TestConnectionLimits(t *testing.T) {
+	_, page, _ := classroom(t, 1)
+	addr := strings.TrimSuffix(strings.TrimPrefix(page.URL(), "http://"), "/")
+	for range maxConnsPerAddress {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	answer, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(answer), "HTTP/1.1 503") {
+		t.Errorf("one connection too many: %q", answer)
+	}
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}}
+	other := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	defer other.CloseIdleConnections()
+	r, err := other.Get(page.URL() + "teacher.html")
+	if err != nil || r.StatusCode != 200 {
+		t.Fatalf("the teacher's view from another address: %v %v", err, r)
+	}
+	r.Body.Close()
 }
