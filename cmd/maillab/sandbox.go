@@ -24,6 +24,8 @@ type sandboxOptions struct {
 	MaxQueueAge    time.Duration
 	MaxMessageSize int64
 	MaxConns       int
+	PerAddress     int
+	Quota          int64
 	Maildir        string
 	Quiet          bool
 	AllowSpoofing  bool
@@ -82,6 +84,8 @@ passwords.`,
 	f.DurationVar(&opts.MaxQueueAge, "max-queue-age", time.Hour, "give up relaying (and bounce) after this long")
 	f.Int64Var(&opts.MaxMessageSize, "max-message-size", 10<<20, "largest message accepted, in octets (announced in EHLO SIZE)")
 	f.IntVar(&opts.MaxConns, "max-conns", 200, "most sessions per server at once")
+	f.IntVar(&opts.PerAddress, "max-per-address", 30, "most sessions from one address before they log in, across servers (0: no limit, for a class that shares one machine)")
+	f.Int64Var(&opts.Quota, "quota", 100*1000*1000, "octets a mailbox may hold; more is refused with 552 5.2.2 mailbox full (0: no limit)")
 	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
 	complete(cmd, "only", domains()...)
@@ -121,6 +125,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 		World: world, Host: opts.Listen, PortOffset: opts.PortOffset, Only: opts.Only,
 		RetryInterval: opts.RetryInterval, MaxQueueAge: opts.MaxQueueAge,
 		MaxMessageSize: opts.MaxMessageSize, MaxConns: opts.MaxConns, Maildir: opts.Maildir,
+		MaxPerAddress: orUnlimited(opts.PerAddress), Quota: int64(orUnlimited(int(opts.Quota))),
 		TapServers: !opts.Quiet || opts.Web != "off" && opts.Only == "", TapRelay: !opts.Quiet && opts.Only != "",
 		AllowSpoofing: opts.AllowSpoofing, Certs: ca, RequireTLS: opts.RequireTLS,
 	})
@@ -205,12 +210,22 @@ func checkSandboxFlags(opts *sandboxOptions) error {
 		return i18n.Errorf("--retry-interval and --max-queue-age must be positive")
 	case opts.MaxConns < 1:
 		return i18n.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
+	case opts.PerAddress < 0 || opts.Quota < 0:
+		return i18n.Errorf("--max-per-address and --quota cannot be negative (0: no limit)")
 	case opts.TLS != "on" && opts.TLS != "off":
 		return i18n.Errorf("--tls %q: choose on or off", opts.TLS)
 	case opts.RequireTLS && opts.TLS == "off":
 		return i18n.Errorf("--require-tls needs --tls on")
 	}
 	return nil
+}
+
+// orUnlimited turns a flag's 0 (no limit) into the sandbox's -1.
+func orUnlimited(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func isLoopback(host string) bool {
@@ -248,8 +263,23 @@ func printWorld(opts *sandboxOptions, sb *sandbox.Sandbox) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", domain, l.Service.Name(), l.Service.Host, l.Addr, accounts)
 	}
 	tw.Flush()
+	fmt.Fprintf(out, "\n%s\n", limitsLine(opts))
 	first := sb.Running()[0]
 	smtpAddr, _ := sb.Addr(first.Domain, trace.SMTP)
 	host, port, _ := net.SplitHostPort(smtpAddr)
 	fmt.Fprintf(out, "\n%s\n", p.Trf("try: telnet %s %s   then EHLO me, AUTH LOGIN, Z2FjbA==, MTIzNDU2, MAIL FROM:<gacl@%s>, ...", host, port, first.Domain))
+}
+
+// limitsLine sums up the limits a class meets: message size, mailbox
+// quota, sessions per address.
+func limitsLine(opts *sandboxOptions) string {
+	p := opts.P
+	quota, perAddress := p.Tr("no quota"), p.Tr("no limit per address")
+	if opts.Quota > 0 {
+		quota = p.Trf("mailboxes hold %s", p.Size(opts.Quota))
+	}
+	if opts.PerAddress > 0 {
+		perAddress = p.Trf("%d sessions per address before login", opts.PerAddress)
+	}
+	return p.Trf("limits: messages up to %s, %s, %s", p.Size(opts.MaxMessageSize), quota, perAddress)
 }
