@@ -28,10 +28,14 @@ type attempt struct {
 	baseline map[string]int // messages per mailbox at the start
 	answer   string         // decode exercises: the learner's last answer
 	sentSeen int            // messages the server had accepted at the last evaluation
+	// looked is what the mailboxes held when last looked into, by owner:
+	// looked into again only after the learner sent another message (on
+	// a class sandbox, each look is a POP3 session the class sees).
+	looked map[string][]string
 }
 
 func (env *environment) start(s Step, sink trace.Sink) (*attempt, error) {
-	a := &attempt{env: env, step: s, baseline: map[string]int{}}
+	a := &attempt{env: env, step: s, baseline: map[string]int{}, looked: map[string][]string{}}
 	for _, c := range s.Ex.Checks {
 		if c.Kind == "delivered" {
 			owner, err := sandbox.ParseAddress(c.Args[0])
@@ -56,9 +60,10 @@ func (env *environment) start(s Step, sink trace.Sink) (*attempt, error) {
 	return a, nil
 }
 
+// close ends the exercise's session with QUIT, as a mail program does.
 func (a *attempt) close() {
 	if a.sess != nil {
-		a.sess.Close()
+		a.sess.Quit()
 	}
 }
 
@@ -80,6 +85,9 @@ func (a *attempt) passed() bool {
 	if a.sess != nil {
 		justSent = a.sess.State().Sent > a.sentSeen
 		a.sentSeen = a.sess.State().Sent
+	}
+	if justSent {
+		clear(a.looked)
 	}
 	for _, c := range waiting {
 		if a.delivered(c) {
@@ -106,6 +114,8 @@ func (a *attempt) holds(c Check) bool {
 		var n int
 		fmt.Sscan(c.Args[0], &n)
 		return a.sess.State().Sent >= n
+	case "login":
+		return loggedIn(a.sess.State().Exchanges)
 	}
 	for _, x := range a.sess.State().Exchanges {
 		switch c.Kind {
@@ -140,6 +150,8 @@ func (a *attempt) nearMiss(p *i18n.Printer) string {
 			continue
 		}
 		switch {
+		case c.Kind == "login":
+			return p.Tr("in class, log in first: a session without a login is nobody's, and the class sandbox cannot grade it")
 		case c.Kind == "state" && a.sess != nil && loggedInBeforeTLS(a.sess.State().Exchanges):
 			return p.Tr("the login came before STARTTLS, and TLS starts the conversation over: say EHLO and log in again, inside TLS")
 		case c.Kind == "ok" && len(c.Args) == 2 && a.sess != nil:
@@ -158,6 +170,17 @@ func (a *attempt) nearMiss(p *i18n.Printer) string {
 		}
 	}
 	return ""
+}
+
+// loggedIn reports whether a login succeeded in the session (the check a
+// class adds to an exercise that had none).
+func loggedIn(exchanges []client.Exchange) bool {
+	for _, x := range exchanges {
+		if x.Reply == smtp.AuthOK.Key || x.Reply == pop3.LoggedIn.Key {
+			return true
+		}
+	}
+	return false
 }
 
 // loggedInBeforeTLS reports whether a login succeeded and then STARTTLS
@@ -186,6 +209,7 @@ func (a *attempt) waitDelivered(c Check, limit time.Duration) bool {
 		return true
 	}
 	a.env.boxes.wait(owner, a.baseline[owner.String()], limit)
+	delete(a.looked, owner.String())
 	return a.delivered(c)
 }
 
@@ -208,7 +232,11 @@ func (a *attempt) delivered(c Check) bool {
 // mailbox since the exercise started.
 func (a *attempt) newSubjects(c Check) []string {
 	owner, _ := sandbox.ParseAddress(c.Args[0])
-	subjects, _ := a.env.boxes.subjects(owner)
+	subjects, ok := a.looked[owner.String()]
+	if !ok {
+		subjects, _ = a.env.boxes.subjects(owner)
+		a.looked[owner.String()] = subjects
+	}
 	return subjects[min(a.baseline[owner.String()], len(subjects)):]
 }
 

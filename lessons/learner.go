@@ -14,7 +14,7 @@ import (
 // is offered. It reports whether the exercise was passed.
 func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 	if env.class != nil {
-		s = env.class.localize(s)
+		s = env.class.localize(s, r.Lang)
 	}
 	ex, lang := s.Ex, r.Lang
 	fmt.Fprintf(r.Out, "\n--- %s ---\n%s\n", lang.Tr("your turn"), ex.Goal)
@@ -46,7 +46,6 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 			} else {
 				fmt.Fprintln(r.Out, "\n✓ "+lang.Tr("passed: the server's answers show you did it"))
 			}
-			r.report(env, s)
 			return true, nil
 		}
 		if miss := a.nearMiss(lang); miss != "" && !told[miss] {

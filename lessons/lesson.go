@@ -72,9 +72,13 @@ type Step struct {
 	// RequireTLS runs a demo on a sandbox that takes logins only inside
 	// TLS (written require-tls after the protocol).
 	RequireTLS bool
-	Lines      []string // Demo: commands; Decode: payloads
-	Params     map[string]string
-	Ex         *ExerciseSpec
+	// ForClass runs a demo, in class, a second time on the class sandbox
+	// for the learner's own account (written class after the protocol):
+	// for a demo that leaves mail an exercise then reads.
+	ForClass bool
+	Lines    []string // Demo: commands; Decode: payloads
+	Params   map[string]string
+	Ex       *ExerciseSpec
 }
 
 // Service names what a demo or an exercise talks to: SMTP, SMTPS, POP3
@@ -312,10 +316,14 @@ func (p *parser) target(s *Step, fields []string) error {
 			s.RequireTLS = true
 		case f == "require-tls":
 			return p.errf("require-tls goes with demos: exercises run where the learner works (a class sandbox, too)")
+		case f == "class" && s.Kind == Demo:
+			s.ForClass = true
+		case f == "class":
+			return p.errf("class goes with demos: exercises always run on the class sandbox in class")
 		case s.Domain == "" && strings.Contains(f, "."):
 			s.Domain = f
 		default:
-			return p.errf("unexpected %q after the protocol (a domain such as sina.com, or require-tls)", f)
+			return p.errf("unexpected %q after the protocol (a domain such as sina.com, require-tls or class)", f)
 		}
 	}
 	return nil

@@ -1,10 +1,12 @@
 package lessons
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -139,27 +141,86 @@ func (b classBoxes) subjects(owner sandbox.Address) ([]string, error) {
 	return out, nil
 }
 
-// wait looks again every so often: the class sandbox is another process,
-// whose events this one does not see.
+// wait listens to the class page's public events (the class sandbox is
+// another process) for the message stored in owner's mailbox, then looks
+// once; without a page it looks again every second. Either way the
+// learner's mailbox is read by few sessions, which the class sees too.
 func (b classBoxes) wait(owner sandbox.Address, had int, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if n, _ := b.subjects(owner); len(n) > had {
-			return
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	stored, err := b.class.storedIn(ctx, owner)
+	if err != nil {
+		for ctx.Err() == nil {
+			if n, _ := b.subjects(owner); len(n) > had {
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
 		}
-		time.Sleep(250 * time.Millisecond)
+		return
+	}
+	if n, _ := b.subjects(owner); len(n) > had {
+		return
+	}
+	select {
+	case <-stored:
+	case <-ctx.Done():
 	}
 }
 
+// storedIn follows the class page's events from now on and signals when
+// one says a message was stored in owner's mailbox.
+func (c *Class) storedIn(ctx context.Context, owner sandbox.Address) (<-chan struct{}, error) {
+	if c.Page == "" {
+		return nil, i18n.Errorf("no class page")
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(c.Page, "/")+"/events?since=end", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, i18n.Errorf("the class page's events: %s", resp.Status)
+	}
+	stored := make(chan struct{})
+	go func() {
+		defer resp.Body.Close()
+		lines := bufio.NewScanner(resp.Body)
+		lines.Buffer(make([]byte, 64<<10), 1<<20)
+		for lines.Scan() {
+			data, ok := strings.CutPrefix(lines.Text(), "data: ")
+			var e struct {
+				Action string `json:"action"`
+				Facts  struct {
+					Mailbox string `json:"mailbox"`
+				} `json:"facts"`
+			}
+			if ok && json.Unmarshal([]byte(data), &e) == nil && e.Action == string(trace.Stored) && strings.EqualFold(e.Facts.Mailbox, owner.String()) {
+				close(stored)
+				return
+			}
+		}
+	}()
+	return stored, nil
+}
+
 // Class is a class sandbox the learner works on: exercises talk to its
-// servers as the learner's own account, and each result is reported to
-// its page, so the teacher's table fills in. The lesson's demos still run
-// on the lesson's own sandbox, with the demo accounts.
+// servers as the learner's own account, and the class sandbox grades them
+// from what its servers saw (nothing is reported: a report could be
+// forged). The lesson's demos still run on the lesson's own sandbox, with
+// the demo accounts, but for those that leave mail for the exercise that
+// follows: they send it to the learner's mailbox at the class sandbox.
 type Class struct {
 	Server     string           // the class sandbox's host
 	PortOffset int              // its --port-offset
 	Account    practice.Account // the learner's account
-	Page       string           // the page's address, e.g. http://host:8025/ ("": no reports)
+	Page       string           // the page's address, e.g. http://host:8025/, where its CA is fetched
 }
 
 // target is where the class sandbox's server for a step listens, and the
@@ -192,19 +253,69 @@ func (env *environment) joinClass(c *Class, note io.Writer) error {
 	return nil
 }
 
-// localize rewrites an exercise for the learner's account.
-func (c *Class) localize(s Step) Step {
+// localize rewrites an exercise for the learner's account. An exercise
+// whose solution logs in nowhere gains a login: the class sandbox grades
+// a session by the account it logged in as, and a session without one is
+// nobody's.
+func (c *Class) localize(s Step, lang *i18n.Printer) Step {
 	ex := *s.Ex
+	var gained []Check
+	if s.Proto != "decode" && !logsIn(ex.Solution) {
+		ex, gained = c.withLogin(s, ex, lang), []Check{{Kind: "login"}}
+	}
 	ex.Goal = c.Account.Localize(ex.Goal)
 	ex.Hints = localizeAll(c.Account, ex.Hints)
 	ex.Solution = localizeAll(c.Account, ex.Solution)
-	ex.Checks = make([]Check, len(s.Ex.Checks))
-	for i, ch := range s.Ex.Checks {
+	ex.Checks = make([]Check, 0, len(s.Ex.Checks)+1)
+	for _, ch := range append(s.Ex.Checks, gained...) {
 		ch.Args = localizeAll(c.Account, ch.Args)
-		ex.Checks[i] = ch
+		ex.Checks = append(ex.Checks, ch)
 	}
 	s.Ex = &ex
 	return s
+}
+
+// logsIn reports whether a solution logs in: AUTH in SMTP, PASS in POP3.
+func logsIn(solution []string) bool {
+	for _, line := range solution {
+		if verb := strings.ToUpper(proto.Verb(line)); verb == "AUTH" || verb == "PASS" {
+			return true
+		}
+	}
+	return false
+}
+
+// withLogin is an exercise with a login first: said in the goal and done
+// in the solution (after EHLO, with the sender then the learner's own
+// address: a logged-in sender sends as themselves). localize adds the
+// check.
+func (c *Class) withLogin(s Step, ex ExerciseSpec, lang *i18n.Printer) ExerciseSpec {
+	domain := s.Domain
+	if domain == "" {
+		domain = sandbox.DefaultDomain(proto.Name(strings.ToUpper(s.Proto)))
+	}
+	me := c.Account.User + "@" + domain
+	login := []string{"USER gacl", "PASS 123456"}
+	if s.Proto == "smtp" {
+		login = []string{"AUTH LOGIN", "Z2FjbA==", "MTIzNDU2"}
+		ex.Goal += " " + lang.Trf("In class, log in first (after EHLO: AUTH LOGIN as %s) and send as %s: the class sandbox grades what its servers saw, and a session without a login is nobody's.", c.Account.User, me)
+	} else {
+		ex.Goal += " " + lang.Trf("In class, log in first (USER %s, PASS and your password): the class sandbox grades what its servers saw, and a session without a login is nobody's.", c.Account.User)
+	}
+	var solution []string
+	at := 0
+	if len(ex.Solution) > 0 && strings.EqualFold(proto.Verb(ex.Solution[0]), "EHLO") {
+		solution, at = append(solution, ex.Solution[0]), 1
+	}
+	solution = append(solution, login...)
+	for _, line := range ex.Solution[at:] {
+		if strings.EqualFold(proto.Verb(line), "MAIL") {
+			line = "MAIL FROM:<" + me + ">"
+		}
+		solution = append(solution, line)
+	}
+	ex.Solution = solution
+	return ex
 }
 
 func localizeAll(a practice.Account, lines []string) []string {
@@ -213,29 +324,4 @@ func localizeAll(a practice.Account, lines []string) []string {
 		out[i] = a.Localize(l)
 	}
 	return out
-}
-
-// report tells the class sandbox's page that the learner passed an
-// exercise, logging in as the learner. A failure is said, not fatal.
-func (r *Runner) report(env *environment, s Step) {
-	c := env.class
-	if c == nil || c.Page == "" {
-		return
-	}
-	body := fmt.Sprintf(`{"exercise":%q,"passed":true}`, fmt.Sprintf("lesson %d", r.lesson.Number))
-	req, err := http.NewRequestWithContext(r.ctx, "POST", strings.TrimSuffix(c.Page, "/")+"/api/report", strings.NewReader(body))
-	if err != nil {
-		return
-	}
-	req.SetBasicAuth(c.Account.User+"@"+sandbox.DefaultDomain("smtp"), c.Account.Password)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		fmt.Fprintf(r.ErrOut, "maillab: %s\n", r.Lang.Trf("could not tell the class page (%s)", i18n.TranslateError(r.Lang, err)))
-		return
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(r.ErrOut, "maillab: %s\n", r.Lang.Trf("the class page did not take the result: %s", resp.Status))
-	}
 }

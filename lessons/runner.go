@@ -263,7 +263,7 @@ func (env *environment) demo(s Step) error {
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
+	defer sess.Quit()
 	for _, line := range s.Lines {
 		if sess.Closed() {
 			break
@@ -277,6 +277,39 @@ func (env *environment) demo(s Step) error {
 		if err != nil && !errors.Is(err, client.ErrClosed) {
 			return err
 		}
+	}
+	if s.ForClass && env.class != nil {
+		return env.classCopy(s)
+	}
+	return nil
+}
+
+// classCopy runs a class demo (in class) again on the class sandbox,
+// for the learner's account in place of the demo ones, without a
+// transcript (the one above showed it): the mail it leaves is for the
+// exercise that follows, which the learner does there.
+func (env *environment) classCopy(s Step) error {
+	addr, host, err := env.class.target(s)
+	if err != nil {
+		return err
+	}
+	sess, err := env.dial(s, addr, host, "demo client", nil)
+	if err != nil {
+		return i18n.Errorf("the class sandbox at %s: %w", addr, err)
+	}
+	defer sess.Quit()
+	accepted := 0
+	for _, line := range localizeAll(env.class.Account, s.Lines) {
+		answer, err := sess.Send(line)
+		if err != nil {
+			return i18n.Errorf("the class sandbox at %s: %w", addr, err)
+		}
+		if line == "." && !client.IsError(answer) {
+			accepted++
+		}
+	}
+	if accepted > 0 {
+		fmt.Fprintf(env.out, "(%s)\n", env.lang.Trf("the class sandbox took the same message for your own mailbox (%s), for the exercise", env.class.Account.User))
 	}
 	return nil
 }

@@ -61,6 +61,15 @@ func (l *link) loggedIn(account Address) {
 	}
 }
 
+// loggedOut says the session's login is forgotten: TLS starting over
+// forgets it (RFC 3207 section 4.2), so later lines are nobody's until
+// the next login.
+func (l *link) loggedOut() {
+	if l.tap != nil {
+		l.tap.SetAccount("")
+	}
+}
+
 func (l *link) replying(key proto.Key) {
 	if l.tap != nil {
 		l.tap.Replying(key)

@@ -37,6 +37,28 @@ func (sb *Sandbox) InjectFault(account Address, fault smtp.Reply) error {
 	return nil
 }
 
+// Faults lists the faults waiting, by canonical address.
+func (sb *Sandbox) Faults() map[string]smtp.Reply {
+	sb.faults.mu.Lock()
+	defer sb.faults.mu.Unlock()
+	out := make(map[string]smtp.Reply, len(sb.faults.next))
+	for k, v := range sb.faults.next {
+		out[k] = v
+	}
+	return out
+}
+
+// CancelFault forgets the fault waiting for an account, reporting
+// whether there was one.
+func (sb *Sandbox) CancelFault(account Address) bool {
+	sb.faults.mu.Lock()
+	defer sb.faults.mu.Unlock()
+	key := sb.world.canonical(account)
+	_, ok := sb.faults.next[key]
+	delete(sb.faults.next, key)
+	return ok
+}
+
 // takeFault returns (and forgets) the fault waiting for an account.
 func (sb *Sandbox) takeFault(account Address) (smtp.Reply, bool) {
 	sb.faults.mu.Lock()

@@ -29,6 +29,7 @@ func (s *smtpSession) starttls(arg string) {
 	s.attach()
 	s.reset()
 	s.state, s.helo, s.esmtp, s.user = smtpGreeted, "", false, nil
+	s.link.loggedOut()
 }
 
 // stls turns a POP3 session to TLS (RFC 2595), before login only.

@@ -82,16 +82,28 @@ func has(lines []string, want string) bool {
 	return false
 }
 
-// TestStartTLSStartsOver: after STARTTLS the session forgets EHLO (RFC
-// 3207 4.2), offers no second STARTTLS, and logs in as before.
+// TestStartTLSStartsOver: after STARTTLS the session forgets EHLO and
+// the login (RFC 3207 4.2), and so do its events; it offers no second
+// STARTTLS, and logs in as before.
 func TestStartTLSStartsOver(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := startTLSSandbox(t, func(c *Config) { c.TapServers = true })
+	var mu sync.Mutex
+	var afterTLS []trace.Event
+	stop := sb.Events.Subscribe(func(e trace.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.TLS && e.Verb == "MAIL" {
+			afterTLS = append(afterTLS, e)
+		}
+	})
+	defer stop()
 	c := dial(t, smtpAddr(t, sb, "sohu.com"))
 	c.expect("220 ")
 	ehlo := c.replyLines("EHLO learner")
 	if !has(ehlo, "STARTTLS") || !has(ehlo, "AUTH LOGIN PLAIN") {
 		t.Fatalf("EHLO before TLS: %q", ehlo)
 	}
+	c.cmd("AUTH PLAIN AGdhY2wAMTIzNDU2", "235 2.7.0") // a login in plaintext, forgotten at STARTTLS
 	c.cmd("STARTTLS extra", "501 5.5.4")
 	c.cmd("STARTTLS", "220 2.0.0")
 	state := c.secure(sb, "smtp.sohu.com")
@@ -106,6 +118,16 @@ func TestStartTLSStartsOver(t *testing.T) {
 	c.cmd("STARTTLS", "503 5.5.1")
 	c.cmd("AUTH PLAIN AGdhY2wAMTIzNDU2", "235 2.7.0")
 	c.cmd("QUIT", "221")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range afterTLS {
+		if e.Account != "" || e.Login == proto.LoginOK {
+			t.Errorf("after STARTTLS, before a new login, %q is said to be %s's", e.Line, e.Account)
+		}
+	}
+	if len(afterTLS) == 0 {
+		t.Errorf("no MAIL line seen inside TLS")
+	}
 }
 
 // TestPlaintextAfterStartTLSIsDiscarded: commands sent in the same packet

@@ -5,7 +5,9 @@ import (
 	"net"
 	"strconv"
 
+	"maillab/lessons"
 	"maillab/sandbox"
+	"maillab/sandbox/class"
 	"maillab/sandbox/roster"
 	"maillab/sandbox/web"
 )
@@ -36,12 +38,10 @@ func classAccounts(opts *sandboxOptions, world *sandbox.World) ([]roster.Entry, 
 	if err := world.AddStudents(class); err != nil {
 		return nil, err
 	}
-	password, err := roster.NewPassword()
-	if err != nil {
+	if err := keptSecrets(opts); err != nil {
 		return nil, err
 	}
-	world.SetPassword(sandbox.Postmaster, password)
-	opts.postmaster = password
+	world.SetPassword(sandbox.Postmaster, opts.postmaster)
 	if opts.Roster != "" {
 		if err := roster.Save(opts.Roster, class); err != nil {
 			return nil, err
@@ -50,18 +50,64 @@ func classAccounts(opts *sandboxOptions, world *sandbox.World) ([]roster.Entry, 
 	return class, nil
 }
 
+// keptSecrets gives the class its postmaster password and teacher's
+// token: the ones kept in --maildir by an earlier start (a restart keeps
+// them), else new ones, kept there for the next start. --token wins.
+func keptSecrets(opts *sandboxOptions) error {
+	var kept class.Secrets
+	if opts.Maildir != "" {
+		var err error
+		if kept, err = class.LoadSecrets(opts.Maildir); err != nil {
+			return err
+		}
+	}
+	if kept.Postmaster == "" {
+		password, err := roster.NewPassword()
+		if err != nil {
+			return err
+		}
+		kept.Postmaster = password
+	}
+	if opts.Token != "" {
+		kept.Token = opts.Token
+	}
+	if kept.Token == "" {
+		kept.Token = web.NewToken()
+	}
+	opts.postmaster, opts.Token = kept.Postmaster, kept.Token
+	if opts.Maildir == "" {
+		return nil
+	}
+	return class.SaveSecrets(opts.Maildir, kept)
+}
+
 // startPage serves the projector page, unless --web off (or --only
 // without --web: one provider per process, and one page would not see the
-// other's servers).
-func startPage(opts *sandboxOptions, sb *sandbox.Sandbox) (*web.Server, error) {
+// other's servers). The class it shows is graded by the lessons'
+// exercises, from the servers' events, and kept in --maildir.
+func startPage(opts *sandboxOptions, sb *sandbox.Sandbox) (*web.Server, *class.Room, error) {
 	if opts.Web == "off" || opts.Web == "" && opts.Only != "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	addr := opts.Web
 	if addr == "" {
 		addr = net.JoinHostPort(opts.Listen, strconv.Itoa(pagePort+opts.PortOffset))
 	}
-	return web.Start(web.Config{Sandbox: sb, Addr: addr, Token: opts.Token, Lang: opts.P})
+	all, err := lessons.LoadIn("", opts.P.Code())
+	if err != nil {
+		return nil, nil, err
+	}
+	grader := lessons.NewGrader(all, sb.World())
+	room, err := class.Open(sb.World(), class.Options{Dir: opts.Maildir, Book: grader.Book(), Grader: grader})
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := web.Start(web.Config{Sandbox: sb, Addr: addr, Token: opts.Token, Lang: opts.P, Room: room})
+	if err != nil {
+		room.Close()
+		return nil, nil, err
+	}
+	return page, room, nil
 }
 
 // warnExposed says, before anything listens, who can reach what.
@@ -93,6 +139,7 @@ func printClass(opts *sandboxOptions, class []roster.Entry, page *web.Server) {
 	fmt.Fprintf(out, "\n%s\n", p.Trf("a class of %s (keep this off the projector):", p.Count(len(students), "student")))
 	if page != nil {
 		fmt.Fprintf(out, "  %s\n", p.Trf("teacher's token: %s", page.Token()))
+		fmt.Fprintf(out, "  %s\n", p.Trf("the teacher's view, token included: %steacher.html#token=%s", page.URL(), page.Token()))
 	}
 	fmt.Fprintf(out, "  %s\n", p.Trf("postmaster's password (its mailbox, by POP3): %s", opts.postmaster))
 	if opts.Roster != "" {

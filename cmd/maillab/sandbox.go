@@ -140,7 +140,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if !opts.Quiet {
 		wiretap = startWiretap(opts, sb, useColor, headerDone)
 	}
-	page, err := startPage(opts, sb)
+	page, room, err := startPage(opts, sb)
 	if err != nil {
 		close(headerDone)
 		return err
@@ -161,6 +161,9 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "\nmaillab: %s\n", opts.P.Tr("stopping: ending sessions (at most 5 seconds)"))
 	if page != nil {
 		page.Close()
+		if err := room.Close(); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", i18n.TranslateError(opts.P, err))
+		}
 	}
 	sb.Close()
 	if wiretap != nil && !wiretap.Close(time.Second) {

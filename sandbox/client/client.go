@@ -168,6 +168,21 @@ func (s *Session) Close() error {
 	return s.conn.Close()
 }
 
+// Quit says goodbye as a polite client does (QUIT, and the server's
+// answer: a POP3 server applies deletions then, RFC 1939 section 6) and
+// closes. A session in the middle of a message's content is only closed:
+// QUIT there would be a line of the message.
+func (s *Session) Quit() error {
+	if s.closed.Load() {
+		return nil
+	}
+	if !s.inData() {
+		s.SetTimeout(2 * time.Second)
+		s.Send("QUIT")
+	}
+	return s.Close()
+}
+
 // Abort closes the TCP connection at once, from any goroutine: a Send
 // waiting for an answer returns an error.
 func (s *Session) Abort() {

@@ -73,6 +73,7 @@ type Result struct {
 	Octets    int           // size of the retrieved message
 	Retrieved []byte        // the retrieved message (the bounce, when Bounced)
 	Elapsed   time.Duration // from the first connection to the last QUIT
+	Message   string        // the message's journey, as the servers named it ("" if refused)
 }
 
 // Check validates the options before anything starts: the sender must be
@@ -210,6 +211,7 @@ type journey struct {
 
 // outcome is how the message's trip ended, as the sandbox's events say.
 type outcome struct {
+	journey string // the message's journey id
 	bounced bool
 	relayed bool
 	why     string          // the refusal that made it bounce
@@ -242,7 +244,7 @@ func (j *journey) run(ctx context.Context) (*Result, error) {
 	case <-ctx.Done():
 	}
 	res.Delivered, res.Bounced, res.Mailbox = !out.bounced, out.bounced, out.mailbox.String()
-	res.Relayed, res.Bounce = out.relayed, out.why
+	res.Relayed, res.Bounce, res.Message = out.relayed, out.why, out.journey
 	res.Retrieved, res.Octets = msg, len(msg)
 	res.Hops = strings.Count("\r\n"+string(msg), "\r\nReceived: ") // each hop prepended one
 	res.Elapsed = time.Since(start)
@@ -274,18 +276,18 @@ func (j *journey) watch(e trace.Event) {
 		owner, _ := sandbox.ParseAddress(e.Facts.Mailbox)
 		j.stored = &owner
 		if j.from.Domain == j.to.Domain {
-			j.outcome <- outcome{mailbox: owner}
+			j.outcome <- outcome{journey: j.journey, mailbox: owner}
 		}
 	case e.Action == trace.Queued && ours:
 		j.relayed = true
 	case e.Action == trace.Relayed && ours && j.stored != nil:
-		j.outcome <- outcome{relayed: true, mailbox: *j.stored}
+		j.outcome <- outcome{journey: j.journey, relayed: true, mailbox: *j.stored}
 	case e.Action == trace.Bounced && ours:
 		j.bounced, j.why = true, e.Facts.Reason
 	case e.Action == trace.Stored && j.bounced && e.BounceOf == j.journey:
 		j.bounced = false
 		owner, _ := sandbox.ParseAddress(e.Facts.Mailbox)
-		j.outcome <- outcome{bounced: true, relayed: j.relayed, why: j.why, mailbox: owner}
+		j.outcome <- outcome{journey: j.journey, bounced: true, relayed: j.relayed, why: j.why, mailbox: owner}
 	}
 }
 

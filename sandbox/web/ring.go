@@ -9,6 +9,7 @@ type item struct {
 	public  []byte
 	private []byte
 	account string
+	event   string // "": an event of the sandbox; "narrate": the teacher asks the pages to tell a message
 }
 
 // ring keeps the last events for pages that reconnect (EventSource's

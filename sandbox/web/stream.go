@@ -24,7 +24,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, private bool) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
-	cursor := lastEventID(r)
+	cursor := s.lastEventID(r)
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
@@ -37,6 +37,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, private bool) {
 			data := it.public
 			if private {
 				data = it.private
+			}
+			if it.event != "" {
+				fmt.Fprintf(w, "event: %s\n", it.event)
 			}
 			fmt.Fprintf(w, "id: %d\ndata: %s\n\n", it.id, data)
 			cursor = it.id
@@ -64,11 +67,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, private bool) {
 }
 
 // lastEventID is where a page resumes: EventSource's Last-Event-ID
-// header, or ?since=N (0: from the oldest event kept).
-func lastEventID(r *http.Request) uint64 {
+// header, or ?since=N (0: from the oldest event kept; end: from now on,
+// for a program that waits for something to happen).
+func (s *Server) lastEventID(r *http.Request) uint64 {
 	id := r.Header.Get("Last-Event-ID")
 	if id == "" {
 		id = r.URL.Query().Get("since")
+	}
+	if id == "end" {
+		return s.ring.last()
 	}
 	n, _ := strconv.ParseUint(id, 10, 64)
 	return n

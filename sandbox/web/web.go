@@ -16,7 +16,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"net"
 	"net/http"
@@ -24,7 +23,7 @@ import (
 	"time"
 
 	"maillab/sandbox"
-	"maillab/sandbox/play"
+	"maillab/sandbox/class"
 	"maillab/trace"
 	"maillab/trace/i18n"
 )
@@ -39,6 +38,9 @@ type Config struct {
 	Token   string        // the teacher's token; "": a new random one
 	History int           // events kept for reconnects and replays; 0: 20000
 	Lang    *i18n.Printer // the notes' language; nil: English
+	// Room follows the class (tiles, grades) from the page's events; nil:
+	// a room of the page's own, with an empty grade book, kept nowhere.
+	Room *class.Room
 }
 
 // Server serves the page and the teacher's view.
@@ -47,7 +49,8 @@ type Server struct {
 	sb      *sandbox.Sandbox
 	token   string
 	ring    *ring
-	class   *class
+	room    *class.Room
+	ownRoom bool     // the page opened the room, and closes it
 	streams *counter // the shared page's open event streams
 	queue   *trace.Queue
 	srv     *http.Server
@@ -66,7 +69,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	token := cfg.Token
 	if token == "" {
-		token = newToken()
+		token = NewToken()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -74,7 +77,11 @@ func Start(cfg Config) (*Server, error) {
 	}
 	ln = &limitedListener{Listener: ln, c: newCounter(maxConnsPerAddress, maxConns)}
 	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln, streams: newCounter(maxViewersPerAddress, maxViewers),
-		class: newClass(cfg.Sandbox.World()), ann: trace.NewAnnotatorIn(cfg.Lang)}
+		room: cfg.Room, ann: trace.NewAnnotatorIn(cfg.Lang)}
+	if s.room == nil {
+		s.room, _ = class.Open(cfg.Sandbox.World(), class.Options{}) // kept nowhere: it cannot fail
+		s.ownRoom = true
+	}
 	s.mask = &trace.Masker{Public: s.public, Lang: cfg.Lang}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.queue = s.sb.Events.SubscribeQueued("the page", 1<<16, s.ingest, nil)
@@ -83,8 +90,8 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// newToken is 16 random bytes in hex.
-func newToken() string {
+// NewToken is a new teacher's token: 16 random bytes in hex.
+func NewToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
@@ -100,6 +107,9 @@ func (s *Server) Token() string { return s.token }
 func (s *Server) Close() error {
 	s.cancel()
 	s.queue.Close(time.Second)
+	if s.ownRoom {
+		s.room.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return s.srv.Shutdown(ctx)
@@ -135,7 +145,7 @@ func (s *Server) public(name, server string) bool {
 // the students' secrets masked.
 func (s *Server) ingest(e trace.Event) {
 	s.ann.Annotate(&e)
-	s.class.observe(e)
+	s.room.Observe(e)
 	private, _ := json.Marshal(trace.JSONIn(s.cfg.Lang, e))
 	public := private
 	masked := e
@@ -146,18 +156,28 @@ func (s *Server) ingest(e trace.Event) {
 	s.ring.add(item{public: public, private: private, account: e.Account})
 }
 
+// narrate asks every page to tell one message stage by stage: the six
+// steps the teacher just played. It travels with the events, so a page
+// that reconnects gets it in its place.
+func (s *Server) narrate(message string) {
+	data, _ := json.Marshal(map[string]string{"message": message})
+	s.ring.add(item{public: data, private: data, event: "narrate"})
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "assets")
 	mux.Handle("GET /", http.FileServer(http.FS(static)))
 	mux.HandleFunc("GET /events", s.viewers(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, false) }))
 	mux.HandleFunc("GET /teacher/events", s.teacher(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, true) }))
-	mux.HandleFunc("GET /api/class", s.teacher(s.classTable))
+	mux.HandleFunc("GET /api/tiles", s.publicTiles)
+	mux.HandleFunc("GET /api/class", s.teacher(s.classView))
+	mux.HandleFunc("GET /api/grades.csv", s.teacher(s.gradesCSV))
 	mux.HandleFunc("POST /api/mailbox/empty", s.teacher(s.emptyMailbox))
 	mux.HandleFunc("POST /api/progress/reset", s.teacher(s.resetProgress))
 	mux.HandleFunc("POST /api/fault", s.teacher(s.injectFault))
+	mux.HandleFunc("POST /api/fault/cancel", s.teacher(s.cancelFault))
 	mux.HandleFunc("POST /api/play", s.teacher(s.play))
-	mux.HandleFunc("POST /api/report", s.report)
 	mux.HandleFunc("GET /ca.pem", s.caCertificate)
 	mux.HandleFunc("GET /strings.json", s.pageWords)
 	return securityHeaders(mux)
@@ -216,125 +236,4 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
-}
-
-func (s *Server) classTable(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, s.class.table())
-}
-
-// accountRequest names an account ("" or "all": every one).
-type accountRequest struct {
-	Account string `json:"account"`
-	Fault   string `json:"fault,omitempty"`
-}
-
-func (s *Server) emptyMailbox(w http.ResponseWriter, r *http.Request) {
-	var req accountRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	var targets []sandbox.Address
-	if req.Account == "" || req.Account == "all" {
-		for _, row := range s.class.table() {
-			a, _ := sandbox.ParseAddress(row.Account)
-			targets = append(targets, a)
-		}
-	} else {
-		a, err := sandbox.ParseAddress(req.Account)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		targets = append(targets, a)
-	}
-	deleted, problems := 0, []error{}
-	for _, a := range targets {
-		n, err := s.sb.EmptyMailbox(a)
-		deleted += n
-		problems = append(problems, err)
-	}
-	writeJSON(w, map[string]any{"deleted": deleted, "problems": errorText(errors.Join(problems...))})
-}
-
-func errorText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-func (s *Server) resetProgress(w http.ResponseWriter, r *http.Request) {
-	var req accountRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	s.class.resetProgress(req.Account)
-	writeJSON(w, map[string]string{"reset": req.Account})
-}
-
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
-	var req accountRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	a, err := sandbox.ParseAddress(req.Account)
-	if err == nil {
-		err = s.sb.InjectFault(a, faultByKey(req.Fault))
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	writeJSON(w, map[string]string{"account": a.String(), "fault": req.Fault})
-}
-
-func (s *Server) play(w http.ResponseWriter, r *http.Request) {
-	var req struct{ From, To, Subject, Body, TLS string }
-	if r.ContentLength != 0 && !readJSON(w, r, &req) {
-		return
-	}
-	res, err := play.On(s.ctx, s.sb, play.Options{From: req.From, To: req.To, Subject: req.Subject, Body: req.Body, TLS: req.TLS})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	writeJSON(w, map[string]any{"delivered": res.Delivered, "bounced": res.Bounced, "refused": res.Refused, "hops": res.Hops})
-}
-
-// report takes an exercise result from a student's lesson, authenticated
-// with the student's own account and password (HTTP Basic).
-func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	user, password, ok := r.BasicAuth()
-	a, err := sandbox.ParseAddress(user)
-	if !ok || err != nil {
-		http.Error(w, "log in with your account (user@domain) and password", http.StatusUnauthorized)
-		return
-	}
-	p, known := s.sb.World().Provider(a.Domain)
-	if !known {
-		http.Error(w, "no such domain", http.StatusUnauthorized)
-		return
-	}
-	account, ok := p.Login(a.Local, password)
-	if !ok {
-		http.Error(w, "wrong account or password", http.StatusUnauthorized)
-		return
-	}
-	var req struct {
-		Exercise string `json:"exercise"`
-		Passed   bool   `json:"passed"`
-	}
-	if !readJSON(w, r, &req) {
-		return
-	}
-	if req.Passed && req.Exercise != "" && len(req.Exercise) < 100 {
-		s.class.passed(account.String(), trace.Visible(req.Exercise))
-	}
-	writeJSON(w, map[string]string{"account": account.String()})
-}
-
-// Table returns the teacher's table as JSON (for tests and tools).
-func (s *Server) Table() (string, error) {
-	b, err := json.Marshal(s.class.table())
-	return string(b), err
 }
