@@ -24,10 +24,10 @@ import (
 // for a server to see: those exercises are self-checked, listed apart.
 //
 // A pass is recorded for every exercise a session meets in full. A
-// session that meets less is a try of one exercise only: the first one
-// at its server the student has not passed yet, in lesson order (a
-// server cannot know which exercise a student has in mind, and lessons
-// are taken in order).
+// session that meets less and got an error answer is a failed try of one
+// exercise only: the first one at its server the student has not passed
+// yet, in lesson order (a server cannot know which exercise a student has
+// in mind, and lessons are taken in order).
 //
 // A Grader is fed every event of the sandbox, in order (class.Room does),
 // and is safe for concurrent use.
@@ -326,8 +326,9 @@ func onlyDelivered(checks []Check) bool {
 }
 
 // tried records a session that ended without passing the exercise the
-// student is on at its server (the first there not passed yet), when it
-// met some of its checks or got an error.
+// student is on at its server (the first there not passed yet), when the
+// session got an error answer: a student who practises freely and meets
+// no error has not failed anything.
 func (g *Grader) tried(s *gradedSession, e trace.Event) {
 	if s.student == "" {
 		return
@@ -340,7 +341,7 @@ func (g *Grader) tried(s *gradedSession, e trace.Event) {
 			continue
 		}
 		met := s.met[i] | g.deliveredBits(s.student, ex)
-		if met != 0 || s.erred {
+		if s.erred {
 			g.book.Tried(s.student, ex.ID, bitCount(met), len(ex.checks), e.Time)
 		}
 		return

@@ -107,8 +107,8 @@ func TestGradedByWhatServersSaw(t *testing.T) {
 	session(t, sb, "sohu.com", "smtp", smtpLogin(s01)...)
 	// s01: a login, then STARTTLS and no login inside it: 9.1 not passed
 	session(t, sb, "sohu.com", "smtp", append(smtpLogin(s01), "STARTTLS", "EHLO me")...)
-	// s01: a wrong recipient: a try of 4.1, the first not passed at smtp.sohu.com
-	session(t, sb, "sohu.com", "smtp", append(smtpLogin(s01), "MAIL FROM:<s01@sohu.com>", "RCPT TO:<nobody@sina.com>")...)
+	// s01: a recipient refused: a failed try of 4.1, the first not passed at smtp.sohu.com
+	session(t, sb, "sohu.com", "smtp", append(smtpLogin(s01), "MAIL FROM:<s01@sohu.com>", "RCPT TO:<s01@example.org>")...)
 	// s02 sends s01 the subject of 6.1: not s01's work, nor s02's exercise
 	session(t, sb, "sohu.com", "smtp", append(smtpLogin(s02), "MAIL FROM:<s02@sohu.com>", "RCPT TO:<s01@sina.com>", "DATA", "Subject: relayed", "", "hi", ".")...)
 	settle(t, room, "s01", 3)

@@ -335,6 +335,9 @@ type jsonEvent struct {
 	TLS       bool        `json:"tls,omitempty"`
 	Status    string      `json:"status,omitempty"`
 	Reply     proto.Key   `json:"reply,omitempty"`
+	Verb      string      `json:"verb,omitempty"`
+	Final     bool        `json:"final,omitempty"`
+	Ends      bool        `json:"ends,omitempty"`
 	Field     string      `json:"field,omitempty"`
 	Message   string      `json:"message,omitempty"`
 	BounceOf  string      `json:"bounce_of,omitempty"`
@@ -351,7 +354,7 @@ func JSONIn(p *i18n.Printer, e Event) any {
 		Time: e.Time, Step: StepOf(e), Proto: e.Proto, From: e.From, To: e.To, FromRole: e.FromRole, ToRole: e.ToRole,
 		Kind: e.Kind, Line: DescribeIn(p, e), Note: e.Note, Dir: e.Dir, Session: e.Session,
 		Account: e.Account, Claimed: e.Claimed, Login: e.Login, TLS: e.TLS, Status: e.Status, Reply: e.Reply,
-		Message: e.Message, BounceOf: e.BounceOf, Sender: e.Sender, Recipient: e.Recipient, Action: e.Action, Facts: e.Facts,
+		Verb: Visible(e.Verb), Final: e.Final, Ends: e.Ends, Message: e.Message, BounceOf: e.BounceOf, Sender: e.Sender, Recipient: e.Recipient, Action: e.Action, Facts: e.Facts,
 	}
 	if c := e.Content; c != nil && c.Header && !c.Folded {
 		j.Field = c.Field

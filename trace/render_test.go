@@ -264,7 +264,7 @@ func TestJSONKeys(t *testing.T) {
 	optional := map[string]bool{ // true: a play run has it
 		"dir": true, "session": true, "reply": true, "action": true, "facts": true, "account": true, "login": true, "status": true,
 		"message": true, "recipient": true, "sender": true, "field": true, "to_role": true, "from_role": true,
-		"claimed": true, "bounce_of": false, "tls": false,
+		"claimed": true, "bounce_of": false, "tls": false, "verb": true, "final": true, "ends": true,
 	}
 	seen := map[string]bool{}
 	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {

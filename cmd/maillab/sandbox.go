@@ -28,6 +28,7 @@ type sandboxOptions struct {
 	Quota          int64
 	Maildir        string
 	Quiet          bool
+	Wiretap        string
 	AllowSpoofing  bool
 	Students       int
 	Accounts       string
@@ -88,7 +89,9 @@ passwords.`,
 	f.Int64Var(&opts.Quota, "quota", 100*1000*1000, "octets a mailbox may hold; more is refused with 552 5.2.2 mailbox full (0: no limit)")
 	f.StringVar(&opts.Maildir, "maildir", "", "keep mailboxes (DIR/<domain>/<user>/{tmp,new,cur}) and relay queues on disk in DIR, so a restart loses nothing")
 	f.BoolVar(&opts.Quiet, "quiet", false, "print the table of servers but no wiretap")
+	f.StringVar(&opts.Wiretap, "wiretap", "auto", "full: every line of every session; summary: a line per message and per error (the page has the rest); auto: summary in a class, full otherwise")
 	complete(cmd, "only", domains()...)
+	complete(cmd, "wiretap", "auto", "full", "summary")
 	f.IntVar(&opts.Students, "students", 0, "make accounts s01..sNN in every domain, each with a random six-digit password")
 	f.StringVar(&opts.Accounts, "accounts", "", "load the class's accounts from FILE (CSV: account,domain,password)")
 	f.StringVar(&opts.Roster, "roster", "", "write the class's accounts and passwords to FILE (CSV) instead of printing them")
@@ -138,7 +141,7 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	headerDone := make(chan struct{})
 	var wiretap *trace.Queue
 	if !opts.Quiet {
-		wiretap = startWiretap(opts, sb, useColor, headerDone)
+		wiretap = startWiretap(opts, sb, useColor, class != nil, headerDone)
 	}
 	page, room, err := startPage(opts, sb)
 	if err != nil {
@@ -148,7 +151,11 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	printWorld(opts, sb)
 	printTLS(opts, sb)
 	printClass(opts, class, page)
-	if !opts.Quiet {
+	switch {
+	case opts.Quiet:
+	case opts.summary(class != nil):
+		fmt.Fprintln(opts.IO.Out, opts.P.Tr("a line per message journey and per error is shown below (the page has every line; --wiretap full shows them here); Ctrl-C stops"))
+	default:
 		fmt.Fprintln(opts.IO.Out, opts.P.Tr("every line of every session is shown below; Ctrl-C stops"))
 	}
 	fmt.Fprintln(opts.IO.Out)
@@ -177,11 +184,22 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	return nil
 }
 
-// startWiretap renders every line of every session to the terminal, once
-// ready is closed (the events that come before wait in the queue).
-func startWiretap(opts *sandboxOptions, sb *sandbox.Sandbox, useColor bool, ready <-chan struct{}) *trace.Queue {
+// summary reports whether the terminal sums the sessions up: asked for,
+// or by default in a class (the page shows every line).
+func (opts *sandboxOptions) summary(inClass bool) bool {
+	return opts.Wiretap == "summary" || (opts.Wiretap == "auto" || opts.Wiretap == "") && inClass
+}
+
+// startWiretap renders the sessions to the terminal (every line, or a
+// summary), once ready is closed (the events that come before wait in
+// the queue).
+func startWiretap(opts *sandboxOptions, sb *sandbox.Sandbox, useColor, inClass bool, ready <-chan struct{}) *trace.Queue {
 	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
-	r, _ := trace.NewRenderer(out, "text", trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose, Lang: opts.P})
+	ropts := trace.RenderOptions{Color: useColor, Wiretap: true, Width: opts.width(), Verbose: opts.Verbose, Lang: opts.P}
+	var r trace.Renderer = trace.NewSummary(out, ropts)
+	if !opts.summary(inClass) {
+		r, _ = trace.NewRenderer(out, "text", ropts)
+	}
 	show := trace.Paced(r, trace.Pacing{Lang: opts.P})
 	return sb.Events.SubscribeQueued("the wiretap", wiretapQueue, func(e trace.Event) {
 		<-ready
@@ -215,6 +233,8 @@ func checkSandboxFlags(opts *sandboxOptions) error {
 		return i18n.Errorf("--max-conns %d: must be at least 1", opts.MaxConns)
 	case opts.PerAddress < 0 || opts.Quota < 0:
 		return i18n.Errorf("--max-per-address and --quota cannot be negative (0: no limit)")
+	case opts.Wiretap != "" && opts.Wiretap != "auto" && opts.Wiretap != "full" && opts.Wiretap != "summary":
+		return i18n.Errorf("--wiretap %q: choose auto, full or summary", opts.Wiretap)
 	case opts.TLS != "on" && opts.TLS != "off":
 		return i18n.Errorf("--tls %q: choose on or off", opts.TLS)
 	case opts.RequireTLS && opts.TLS == "off":

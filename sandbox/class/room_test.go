@@ -176,8 +176,9 @@ func TestRoomKeptAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	book := NewBook([]Exercise{{ID: "2.1", Lesson: 2, Graded: true}})
 	sb, room, roll := classOf(t, 1, Options{Dir: dir, Book: book})
-	talk(t, sb, "sohu.com", trace.SMTP, append(login(roll[0]), [2]string{"QUIT", "221"})...)
-	sandboxtest.Eventually(t, 5*time.Second, "the session counted", func() bool { return tileOf(room, "s01", false).Sessions == 1 })
+	talk(t, sb, "sohu.com", trace.SMTP, append(login(roll[0]), [][2]string{{"MAIL FROM:<s01@sohu.com>", "250"}, {"RCPT TO:<s01@sina.com>", "250"},
+		{"DATA", "354"}, {"Subject: kept", ""}, {"", ""}, {"hi", ""}, {".", "250"}, {"QUIT", "221"}}...)...)
+	sandboxtest.Eventually(t, 5*time.Second, "the message delivered", func() bool { return tileOf(room, "s01", false).Fate == Delivered })
 	book.Passed("s01", "2.1", 2, time.Now())
 	if err := room.Close(); err != nil {
 		t.Fatal(err)
@@ -188,7 +189,7 @@ func TestRoomKeptAcrossRestart(t *testing.T) {
 	}
 	defer again.Close()
 	tile := tileOf(again, "s01", false)
-	if tile.Sessions != 1 || tile.Passed != 1 || tile.Online != 0 {
+	if tile.Sessions != 1 || tile.Passed != 1 || tile.Online != 0 || tile.Sent != 1 || tile.Step != 3 || tile.Fate != Delivered {
 		t.Errorf("after a restart: %+v", tile)
 	}
 	if info, err := os.Stat(filepath.Join(dir, stateFile)); err != nil || info.Size() == 0 {

@@ -78,6 +78,9 @@ func (r *Room) save(always bool) error {
 	for key, t := range r.tiles {
 		copied := *t
 		copied.Online = 0 // sessions do not survive a restart
+		if j := r.trips.find(t.Message); j != nil {
+			copied.Step, copied.Fate, copied.Reason = j.step, j.fate, j.reason // the journey is not kept: how far it got is
+		}
 		st.Tiles[key] = &copied
 	}
 	r.mu.Unlock()

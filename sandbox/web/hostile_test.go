@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -318,9 +319,10 @@ func heapInUse() uint64 {
 }
 
 // percentile returns the p-th percentile of durations (sorted in place).
-func percentile(d []time.Duration, p float64) time.Duration {
+func percentile[T cmp.Ordered](d []T, p float64) T {
 	if len(d) == 0 {
-		return 0
+		var zero T
+		return zero
 	}
 	slices.Sort(d)
 	return d[min(len(d)-1, int(p*float64(len(d))))]

@@ -22,7 +22,7 @@ var (
 // their labels, and what the scripts pass to L and F.
 func pageTexts(t *testing.T) []string {
 	var out []string
-	for _, name := range []string{"index.html", "teacher.html", "common.js", "app.js", "teacher.js"} {
+	for _, name := range []string{"index.html", "teacher.html", "common.js", "model.js", "diagram.js", "app.js", "teacher.js"} {
 		data, err := assets.ReadFile("assets/" + name)
 		if err != nil {
 			t.Fatal(err)

@@ -146,6 +146,7 @@ func (s *Server) public(name, server string) bool {
 func (s *Server) ingest(e trace.Event) {
 	s.ann.Annotate(&e)
 	s.room.Observe(e)
+	e = visible(e)
 	private, _ := json.Marshal(trace.JSONIn(s.cfg.Lang, e))
 	public := private
 	masked := e
@@ -162,6 +163,20 @@ func (s *Server) ingest(e trace.Event) {
 func (s *Server) narrate(message string) {
 	data, _ := json.Marshal(map[string]string{"message": message})
 	s.ring.add(item{public: data, private: data, event: "narrate"})
+}
+
+// visible escapes whatever a client typed that an event carries (control
+// characters, bidirectional overrides) before it reaches a page: the JSON
+// of --format json keeps lines exact, the pages show them escaped.
+func visible(e trace.Event) trace.Event {
+	e.Line, e.Note, e.Claimed = trace.Visible(e.Line), trace.Visible(e.Note), trace.Visible(e.Claimed)
+	e.Sender, e.Recipient, e.From, e.To = trace.Visible(e.Sender), trace.Visible(e.Recipient), trace.Visible(e.From), trace.Visible(e.To)
+	if e.Facts != nil {
+		f := *e.Facts
+		f.Reason, f.Sender, f.Subject, f.Mailbox = trace.Visible(f.Reason), trace.Visible(f.Sender), trace.Visible(f.Subject), trace.Visible(f.Mailbox)
+		e.Facts = &f
+	}
+	return e
 }
 
 func (s *Server) routes() http.Handler {

@@ -3,6 +3,7 @@ package i18n
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Count writes a number of things: "1 message", "2,500 messages"; in a
@@ -20,6 +21,9 @@ func (p *Printer) CountOf(n, noun string) string {
 	}
 	if n == "1" {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "sh") {
+		return n + " " + noun + "es" // mailboxes
 	}
 	return n + " " + noun + "s"
 }

@@ -1,91 +1,342 @@
-// The teacher's view: the class table, one student's transcript as it
-// was (logins included), and the actions. Every request carries the token.
+// The teacher's view: the class, a line per student (a click opens that
+// student's messages and every line of their sessions, logins and failed
+// logins included); the grades the servers gave, with CSV sheets; the
+// faults armed; the actions, destructive ones confirmed. Every request
+// carries the token, given once (or in the address: teacher.html#token=…)
+// and kept for this tab only.
 "use strict";
 
-const rows = document.getElementById("rows");
-const lines = document.getElementById("lines");
-const status = document.getElementById("status");
-const tokenBox = document.getElementById("token");
-let watching = null;
-let stream = null;
+const $ = (id) => document.getElementById(id);
+const status = $("status");
+const model = new History();
+let classView = { tiles: [], exercises: [], grades: {}, faults: [] };
+let watching = null;     // the student whose panel is open
+let watchSessions = new Set();
+let showingMessage = false; // the panel shows one message, not the student's every line
 
-document.getElementById("save-token").addEventListener("click", () => {
-  sessionStorage.setItem("maillab-token", tokenBox.value.trim());
-  tokenBox.value = "";
-  refresh();
-});
+// --- the token ---
 
-function cell(text) {
-  const td = document.createElement("td");
-  td.textContent = text;
+function takeTokenFromAddress() {
+  const m = /^#token=([0-9A-Za-z]+)$/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem("maillab-token", m[1]);
+    history.replaceState(null, "", location.pathname); // out of the address bar and the history
+  }
+}
+
+function token() { return sessionStorage.getItem("maillab-token") || ""; }
+
+function say(text, bad) {
+  status.textContent = visible(text);
+  status.classList.toggle("error", !!bad);
+}
+
+// api calls the sandbox with the token; a 403 forgets it and asks again.
+async function api(path, body) {
+  const opts = { headers: { "Authorization": "Bearer " + token() } };
+  if (body !== undefined) {
+    opts.method = "POST";
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, opts);
+  if (r.status === 403) {
+    sessionStorage.removeItem("maillab-token");
+    $("token-box").hidden = false;
+    throw new Error(L("the token was refused: give the one the sandbox printed"));
+  }
+  return r;
+}
+
+// act runs an action and says what was done, in words.
+async function act(path, body) {
+  try {
+    const r = await api(path, body);
+    const text = await r.text();
+    if (!r.ok) { say(F("refused: %s", text.trim()), true); return; }
+    say(JSON.parse(text).said || "");
+    refresh();
+  } catch (err) {
+    say(err.message, true);
+  }
+}
+
+// confirmFirst asks before an action that deletes or forgets.
+function confirmFirst(question, yes, action) {
+  $("confirm-text").textContent = question;
+  $("confirm-yes").textContent = yes;
+  $("confirm").hidden = false;
+  $("confirm-yes").focus();
+  $("confirm-yes").onclick = () => { $("confirm").hidden = true; action(); };
+  $("confirm-no").onclick = () => { $("confirm").hidden = true; say(L("nothing was done")); };
+}
+
+// --- the class ---
+
+async function refresh() {
+  if (!token()) { $("token-box").hidden = false; say(L("give the token the sandbox printed")); return; }
+  try {
+    const r = await api("api/class");
+    classView = await r.json();
+  } catch (err) {
+    say(err.message, true);
+    return;
+  }
+  $("token-box").hidden = true;
+  roll();
+  grades();
+  faults();
+  if (watching) drillSummary();
+}
+
+function cell(text, cls) {
+  const td = el("td", cls || "", text);
+  if (text !== "" && text !== undefined) td.title = visible(String(text));
   return td;
 }
 
-function button(label, action) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.textContent = label;
-  b.addEventListener("click", (ev) => { ev.stopPropagation(); action(); });
-  return b;
+// roll draws a line per student.
+function roll() {
+  const rows = classView.tiles.map((t) => {
+    const tr = document.createElement("tr");
+    if (t.stuck) tr.classList.add("stuck");
+    if (t.student === watching) tr.classList.add("watching");
+    const name = cell(t.student, "fit");
+    if (t.stuck) name.append(" ", el("span", "badge", L("stuck")));
+    const latest = document.createElement("td");
+    latest.append(stepDots(t.step, 0), " ", el("span", "fate" + (t.fate === "bounced" || t.fate === "deferred" || t.fate === "refused" ? " error" : ""), fateWord(t.fate)));
+    latest.title = t.reason ? visible(t.reason) : "";
+    const err = t.last_error;
+    const errText = err ? (err.claimed ? F("failed login as %s from %s", t.student, err.client) + ": " : "") + err.line : "";
+    tr.append(name, cell(t.online || "", "num"), latest, cell(t.sent, "num"), cell(t.received, "num"),
+      cell(t.passed, "num passed"), cell(t.failed || "", "num failed"), cell(t.failed_logins || "", "num"),
+      cell(errText, "last-error"), cell(t.last_seen ? ago(t.last_seen) : "–"));
+    tr.addEventListener("click", () => watch(t.student));
+    return tr;
+  });
+  $("rows").replaceChildren(...rows);
+  const stuck = classView.tiles.filter((t) => t.stuck).length;
+  $("tab-roll").textContent = stuck ? F("The class (%d stuck)", stuck) : L("The class");
 }
 
-async function refresh() {
-  const t = sessionStorage.getItem("maillab-token");
-  if (!t) { status.textContent = L("give the token the sandbox printed"); return; }
-  const r = await fetch("api/class", { headers: { "Authorization": "Bearer " + t } });
-  if (!r.ok) { status.textContent = F("the token was refused (%s)", r.status); return; }
-  const table = await r.json();
-  rows.replaceChildren(...table.map((s) => {
+// grades draws student × exercise: ✓ passed, m/n checks met at best for a
+// try that did not pass, nothing when not tried; self-checked columns
+// are striped.
+function grades() {
+  const head = document.createElement("tr");
+  head.append(el("th", "", L("student")));
+  for (const x of classView.exercises) {
+    const th = el("th", x.graded ? "" : "self", x.id);
+    th.title = visible(x.title + ": " + x.goal) + (x.graded ? "" : " (" + L("self-checked") + ")");
+    head.append(th);
+  }
+  $("grades-head").replaceChildren(head);
+  const rows = classView.tiles.map((t) => {
     const tr = document.createElement("tr");
-    if (s.last_error) tr.classList.add("error");
-    if (s.account === watching) tr.classList.add("watching");
-    const actions = document.createElement("td");
-    actions.append(
-      button(L("empty mailbox"), () => teacherPost("api/mailbox/empty", { account: s.account }, status)),
-      button(L("reset progress"), () => teacherPost("api/progress/reset", { account: s.account }, status)));
-    tr.append(cell(s.account), cell(s.sessions), cell(s.sent), cell(s.received),
-      cell(s.last_command || ""), cell(s.last_reply || ""), cell((s.passed || []).join(", ")), actions);
-    tr.addEventListener("click", () => watch(s.account));
+    tr.append(el("td", "", t.student));
+    const mine = classView.grades[t.student] || {};
+    for (const x of classView.exercises) {
+      const g = mine[x.id];
+      let td;
+      if (!x.graded) td = el("td", "self", "—");
+      else if (g && g.passed) td = el("td", "pass", "✓");
+      else if (g && g.tries) { td = el("td", "fail", g.met + "/" + g.of); td.title = F("%d tries, none passed", g.tries); }
+      else td = el("td", "", "");
+      tr.append(td);
+    }
+    return tr;
+  });
+  $("grades-rows").replaceChildren(...rows);
+}
+
+// faults lists the faults armed, each with a way to cancel it.
+function faults() {
+  const list = classView.faults || [];
+  $("fault-count").textContent = list.length ? F("%d faults armed", list.length) : "";
+  $("no-faults").hidden = list.length > 0;
+  $("faults").replaceChildren(...list.map((f) => {
+    const tr = document.createElement("tr");
+    const cancel = el("button", "", L("cancel"));
+    cancel.type = "button";
+    cancel.addEventListener("click", () => act("api/fault/cancel", { account: f.account }));
+    const td = document.createElement("td");
+    td.append(cancel);
+    tr.append(el("td", "", f.account), el("td", "error", f.reply), td);
     return tr;
   }));
-  status.textContent = F("%d accounts", table.length);
+  const accounts = classView.tiles.flatMap((t) => t.accounts);
+  $("accounts").replaceChildren(...accounts.map((a) => { const o = document.createElement("option"); o.value = a; return o; }));
 }
 
-// watch shows one account's sessions as they were, from the oldest event
-// the sandbox keeps.
-function watch(account) {
-  watching = account;
-  document.getElementById("who").textContent = F("%s: every line, logins included", account);
-  lines.replaceChildren();
-  if (stream) stream.close();
-  const sessions = {};  // session -> true once it logged in as this account
-  const early = {};     // session -> its lines before it logged in
-  stream = new EventSource("teacher/events?since=0&token=" + encodeURIComponent(sessionStorage.getItem("maillab-token") || ""));
-  stream.onmessage = (m) => {
-    const e = JSON.parse(m.data);
-    if (e.action === "closed") { delete early[e.session]; return; }
-    if (e.account === account && e.session && !sessions[e.session]) {
-      sessions[e.session] = true;
-      (early[e.session] || []).forEach((x) => appendLine(lines, x)); // the lines before the login
-      delete early[e.session];
+// --- one student ---
+
+function accountsOf(student) {
+  const t = classView.tiles.find((x) => x.student === student);
+  return t ? t.accounts : [];
+}
+
+// belongs says whether an event is the student's: a line of a session
+// that logged in as them or claimed their name, or a message stored in
+// their mailboxes.
+function belongs(e, student, accounts) {
+  const local = (a) => (a || "").toLowerCase().split("@")[0];
+  const mine = (a) => accounts.includes((a || "").toLowerCase()) || !student.includes("@") && local(a) === student;
+  return mine(e.account) || mine(e.claimed) || !!(e.facts && mine(e.facts.mailbox));
+}
+
+function watch(student) {
+  watching = student;
+  $("drill").hidden = false;
+  $("who").textContent = F("%s: every line, logins included", student);
+  const accounts = accountsOf(student);
+  watchSessions = new Set();
+  for (const e of model.events) if (e.session && belongs(e, student, accounts)) watchSessions.add(e.session);
+  const items = [];
+  for (const e of model.events) {
+    if (e.action === "closed") continue;
+    if (watchSessions.has(e.session) || belongs(e, student, accounts)) items.push(lineElement(e));
+  }
+  $("lines").replaceChildren();
+  appendAll($("lines"), items, 1500);
+  $("drill-title").textContent = L("Every line, logins included");
+  showingMessage = false;
+  drillSummary();
+  drillLanes();
+  roll();
+}
+
+function drillSummary() {
+  const t = classView.tiles.find((x) => x.student === watching);
+  if (!t) return;
+  const div = el("div", "tile-counts");
+  div.append(el("span", "", t.accounts.join(", ")), el("span", "", F("sent %d", t.sent)), el("span", "", F("received %d", t.received)),
+    el("span", "passed", "✓ " + t.passed), el("span", t.failed ? "failed" : "", "✗ " + t.failed), el("span", "", F("%d sessions", t.sessions)));
+  $("drill-summary").replaceChildren(div);
+}
+
+function drillLanes() {
+  const accounts = accountsOf(watching);
+  const mine = model.newest(maxMessages).filter((m) => [...m.sessions].some((s) => watchSessions.has(s)) ||
+    m.to.some((a) => accounts.includes(a.toLowerCase())));
+  $("drill-lanes").replaceChildren(...mine.slice(0, 50).map((m) => {
+    const li = el("li", "lane fate-" + (m.fate || "none"));
+    const top = el("div", "lane-top");
+    top.append(el("span", "mtag", m.tag), el("span", "route", (m.from || "?") + " → " + (m.to.join(", ") || "?")));
+    const bottom = el("div", "lane-bottom");
+    let bad = 0;
+    for (let i = 1; i <= 6; i++) if (m.stageErrors[i]) { bad = i; break; }
+    bottom.append(stepDots(m.step, bad), el("span", "fate", fateWord(m.fate) + (m.reason ? " (" + m.reason + ")" : "")), el("span", "subject", m.subject));
+    li.append(top, bottom);
+    li.tabIndex = 0;
+    li.addEventListener("click", () => showMessage(m));
+    return li;
+  }));
+}
+
+// showMessage shows one message's lines in the panel, stage by stage.
+function showMessage(m) {
+  const list = $("lines");
+  list.replaceChildren();
+  const items = [];
+  let last = -1;
+  for (const { e, stage } of model.linesOf(m)) {
+    if (e.action === "closed") continue;
+    if (stage !== last && stage > 0) items.push(el("li", "stage-heading", L(stepTitles[stage])));
+    last = stage;
+    items.push(lineElement(e, stage));
+  }
+  appendAll(list, items, 3000);
+  list.scrollTop = 0;
+  showingMessage = true;
+  $("drill-title").textContent = F("%s, stage by stage", m.tag);
+}
+
+// follow the private stream: every line as it was, for the panel.
+const renderWatched = batcher((batch) => {
+  if (!watching || showingMessage) return;
+  const accounts = accountsOf(watching);
+  const items = [];
+  for (const e of batch) {
+    if (e.session && !watchSessions.has(e.session) && belongs(e, watching, accounts)) {
+      watch(watching); // a session became the student's: draw its earlier lines too
+      return;
     }
-    if (e.account === account || sessions[e.session] || (e.facts && e.facts.mailbox === account)) {
-      appendLine(lines, e);
-    } else if (e.session && !e.account) {
-      (early[e.session] = early[e.session] || []).push(e);
-      if (early[e.session].length > 200) early[e.session].shift();
-    }
+    if (e.action === "closed") continue;
+    if (watchSessions.has(e.session) || belongs(e, watching, accounts)) items.push(lineElement(e));
+  }
+  appendAll($("lines"), items, 1500);
+  drillLanes();
+});
+
+function connect() {
+  if (!token()) return;
+  const es = new EventSource("teacher/events?since=0&token=" + encodeURIComponent(token()));
+  es.onmessage = (msg) => {
+    const e = JSON.parse(msg.data);
+    model.add(e);
+    renderWatched(e);
   };
 }
 
-document.getElementById("inject").addEventListener("click", () => teacherPost("api/fault", {
-  account: document.getElementById("fault-account").value.trim(),
-  fault: document.getElementById("fault-kind").value,
-}, status));
-document.getElementById("empty-all").addEventListener("click", () => teacherPost("api/mailbox/empty", { account: "all" }, status));
-document.getElementById("play").addEventListener("click", () =>
-  teacherPost("api/play", { tls: document.getElementById("play-tls").value }, status));
-setupTheme(document.getElementById("theme"));
-localize();
+// --- downloads ---
+
+async function download(sheet) {
+  try {
+    const r = await api("api/grades.csv?sheet=" + sheet);
+    if (!r.ok) { say(F("refused: %s", await r.text()), true); return; }
+    const url = URL.createObjectURL(await r.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "maillab-grades-" + sheet + ".csv";
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    say(F("downloaded %s", a.download));
+  } catch (err) {
+    say(err.message, true);
+  }
+}
+
+// --- wiring ---
+
+function tab(name) {
+  for (const n of ["roll", "grades", "faults"]) {
+    $(n + "-view").hidden = n !== name;
+    $("tab-" + n).classList.toggle("on", n === name);
+  }
+}
+
+$("save-token").addEventListener("click", () => {
+  sessionStorage.setItem("maillab-token", $("token").value.trim());
+  $("token").value = "";
+  refresh();
+  connect();
+});
+$("play").addEventListener("click", () => {
+  say(L("playing the six steps…"));
+  act("api/play", { tls: $("play-tls").value });
+});
+$("empty-all").addEventListener("click", () => confirmFirst(
+  F("Empty every mailbox of the class (%d students)? Every message in them is deleted.", classView.tiles.length),
+  L("Yes, empty them all"), () => act("api/mailbox/empty", { account: "all" })));
+$("drill-empty").addEventListener("click", () => confirmFirst(
+  F("Empty %s's mailboxes? Every message in them is deleted.", watching), L("Yes, empty them"),
+  () => act("api/mailbox/empty", { account: watching })));
+$("drill-reset").addEventListener("click", () => confirmFirst(
+  F("Forget %s's grades and counts?", watching), L("Yes, forget them"), () => act("api/progress/reset", { account: watching })));
+$("drill-close").addEventListener("click", () => { watching = null; $("drill").hidden = true; roll(); });
+$("inject").addEventListener("click", () => act("api/fault", { account: $("fault-account").value.trim(), fault: $("fault-kind").value }));
+$("tab-roll").addEventListener("click", () => tab("roll"));
+$("tab-grades").addEventListener("click", () => tab("grades"));
+$("tab-faults").addEventListener("click", () => tab("faults"));
+$("csv-summary").addEventListener("click", () => download("summary"));
+$("csv-all").addEventListener("click", () => download("all"));
+$("csv-failures").addEventListener("click", () => download("failures"));
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") { $("confirm").hidden = true; $("drill").hidden = true; watching = null; }
+});
+takeTokenFromAddress();
+setupTheme($("theme"));
+setupZoom($("zoom-out"), $("zoom-in"));
+localize().then(refresh);
 setInterval(refresh, 2000);
-refresh();
+connect();
