@@ -57,10 +57,13 @@ relays mail outside its own two domains. Ctrl-C stops it.
 
 For a class: --students N makes accounts s01..sNN in both domains, each with
 its own password (--accounts FILE loads your own: account,domain,password),
-and the projector page at http://127.0.0.1:8025/ animates the six steps as
-the class works. The teacher's view (/teacher.html) needs the token printed
-at start. With --maildir, the roster is kept there: a restart keeps the
-passwords.`,
+and the projector page at http://127.0.0.1:8025/ shows each message's
+journey stage by stage and the class at a glance, a tile per student. The
+teacher's view (/teacher.html) needs the token printed at start; it grades
+the lessons' exercises from what the servers saw. In a class the terminal
+prints a line per message and per error (--wiretap full: every line). With
+--maildir, the class is kept there: a restart keeps the passwords, the
+token, the tiles and the grades.`,
 		Example: `  maillab sandbox
   maillab sandbox --port-offset 1000          # SMTP on 3525/3526, POP3 on 2110/2111
   maillab sandbox --only sina.com             # one provider per process

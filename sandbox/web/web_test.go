@@ -194,6 +194,32 @@ func TestStudentsLoginsAreMasked(t *testing.T) {
 	}
 }
 
+// TestPagesEscapeClientText: what a client types reaches neither page
+// raw: a terminal escape and a bidirectional override arrive escaped, in
+// the line and in the names taken from it.
+func TestPagesEscapeClientText(t *testing.T) {
+	sb, page, _ := classroom(t, 1)
+	public := openStream(t, page.URL()+"events", nil)
+	private := openStream(t, page.URL()+"teacher/events?token=tok", nil)
+	addr, _ := sb.Addr("sina.com", "SMTP")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "EHLO \x1b]0;PWNED\x07\r\nMAIL FROM:<\u202egnp.exe@sohu.com>\r\nQUIT\r\n")
+	io.Copy(io.Discard, c)
+	for name, stream := range map[string]*sse{"the projector's": public, "the teacher's": private} {
+		seen := fmt.Sprint(stream.until(t, func(e map[string]any) bool { return e["action"] == "closed" }))
+		if strings.ContainsAny(seen, "\x1b\x07\u202e") {
+			t.Errorf("%s stream carries raw control characters", name)
+		}
+		if !strings.Contains(seen, `EHLO \x1b]0;PWNED\x07`) || !strings.Contains(seen, `\u202egnp.exe`) {
+			t.Errorf("%s stream does not show them escaped:\n%s", name, seen)
+		}
+	}
+}
+
 // TestTeacherActionsNeedTheToken: every teacher endpoint answers 403
 // without the token, and works with it.
 func TestTeacherActionsNeedTheToken(t *testing.T) {

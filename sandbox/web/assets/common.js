@@ -192,11 +192,14 @@ function batcher(flush) {
       stats.lags.push(now - Date.parse(e.time));
     }
   };
+  // A hidden tab draws every 200 ms at most (the browser may wait
+  // longer), and at once when it is shown again.
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && queued.length) run(); });
   return (e) => {
     queued.push(e);
     if (scheduled) return;
     scheduled = true;
-    if (document.hidden) setTimeout(run, 500);
+    if (document.hidden) setTimeout(run, 200);
     else requestAnimationFrame(run);
   };
 }
