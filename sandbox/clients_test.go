@@ -87,6 +87,28 @@ func TestSwaksRelayAndCurlPOP3(t *testing.T) {
 	}
 }
 
+// TestSwaksPipelines: the server advertises PIPELINING (RFC 2920) and
+// swaks --pipeline sends MAIL, RCPT and DATA in one go; the replies come
+// back in order and the message arrives.
+func TestSwaksPipelines(t *testing.T) {
+	requireTool(t, "swaks")
+	sb := startTestSandbox(t)
+	stored, cancel := waitStored(sb)
+	defer cancel()
+	out := run(t, "", "swaks", "--pipeline", "--server", smtpAddr(t, sb, "sohu.com"),
+		"--from", "gacl@sohu.com", "--to", "aaa@sohu.com", "--to", "bbb@sina.com",
+		"--auth", "PLAIN", "--auth-user", "gacl", "--auth-password", "123456", "--header", "Subject: pipelined")
+	for _, want := range []string{"250-PIPELINING", "250 2.1.0 sender <gacl@sohu.com> OK", "354 ", "250 2.0.0 OK, message accepted"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("swaks --pipeline: no %q in\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "-> DATA") > strings.Index(out, "<-  250 2.1.0") {
+		t.Errorf("swaks waited for MAIL's reply: it did not pipeline\n%s", out)
+	}
+	waitFor(t, stored)
+}
+
 func TestSwaksAuthPlainAndRefusals(t *testing.T) {
 	requireTool(t, "swaks")
 	sb := startTestSandbox(t)

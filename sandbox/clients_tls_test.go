@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/tls"
 	"os/exec"
 	"strings"
 	"testing"
@@ -148,5 +149,43 @@ func TestCurlTLS(t *testing.T) {
 	list := run(t, "", "curl", "-sS", "--max-time", "10", "--ssl-reqd", "--cacert", ca, "pop3://"+host+":"+port+"/", "-u", "gacl@sina.com:123456")
 	if !strings.HasPrefix(list, "1 ") {
 		t.Errorf("curl LIST over STLS: %q", list)
+	}
+}
+
+// TestLocalhostVerifies: curl verifies the servers as localhost (the
+// sandbox's own names, such as smtp.sohu.com, belong to real providers
+// outside it), with the sandbox's CA.
+func TestLocalhostVerifies(t *testing.T) {
+	requireTool(t, "curl")
+	sb := startTLSSandbox(t)
+	_, port := hostPort(t, implicitAddr(t, sb, "sina.com", trace.POP3))
+	// run fails the test when curl does: a certificate without localhost
+	// ends in "SSL: no alternative certificate subject name matches"
+	run(t, "", "curl", "-sS", "--max-time", "10", "--cacert", sb.Certs().CAFile(), "pop3s://localhost:"+port+"/", "-u", "bbb:123456")
+}
+
+// TestOnlyAEADCiphers: over TLS 1.2 the servers offer AEAD suites only: a
+// client that knows nothing but CBC (LUCKY13's) gets no handshake.
+func TestOnlyAEADCiphers(t *testing.T) {
+	sb := startTLSSandbox(t)
+	addr := implicitAddr(t, sb, "sohu.com", trace.SMTP)
+	for _, tt := range []struct {
+		suite uint16
+		ok    bool
+	}{
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, false},
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, false},
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true},
+		{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, true},
+	} {
+		cfg := sb.Certs().ClientConfig("smtp.sohu.com")
+		cfg.MaxVersion, cfg.CipherSuites = tls.VersionTLS12, []uint16{tt.suite}
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err == nil {
+			c.Close()
+		}
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: handshake error %v, want success %v", tls.CipherSuiteName(tt.suite), err, tt.ok)
+		}
 	}
 }

@@ -442,13 +442,13 @@ func TestForgedRelayIsMarked(t *testing.T) {
 		t.Errorf("%d unverified events, want 1", unverified)
 	}
 
+	w := watch(sb) // before the message: its relay may be done before the 250 is read
 	a := smtpAuthenticated(t, sb, "sohu.com", "gacl")
 	a.cmd("MAIL FROM:<gacl@sohu.com>", "250")
 	a.cmd("RCPT TO:<bbb@sina.com>", "250")
 	a.cmd("DATA", "354")
 	a.send("Subject: real\r\n\r\nhi\r\n.")
 	a.expect("250 2.0.0")
-	w := watch(sb)
 	w.waitFor(t, trace.Relayed, 1)
 	relayed, after := false, 0
 	for _, e := range rec.all() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,10 +132,13 @@ func (q *relayQueue) attempt(e *envelope) {
 	// The spool learns the outcome the moment the next hop answers the
 	// message, before QUIT: a crash after its 250 never delivers twice.
 	results, err := q.sb.relayOnce(q.p, e, record)
-	if err != nil {
-		e.LastErr, e.lastErr = err.Error(), err
-	}
 	delivered, failed, retry := classify(e.To, results)
+	switch {
+	case err != nil:
+		e.LastErr, e.lastErr = err.Error(), err
+	case len(retry) > 0: // the next hop said "not now" to some recipients: their replies are why
+		e.LastErr, e.lastErr = retryReasons(retry, results), nil
+	}
 	expired := len(retry) > 0 && time.Since(e.Received) >= q.sb.cfg.MaxQueueAge
 	if !recorded {
 		q.record(e, retry, expired)
@@ -179,6 +183,21 @@ func classify(to []Address, results map[Address]rcptResult) (delivered int, fail
 		}
 	}
 	return delivered, failed, retry
+}
+
+// retryReasons is why recipients are retried: the replies that deferred
+// them, as the next hop gave them.
+func retryReasons(retry []Address, results map[Address]rcptResult) string {
+	var reasons []string
+	for _, r := range retry {
+		if res, ok := results[r]; ok && res.text != "" && !slices.Contains(reasons, res.text) {
+			reasons = append(reasons, res.text)
+		}
+	}
+	if len(reasons) == 0 {
+		return "no answer for " + retry[0].String()
+	}
+	return strings.Join(reasons, "; ")
 }
 
 // settle ends an attempt: it is no longer in flight, and next (if any)
@@ -309,7 +328,7 @@ func (sb *Sandbox) sendEnvelope(c *mailclient.Session, from, peer *Provider, e *
 			return nil, i18n.Errorf("XFORWARD: %w", err)
 		}
 	}
-	mail := fmt.Sprintf("MAIL FROM:<%s> BODY=8BITMIME SIZE=%d", e.From, len(e.Data))
+	mail := fmt.Sprintf("MAIL FROM:<%s>%s SIZE=%d", e.From, bodyParam(e.Data), len(e.Data))
 	if _, err := expect(c, mail, "250"); err != nil {
 		return allFailed(e.To, err), i18n.Errorf("MAIL FROM: %w", err)
 	}
@@ -468,4 +487,16 @@ func headerSection(msg []byte) []byte {
 		return msg[:i+2]
 	}
 	return msg
+}
+
+// bodyParam is MAIL's BODY parameter for a message: BODY=8BITMIME when it
+// holds bytes above 127 (RFC 6152 makes it a statement that it does),
+// nothing for 7-bit content, which is the default.
+func bodyParam(data []byte) string {
+	for _, b := range data {
+		if b >= 0x80 {
+			return " BODY=8BITMIME"
+		}
+	}
+	return ""
 }

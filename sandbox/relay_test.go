@@ -13,6 +13,7 @@ import (
 
 	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
+	"maillab/trace/proto/smtp"
 )
 
 // ports is this package's range of port offsets.
@@ -303,5 +304,37 @@ func TestRelayRecordsDeliveryAtTheAnswer(t *testing.T) {
 	sb.Close()
 	if took := time.Since(start); took > 6*time.Second {
 		t.Errorf("shutdown took %s waiting for a peer that never answers QUIT", took)
+	}
+}
+
+// TestDeferralSaysWhy: a recipient the next hop defers (a teacher's
+// injected 450) is retried, and the deferral says the reply that
+// deferred it, never an empty reason; the next try delivers.
+func TestDeferralSaysWhy(t *testing.T) {
+	sb := startTestSandbox(t, func(c *Config) { c.TapServers = true; c.RetryInterval = 50 * time.Millisecond })
+	rec := record(sb)
+	w := watch(sb)
+	if err := sb.InjectFault(Address{"bbb", "sina.com"}, smtp.FaultBusy); err != nil {
+		t.Fatal(err)
+	}
+	c := smtpAuthenticated(t, sb, "sohu.com", "gacl")
+	c.cmd("MAIL FROM:<gacl@sohu.com>", "250")
+	c.cmd("RCPT TO:<bbb@sina.com>", "250")
+	c.cmd("DATA", "354")
+	c.send("Subject: busy\r\n\r\nhi\r\n.")
+	c.expect("250 2.0.0")
+	w.waitFor(t, trace.Relayed, 1)
+	deferred := 0
+	for _, e := range rec.all() {
+		if e.Action != trace.Deferred {
+			continue
+		}
+		deferred++
+		if why := trace.DescribeIn(nil, e); !strings.Contains(why, "450 4.2.0 <bbb@sina.com>: mailbox busy") {
+			t.Errorf("the deferral does not say why: %q", why)
+		}
+	}
+	if deferred != 1 {
+		t.Errorf("%d deferrals, want 1", deferred)
 	}
 }

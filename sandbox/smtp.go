@@ -76,6 +76,7 @@ func (s *smtpSession) attach() {
 // the sandbox shuts down.
 func (s *smtpSession) serve() {
 	defer s.link.close()
+	defer s.out.W.Flush() // a last reply held back for pipelined input goes out before the close
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "maillab: smtp session panic: %v\n", r)
@@ -141,6 +142,17 @@ func (s *smtpSession) replyLines(r smtp.Reply, lines ...string) {
 		}
 		s.out.W.WriteString(r.Prefix(sep) + text + "\r\n")
 	}
+	s.flush(r)
+}
+
+// flush sends the replies written so far, unless more pipelined commands
+// are already waiting (RFC 2920 section 3.2: their replies go out
+// together, when the input runs dry). The reply before a TLS handshake
+// or the end of the session goes at once.
+func (s *smtpSession) flush(r smtp.Reply) {
+	if s.in.r.Buffered() > 0 && r.Key != smtp.ReadyTLS.Key && !s.quit && r.Key != smtp.Bye.Key {
+		return
+	}
 	s.out.W.Flush()
 }
 
@@ -179,7 +191,7 @@ func (s *smtpSession) handle(line string) {
 	case "EXPN", "TURN", "ETRN", "BDAT":
 		s.reply(smtp.NotImpl, strings.ToUpper(verb))
 	case "HELP":
-		s.replyLines(smtp.Help, smtpHelpText...)
+		s.replyLines(smtp.Help, s.helpText()...)
 	case "QUIT":
 		s.reply(smtp.Bye, s.p.SMTPHost())
 		s.quit = true
@@ -235,7 +247,7 @@ func (s *smtpSession) hello(name string, esmtp bool) {
 // connection is plain and TLS is at hand, AUTH unless logins need TLS
 // first (as real providers do).
 func (s *smtpSession) extensions(greets string) []string {
-	lines := []string{greets, "SIZE " + strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10), "8BITMIME", "ENHANCEDSTATUSCODES"}
+	lines := []string{greets, "SIZE " + strconv.FormatInt(s.sb.cfg.MaxMessageSize, 10), "8BITMIME", "PIPELINING", "ENHANCEDSTATUSCODES"}
 	if s.sb.certs != nil && !s.link.secure {
 		lines = append(lines, "STARTTLS")
 	}
@@ -636,8 +648,12 @@ func (s *smtpSession) stamp(id string, content []byte, unproved string) []byte {
 	return append(out, content...)
 }
 
-// smtpHelpText is the HELP reply: one line per command.
-var smtpHelpText = []string{
-	"commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
-	"send mail: EHLO me, AUTH LOGIN, MAIL FROM:<you@sohu.com>, RCPT TO:<them@sina.com>, DATA, QUIT",
+// helpText is the HELP reply: the commands this session may use (STARTTLS
+// as EHLO offers it), and a session that sends mail.
+func (s *smtpSession) helpText() []string {
+	commands := "commands: HELO EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"
+	if s.sb.certs == nil || s.link.secure {
+		commands = strings.Replace(commands, " STARTTLS", "", 1)
+	}
+	return []string{commands, "send mail: EHLO me, AUTH LOGIN, MAIL FROM:<you@sohu.com>, RCPT TO:<them@sina.com>, DATA, QUIT"}
 }

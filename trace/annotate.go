@@ -54,6 +54,8 @@ func smtpNote(p *i18n.Printer, e *Event) string {
 		return smtpReplyNote(p, e)
 	case e.Kind == Data && e.Line == ".":
 		return p.Tr("the end of the message: the server answers for the whole of it")
+	case e.Kind == Data && looksLikeCommand(e.Line) && (e.Content == nil || !e.Content.Header):
+		return p.Trf("a line of the message, though it looks like the command %s: the message is still being sent, and only a line with a single '.' ends it (RFC 5321 4.1.1.4)", strings.ToUpper(proto.Verb(e.Line)))
 	case e.Kind == Data:
 		return contentNote(p, e.Content, e.Line, "RFC 5321 4.5.2")
 	case e.Challenge:
@@ -98,6 +100,23 @@ func contentNote(p *i18n.Printer, c *proto.Content, wire, rfc string) string {
 	return note
 }
 
+// looksLikeCommand reports whether a line of a message is an SMTP command
+// the sender may have meant to give (having forgotten the final '.').
+func looksLikeCommand(line string) bool {
+	_, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToUpper(proto.Verb(line)) {
+	case "QUIT", "RSET", "DATA":
+		return rest == ""
+	case "EHLO", "HELO":
+		return rest != "" && !strings.Contains(rest, " ")
+	case "MAIL", "RCPT":
+		upper := strings.ToUpper(line)
+		return strings.HasPrefix(upper, "MAIL FROM:") || strings.HasPrefix(upper, "RCPT TO:")
+	}
+	return false
+}
+
 func contentLineNote(p *i18n.Printer, c *proto.Content, line string) string {
 	switch {
 	case c.EndOfHeader:
@@ -137,6 +156,9 @@ func bodyNote(p *i18n.Printer, c *proto.Content, line string) string {
 	case "message/delivery-status":
 		return dsnFieldNote(p, line)
 	case "text/rfc822-headers":
+		if strings.TrimSpace(line) == "" {
+			return p.Tr("blank line: the returned headers end here (only the headers come back, not the body)")
+		}
 		return p.Tr("a header of the message that failed, sent back so its sender can tell which one it was")
 	}
 	switch c.Encoding {

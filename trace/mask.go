@@ -9,8 +9,11 @@ import (
 // hidden stands for a secret on the shared page.
 const hidden = "••••••"
 
-// hiddenNote explains a hidden line.
-var hiddenNote = i18n.N("a login, hidden on the shared page (the teacher's view shows it)")
+// hiddenNote explains a hidden line; refusedNote a hidden refusal.
+var (
+	hiddenNote  = i18n.N("a login, hidden on the shared page (the teacher's view shows it)")
+	refusedNote = i18n.N("the login was refused; the server's words are hidden on the shared page, as they may repeat what was typed (the teacher's view shows them)")
+)
 
 // Masker hides students' secrets from a stream shown to the whole class.
 // The protocol's Follower marks every line that carries (or may carry) a
@@ -39,7 +42,11 @@ func (m *Masker) Mask(e *Event) {
 	if e.Claimed != "" && m.Public != nil && m.Public(e.Claimed, e.Server()) {
 		return
 	}
-	e.Line, e.Note = hiddenLine(e), i18n.Or(m.Lang).Tr(hiddenNote)
+	note := hiddenNote
+	if e.Kind == Reply && isRefusal(e.Status) {
+		note = refusedNote
+	}
+	e.Line, e.Note = hiddenLine(e), i18n.Or(m.Lang).Tr(note)
 }
 
 // hiddenLine is a secret line as the class sees it: the command's verb,

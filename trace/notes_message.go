@@ -23,7 +23,7 @@ var headerNotes = map[string]string{
 
 // contentTypeNotes explains Content-Type by media type.
 var contentTypeNotes = map[string]string{
-	"multipart/report":        "header Content-Type: a delivery report in parts: a note for people, the status for programs, the failed message's headers (RFC 3462)",
+	"multipart/report":        "header Content-Type: a delivery report in parts: a note for people, the status for programs, the failed message's headers (RFC 6522)",
 	"message/delivery-status": "header Content-Type: the machine-readable delivery status, one group of fields per recipient (RFC 3464)",
 	"text/rfc822-headers":     "header Content-Type: the headers of the message that failed",
 	"":                        "header Content-Type: what the body is, and its charset",
@@ -62,7 +62,7 @@ var dsnFields = map[string]string{
 // dsnFieldNote explains a line of a message/delivery-status part.
 func dsnFieldNote(p *i18n.Printer, line string) string {
 	if strings.TrimSpace(line) == "" {
-		return p.Tr("blank line: the fields of the next recipient (or of the report) follow")
+		return p.Tr("blank line: a group of fields ends (the report's, or one recipient's); the next recipient's group, or the part's boundary, follows (RFC 3464)")
 	}
 	name, _, ok := strings.Cut(line, ":")
 	if !ok {

@@ -261,7 +261,7 @@ var smtpCommandNotes = map[string]string{
 	"RSET":     "forget this transaction's sender and recipients",
 	"NOOP":     "do nothing: checks the connection is alive",
 	"VRFY":     "asks whether a user exists (most servers answer 252: neither yes nor no)",
-	"EXPN":     "asks to expand a mailing list into its members (RFC 5321 3.5.2); most servers switch it off, as it gave spammers addresses",
+	"EXPN":     "asks to expand a mailing list into its members (RFC 5321 3.5.4 and 4.1.1.7); most servers switch it off, as it gave spammers addresses (section 7.3)",
 	"ETRN":     "asks the server to send on the mail it queued for a domain (RFC 1985), for sites that are not always online",
 	"TURN":     "asks to swap roles so the server sends its queued mail back (RFC 821); dropped, as anyone could take another's mail",
 	"BDAT":     "sends the message in chunks of a given size instead of DATA (CHUNKING, RFC 3030)",
@@ -277,9 +277,9 @@ func smtpCommandNote(p *i18n.Printer, line string) string {
 	arg = strings.TrimSpace(arg)
 	switch strings.ToUpper(verb) {
 	case "EHLO":
-		return p.Trf("hello, I am '%s': and which extensions do you support? (ESMTP)", arg)
+		return p.Trf("hello from '%s' (the client's host name, or its address in brackets: RFC 5321 4.1.1.1); which extensions do you support? (ESMTP)", arg)
 	case "HELO":
-		return p.Trf("hello, I am '%s' (plain SMTP: no extensions, so no AUTH)", arg)
+		return p.Trf("hello from '%s' (the client's host name, or its address in brackets; plain SMTP: no extensions, so no AUTH)", arg)
 	case "AUTH":
 		return authNote(p, arg)
 	case "MAIL":
@@ -306,7 +306,7 @@ func mailNote(p *i18n.Printer, arg string) string {
 		case "SIZE":
 			note += p.Trf("; SIZE=%s announces the size, so a server can refuse it before it is sent (RFC 1870)", value)
 		case "BODY":
-			note += p.Trf("; BODY=%s says what the body holds (8BITMIME: 8-bit bytes, RFC 6152)", value)
+			note += p.Trf("; BODY=%s declares the content: 8BITMIME, that it holds bytes above 127, which the server agreed to take in its EHLO answer; 7BIT, that it holds none (RFC 6152)", value)
 		case "AUTH":
 			note += p.Tr("; AUTH= names who submitted it (RFC 4954 section 5)")
 		}

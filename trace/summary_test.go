@@ -55,7 +55,7 @@ func TestSummaryLines(t *testing.T) {
 	secret := reply("535", "535 5.7.8 authentication credentials invalid", "", "AUTH")
 	secret.Claimed, secret.Login = "s02", proto.LoginFailed
 	injected := reply("550", "550 5.1.1 <\x1b[31mx>: no such user", "RCPT TO:<\u202ex>", "RCPT")
-	deferred := trace.Event{Time: now, Kind: trace.Internal, Action: trace.Deferred, Message: "ABCDEF000012", Facts: &trace.Facts{Reason: "450 4.2.1 mailbox busy", Domain: "sina.com"}}
+	deferred := trace.Event{Time: now, Kind: trace.Internal, Action: trace.Deferred, Message: "ABCDEF000012", Facts: &trace.Facts{Reason: "450 4.2.0 mailbox busy", Domain: "sina.com"}}
 	tests := []struct {
 		name string
 		e    trace.Event
@@ -66,7 +66,7 @@ func TestSummaryLines(t *testing.T) {
 		{"a refusal", refused, "! #7 s07@sohu.com: RCPT TO:<x@example.org> → 550 5.7.1 relaying denied\n"},
 		{"a refused login, claimed", secret, "! #7 the client at 127.0.0.9:5000 (claimed s02): AUTH … → 535 5.7.8 authentication credentials invalid\n"},
 		{"client text, escaped", injected, `! #7 the client at 127.0.0.9:5000: RCPT TO:<\u202ex> → 550 5.1.1 <\x1b[31mx>: no such user` + "\n"},
-		{"a deferral", deferred, "✉18 ? → sina.com ①② deferred (it is retried): 450 4.2.1 mailbox busy (0s)\n"},
+		{"a deferral", deferred, "✉18 ? → sina.com ①② deferred (it is retried): 450 4.2.0 mailbox busy (0s)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,6 +75,7 @@ func (t *Tap) Upgrade(conn net.Conn, meter *Meter) {
 	t.meter = meter
 	if meter != nil {
 		meter.take(false) // the handshake's records are not an exchange
+		meter.settle()
 	}
 }
 
@@ -127,6 +128,11 @@ type Meter struct {
 	in, out recordParser
 	read    tally // records read since the last take
 	written tally // records written since the last take
+	// settled is false during the handshake: reads stop at the end of a
+	// record then, so TLS never reads ahead into the records that follow
+	// the handshake (a client sends its first command right after its
+	// Finished), which would be counted with the handshake and lost.
+	settled bool
 }
 
 // tally is a number of records and their octets.
@@ -140,6 +146,11 @@ func NewMeter(conn net.Conn) *Meter { return &Meter{Conn: conn} }
 
 // Read counts the records read.
 func (m *Meter) Read(p []byte) (int, error) {
+	m.mu.Lock()
+	if !m.settled {
+		p = p[:min(len(p), m.in.untilBoundary())]
+	}
+	m.mu.Unlock()
 	n, err := m.Conn.Read(p)
 	m.count(&m.in, &m.read, p[:n])
 	return n, err
@@ -160,6 +171,13 @@ func (m *Meter) count(parser *recordParser, t *tally, p []byte) {
 	}
 }
 
+// settle ends the handshake: reads may read ahead from now on.
+func (m *Meter) settle() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settled = true
+}
+
 // take returns the client's and the server's records since the last take
 // (readsAreClient: this end is the server) and starts counting again.
 func (m *Meter) take(readsAreClient bool) (client, server tally) {
@@ -178,6 +196,15 @@ func (m *Meter) take(readsAreClient bool) (client, server tally) {
 type recordParser struct {
 	header []byte // header octets seen so far
 	left   int    // payload octets still to come
+}
+
+// untilBoundary is how many octets may be read without crossing the end
+// of the record being read (or of its header).
+func (r *recordParser) untilBoundary() int {
+	if r.left > 0 {
+		return r.left
+	}
+	return 5 - len(r.header)
 }
 
 // feed returns the sizes of the records that start in p.

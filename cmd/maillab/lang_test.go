@@ -43,7 +43,7 @@ func TestChineseWiretapWithTelnet(t *testing.T) {
 	tm.waitFor(t, "221 2.0.0", 1)
 
 	for _, want := range []string{
-		"EHLO me", "你好，我是“me”：你支持哪些扩展？",
+		"EHLO me", "你好，我来自“me”（客户端的主机名",
 		"Z2FjbA==", "“gacl”的 Base64 编码",
 		"235 2.7.0 authentication successful", "已登录：这个会话现在可以把邮件发往其他服务商了",
 		"邮件头 Subject：邮件主题；解码后是“邮件测试”",

@@ -91,6 +91,12 @@ func afterReply(st *client.State) (Hint, bool) {
 		return Hint{Text: i18n.N("STLS comes before the login, so the password never crosses the network readable: QUIT, connect again, STLS first"), Example: "QUIT"}, true
 	case smtp.NoTLS.Key, pop3.NoTLS.Key:
 		return Hint{Text: i18n.N("this server offers no TLS (a sandbox started with --tls off); go on in plaintext"), Example: ":state"}, true
+	case smtp.NotImpl.Key:
+		return Hint{Text: i18n.N("this server does not offer that command (EXPN and VRFY of lists are switched off at most servers, against address harvesting): HELP lists what it understands"), Example: "HELP"}, true
+	case smtp.UnknownCmd.Key:
+		return Hint{Text: i18n.N("that is no SMTP command: HELP lists the ones this server understands"), Example: "HELP"}, true
+	case pop3.Unknown.Key:
+		return Hint{Text: i18n.N("that is no POP3 command: CAPA lists what this server offers"), Example: "CAPA"}, true
 	case pop3.InUse.Key:
 		return Hint{Text: i18n.N("another session has the mailbox open: QUIT that one, then log in again"), Example: "USER bbb"}, true
 	}

@@ -3,6 +3,7 @@ package practice
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,30 @@ func TestLinesStopEndsTheReader(t *testing.T) {
 	l.Stop()
 	l.Stop() // twice is fine
 	sandboxtest.Receive(t, l.done, 5*time.Second, "the reader to end after Stop")
+}
+
+// TestForgottenFinalDot: a learner who leaves while writing a message (no
+// line with only '.') is told that nothing was sent, and practice fails;
+// the QUIT typed inside the message is explained as a line of it.
+func TestForgottenFinalDot(t *testing.T) {
+	sb := startSandbox(t)
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), Options{Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP"), Out: &out, ErrOut: &errOut,
+		In: strings.NewReader("EHLO me\nMAIL FROM:<x@example.org>\nRCPT TO:<aaa@sohu.com>\nDATA\nSubject: hi\n\nhi\nQUIT\n")})
+	if !errors.Is(err, errUnfinished) {
+		t.Errorf("leaving inside DATA: %v, want %v", err, errUnfinished)
+	}
+	if !strings.Contains(out.String(), "looks like the command QUIT") {
+		t.Errorf("the QUIT inside the message is not explained:\n%s", out.String())
+	}
+}
+
+// TestHintFitsTheReply: a refusal's hint is about that refusal: EXPN's
+// 502 points at HELP, not at logging in.
+func TestHintFitsTheReply(t *testing.T) {
+	sb := startSandbox(t)
+	out := script(t, "smtp", addr(sb, "sohu.com", "SMTP"), "EHLO me", "EXPN staff", "FROB")
+	if !strings.Contains(out, "does not offer that command") || !strings.Contains(out, "no SMTP command") || strings.Contains(out, "log in to send to other providers") {
+		t.Errorf("the hints after 502 and 500:\n%s", out)
+	}
 }

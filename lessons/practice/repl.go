@@ -151,11 +151,23 @@ func (p *prompt) loop(ctx context.Context) error {
 		case errors.Is(err, readline.ErrInterrupt):
 			return ErrInterrupted // Ctrl-C at an empty prompt leaves at once
 		case err != nil: // the end of input, Ctrl-D, or the context done
-			return nil
+			return p.unfinished()
 		}
 		if quit := p.run(line); quit {
-			return nil
+			return p.unfinished()
 		}
+	}
+	return nil
+}
+
+// errUnfinished is leaving in the middle of a message's content.
+var errUnfinished = i18n.NewError("the message was never finished: no line with only '.' was sent, so the server accepted nothing")
+
+// unfinished says, when the learner leaves in the middle of a message's
+// content, that nothing was sent.
+func (p *prompt) unfinished() error {
+	if p.s.State().InData {
+		return errUnfinished
 	}
 	return nil
 }

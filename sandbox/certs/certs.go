@@ -128,9 +128,19 @@ func (a *Authority) ServerConfig(name string) (*tls.Config, error) {
 	// A client may prove which server it is with a certificate of this CA
 	// (the sandbox's relay does; Proves checks it); anyone else needs none,
 	// and one that does not verify costs nothing but the proof.
-	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert}
+	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert,
+		CipherSuites: aeadSuites}
 	a.servers[name] = cfg
 	return cfg, nil
+}
+
+// aeadSuites are the TLS 1.2 cipher suites the servers offer: AEAD only
+// (GCM and ChaCha20-Poly1305, with forward secrecy), as RFC 7525 and
+// testssl want; no CBC (LUCKY13). TLS 1.3's are AEAD by design.
+var aeadSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // ClientConfig is a TLS configuration that trusts the sandbox's CA, for
@@ -151,10 +161,10 @@ func (a *Authority) Proves(state tls.ConnectionState) (string, bool) {
 		inter.AddCert(c)
 	}
 	_, err := leaf.Verify(x509.VerifyOptions{Roots: a.Pool(), Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	if err != nil || len(leaf.DNSNames) != 1 {
+	if err != nil || len(leaf.DNSNames) == 0 || leaf.DNSNames[0] == "localhost" {
 		return "", false
 	}
-	return leaf.DNSNames[0], true
+	return leaf.DNSNames[0], true // the server's own name comes first; localhost after it is for clients outside
 }
 
 // RelayConfig is ClientConfig for the server named name, for a client that
@@ -260,7 +270,8 @@ func (a *Authority) kept(name string) *tls.Certificate {
 	if err != nil || c.Leaf == nil {
 		return nil
 	}
-	if time.Until(c.Leaf.NotAfter) < renewBefore || c.Leaf.CheckSignatureFrom(a.ca) != nil || !slices.Contains(c.Leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) {
+	if time.Until(c.Leaf.NotAfter) < renewBefore || c.Leaf.CheckSignatureFrom(a.ca) != nil || !slices.Contains(c.Leaf.ExtKeyUsage, x509.ExtKeyUsageClientAuth) ||
+		!slices.Contains(c.Leaf.DNSNames, "localhost") {
 		return nil
 	}
 	for _, ip := range a.ips {
@@ -280,7 +291,7 @@ func (a *Authority) issue(name string) (*tls.Certificate, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: name, Organization: []string{"maillab"}},
-		DNSNames:     []string{name},
+		DNSNames:     []string{name, "localhost"}, // localhost: clients outside the sandbox's names (smtp.sohu.com is the real Sohu's)
 		IPAddresses:  a.ips,
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(serverLifetime),

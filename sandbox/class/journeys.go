@@ -9,6 +9,7 @@ import (
 // journey is how far one message got, by the servers' events on it.
 type journey struct {
 	student string // whose session sent it
+	to      string // its first recipient, as RCPT was accepted
 	step    int
 	fate    Fate
 	reason  string
@@ -63,6 +64,9 @@ func (r *Room) follow(e trace.Event) {
 			return // a journey is followed from its submission on
 		}
 		j = r.trips.get(e.Message)
+	}
+	if e.Recipient != "" && j.to == "" && trace.StepOf(e) == 1 {
+		j.to = trace.Visible(e.Recipient)
 	}
 	if step := trace.StepOf(e); step > j.step {
 		j.step = step

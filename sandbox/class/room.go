@@ -40,6 +40,7 @@ type Tile struct {
 	Sent         int       `json:"sent"`     // messages its sessions handed over (250 after the dot)
 	Received     int       `json:"received"` // messages stored in its mailboxes
 	Message      string    `json:"message,omitempty"`
+	To           string    `json:"to,omitempty"`     // its latest message's (first) recipient
 	Step         int       `json:"step"`             // the furthest step of its latest message (1 to 6)
 	Fate         Fate      `json:"fate,omitempty"`   // what became of it
 	Reason       string    `json:"reason,omitempty"` // why it was deferred or bounced
@@ -374,7 +375,7 @@ func (r *Room) view(t *tile, now time.Time, public bool) Tile {
 	v := t.Tile
 	v.Accounts = append([]string(nil), t.Accounts...)
 	if j := r.trips.find(t.Message); j != nil {
-		v.Step, v.Fate, v.Reason = j.step, j.fate, j.reason
+		v.Step, v.Fate, v.Reason, v.To = j.step, j.fate, j.reason, j.to
 	}
 	v.Passed, v.Failed = r.book.Counts(t.Student)
 	v.Stuck = r.stuck(t, now)

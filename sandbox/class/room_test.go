@@ -113,7 +113,7 @@ func TestTilesFromWhatServersSaw(t *testing.T) {
 		return tileOf(room, "s01", false).Fate == Delivered && tileOf(room, "s02", false).Received == 1
 	})
 	one := tileOf(room, "s01", false)
-	if one.Sent != 1 || one.Sessions != 1 || one.Step != 3 || one.LastError != nil || one.Stuck {
+	if one.Sent != 1 || one.Sessions != 1 || one.Step != 3 || one.To != "s02@sina.com" || one.LastError != nil || one.Stuck {
 		t.Errorf("s01's tile: %+v", one)
 	}
 	two := tileOf(room, "s02", false)

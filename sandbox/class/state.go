@@ -79,7 +79,7 @@ func (r *Room) save(always bool) error {
 		copied := *t
 		copied.Online = 0 // sessions do not survive a restart
 		if j := r.trips.find(t.Message); j != nil {
-			copied.Step, copied.Fate, copied.Reason = j.step, j.fate, j.reason // the journey is not kept: how far it got is
+			copied.Step, copied.Fate, copied.Reason, copied.To = j.step, j.fate, j.reason, j.to // the journey is not kept: how far it got is
 		}
 		st.Tiles[key] = &copied
 	}

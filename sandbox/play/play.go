@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ type Options struct {
 	Subject string        // default "hello"
 	Body    string        // default "hello gacl"
 	Timeout time.Duration // for the journey (not for showing it); default 15s
-	TLS     string        // "": plaintext; "starttls": STARTTLS and STLS on every hop; "implicit": SMTPS and POP3S (the relay uses STARTTLS)
+	TLS     string        // "": plaintext; "starttls": STARTTLS and STLS on every hop; "implicit": SMTPS and POP3S for the mail programs (the relay between providers uses STARTTLS on port 25, as servers do)
 
 	// Sink receives every Event, in order, in a goroutine of its own: it
 	// may take its time (pace a class, wait for Enter). Run returns once
@@ -377,6 +378,21 @@ func expect(s *client.Session, line, code string) (refusal string, err error) {
 	return "", nil
 }
 
+// addressLiteral names this end of a connection as EHLO wants it when
+// the client has no host name of its own: its address in brackets
+// ("[127.0.0.1]", "[IPv6:::1]"; RFC 5321 4.1.1.1 and 4.1.3). A user's
+// name is no host name.
+func addressLiteral(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "[127.0.0.1]"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return "[IPv6:" + host + "]"
+	}
+	return "[" + host + "]"
+}
+
 // submit runs step 1: the sender's client gives the message to its
 // provider. It returns the refusing reply if the server said no.
 func (j *journey) submit(ctx context.Context) (refused string, err error) {
@@ -388,9 +404,10 @@ func (j *journey) submit(ctx context.Context) (refused string, err error) {
 	defer s.Close()
 	j.submitter.Store(s.LocalAddr().String())
 	password, _ := j.sb.World().Password(j.from)
-	steps := []struct{ line, code string }{{"EHLO " + j.from.Local, "250"}}
+	hello := "EHLO " + addressLiteral(s.LocalAddr())
+	steps := []struct{ line, code string }{{hello, "250"}}
 	if j.opts.TLS == "starttls" {
-		steps = append(steps, struct{ line, code string }{"STARTTLS", "220"}, struct{ line, code string }{"EHLO " + j.from.Local, "250"})
+		steps = append(steps, struct{ line, code string }{"STARTTLS", "220"}, struct{ line, code string }{hello, "250"})
 	}
 	steps = append(steps, []struct{ line, code string }{
 		{"AUTH LOGIN", "334"},

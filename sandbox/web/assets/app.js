@@ -127,19 +127,41 @@ function drawChosen() {
   showStage(m, view.shown);
 }
 
-// appendChosen adds lines of the chosen message, a heading before each
-// new stage.
+// appendChosen adds lines of the chosen message: a heading before each
+// new stage, and before each session's lines who talks to whom (the
+// lines themselves then say it no more).
 function appendChosen(lines) {
   const frag = document.createDocumentFragment();
-  let last = Number(linesList.lastElementChild ? linesList.lastElementChild.dataset.step : -1);
+  const tail = linesList.lastElementChild;
+  let last = Number(tail ? tail.dataset.step : -1);
+  let session = tail ? tail.dataset.session : "";
   for (const { e, stage } of lines) {
-    if (stage !== last && stage > 0) frag.append(el("li", "stage-heading", L(stepTitles[stage])));
+    if (stage !== last && stage > 0) {
+      frag.append(el("li", "stage-heading", L(stepTitles[stage])));
+      session = "";
+    }
     last = stage;
-    frag.append(lineElement(e, stage));
+    if (e.session && e.session !== session) frag.append(sessionHeading(e, stage));
+    session = e.session || session;
+    const li = lineElement(e, stage, true);
+    li.dataset.session = session;
+    frag.append(li);
   }
   view.rendered += lines.length;
   linesList.append(frag);
   linesList.scrollTop = linesList.scrollHeight;
+}
+
+// sessionHeading names a session: its id, who logged in (or claimed), the
+// client and the server.
+function sessionHeading(e, stage) {
+  const who = e.account || (e.claimed ? e.claimed + "?" : "");
+  const client = e.dir === "server" ? e.to : e.from;
+  const server = e.dir === "server" ? e.from : e.to;
+  const li = el("li", "session-heading", e.session + (who ? " " + who : "") + ": " + client + " → " + server);
+  li.dataset.step = stage;
+  li.dataset.session = e.session;
+  return li;
 }
 
 // growChosen adds the chosen message's new lines as they come, when they
@@ -275,7 +297,7 @@ function lanesSoon() {
 }
 
 function lanes() {
-  const all = model.newest(maxMessages).filter(messageMatches);
+  const all = model.newest(maxMessages).filter(messageMatches).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const items = all.slice(0, maxLanes).map(laneElement);
   lanesList.replaceChildren(...items);
   $("lanes-count").textContent = all.length > maxLanes ? F("newest %d of %d", maxLanes, all.length) : String(all.length);
@@ -326,9 +348,16 @@ function tileElement(t) {
   head.append(el("span", "tile-seen", t.last_seen ? ago(t.last_seen) : L("not seen yet")));
   const journey = el("div", "tile-journey");
   journey.append(stepDots(t.step, 0), el("span", "fate" + (t.fate === "bounced" || t.fate === "deferred" || t.fate === "refused" ? " error" : ""), fateWord(t.fate)));
+  if (t.to) {
+    const to = el("span", "tile-to cut", "→ " + t.to.split("@")[0]); // the domain on hover: the tile is small
+    to.title = visible(t.to);
+    journey.append(to);
+  }
   const counts = el("div", "tile-counts");
-  counts.append(el("span", "", F("sent %d", t.sent)), el("span", "", F("received %d", t.received)),
-    el("span", "passed", "✓" + t.passed), el("span", t.failed ? "failed" : "", "✗" + t.failed));
+  const passed = el("span", "passed", "✓" + t.passed), failed = el("span", t.failed ? "failed" : "", "✗" + t.failed);
+  passed.title = L("exercises passed");
+  failed.title = L("exercises failed");
+  counts.append(el("span", "", F("sent %d", t.sent)), el("span", "", F("received %d", t.received)), passed, failed);
   div.append(head, journey, counts);
   if (t.last_error) {
     const e = t.last_error;
@@ -391,6 +420,5 @@ document.addEventListener("keydown", (ev) => {
 });
 setupTheme($("theme"));
 setupZoom($("zoom-out"), $("zoom-in"));
-localize().then(() => { diagram.localized(); follow(); });
+localize().then(connect); // the words first: lines are drawn in them
 setInterval(tiles, 2000);
-connect();

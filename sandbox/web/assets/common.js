@@ -66,9 +66,10 @@ function label(e) {
   return e.session;
 }
 
-// lineElement draws one event: who said it, the line, what it means.
-function lineElement(e, stage) {
-  const li = el("li", "line " + (e.kind === "internal" ? "internal" : e.dir === "client" ? "client" : "server") + (e.kind === "data" ? " data" : ""));
+// lineElement draws one event: who said it (unless compact: a heading
+// said it), the line, what it means.
+function lineElement(e, stage, compact) {
+  const li = el("li", "line " + (e.kind === "internal" ? "internal" : e.dir === "client" ? "client" : "server") + (e.kind === "data" ? " data" : "") + (compact ? " compact" : ""));
   if (e.tls) {
     li.classList.add("tls");
     li.title = L("sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext");
@@ -78,8 +79,8 @@ function lineElement(e, stage) {
   li.dataset.step = step || 0;
   const mark = e.tls ? "~" : ":";
   li.append(el("span", "tag", e.kind === "internal" ? "*" : (e.dir === "client" ? "C" : "S") + mark));
-  const who = el("span", "who", (step ? stepMarks[step] + " " : "") + label(e));
-  if (e.message) who.append(el("span", "mtag", " " + shortID(e.message)));
+  const who = el("span", "who", compact ? "" : (step ? stepMarks[step] + " " : "") + label(e));
+  if (e.message && !compact) who.append(el("span", "mtag", " " + shortID(e.message)));
   li.append(who, el("span", "text", e.line));
   if (e.note) li.append(el("span", "note", e.note));
   return li;
@@ -161,6 +162,7 @@ function fateWord(fate) {
 // stepDots shows how far a message got: the steps it reached, lit.
 function stepDots(step, errorStep) {
   const span = el("span", "dots");
+  span.title = step ? F("reached step %d of 6", step) : L("no message yet");
   for (let i = 1; i <= 6; i++) {
     const d = el("span", "dot" + (i <= step ? " on" : "") + (i === errorStep ? " bad" : ""), stepMarks[i]);
     span.append(d);

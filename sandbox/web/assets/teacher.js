@@ -97,7 +97,8 @@ function cell(text, cls) {
 
 // roll draws a line per student.
 function roll() {
-  const rows = classView.tiles.map((t) => {
+  const tiles = [...classView.tiles].sort((a, b) => (b.stuck - a.stuck) || (a.student < b.student ? -1 : 1)); // the stuck first
+  const rows = tiles.map((t) => {
     const tr = document.createElement("tr");
     if (t.stuck) tr.classList.add("stuck");
     if (t.student === watching) tr.classList.add("watching");
@@ -105,11 +106,12 @@ function roll() {
     if (t.stuck) name.append(" ", el("span", "badge", L("stuck")));
     const latest = document.createElement("td");
     latest.append(stepDots(t.step, 0), " ", el("span", "fate" + (t.fate === "bounced" || t.fate === "deferred" || t.fate === "refused" ? " error" : ""), fateWord(t.fate)));
+    if (t.to) latest.append(" ", el("span", "tile-to", "→ " + t.to));
     latest.title = t.reason ? visible(t.reason) : "";
     const err = t.last_error;
     const errText = err ? (err.claimed ? F("failed login as %s from %s", t.student, err.client) + ": " : "") + err.line : "";
     tr.append(name, cell(t.online || "", "num"), latest, cell(t.sent, "num"), cell(t.received, "num"),
-      cell(t.passed, "num passed"), cell(t.failed || "", "num failed"), cell(t.failed_logins || "", "num"),
+      cell(t.passed, "num passed"), cell(t.failed, "num" + (t.failed ? " failed" : "")), cell(t.failed_logins, "num" + (t.failed_logins ? " failed" : "")),
       cell(errText, "last-error"), cell(t.last_seen ? ago(t.last_seen) : "–"));
     tr.addEventListener("click", () => watch(t.student));
     return tr;

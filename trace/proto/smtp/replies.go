@@ -102,7 +102,7 @@ var (
 	XForwardDenied = Reply{"smtp.xforward-denied", 550, "5.7.0", "XFORWARD is only for the sandbox's own relay"}
 
 	// Faults a teacher can inject: the next message to an account gets one.
-	FaultBusy     = Reply{"smtp.fault-busy", 450, "4.2.1", "<%s>: mailbox busy, try again later"}
+	FaultBusy     = Reply{"smtp.fault-busy", 450, "4.2.0", "<%s>: mailbox busy, try again later"}
 	FaultDisabled = Reply{"smtp.fault-disabled", 550, "5.2.1", "<%s>: mailbox disabled, not accepting messages"}
 	FaultFull     = Reply{"smtp.fault-full", 552, "5.2.2", "<%s>: mailbox full"}
 )
