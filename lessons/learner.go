@@ -17,8 +17,8 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 		s = env.class.localize(s, r.Lang)
 	}
 	ex, lang := s.Ex, r.Lang
-	fmt.Fprintf(r.Out, "\n--- %s ---\n%s\n", lang.Tr("your turn"), ex.Goal)
-	fmt.Fprintln(r.Out, lang.Tr("(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)"))
+	fmt.Fprintf(r.Out, "\n--- %s ---\n%s\n", lang.Tr("your turn"), trace.Wrap(ex.Goal, r.Width, 0, 0))
+	fmt.Fprintln(r.Out, trace.Wrap(lang.Tr("(type commands; :hint for a hint, :solution for one answer, :skip to move on, :quit to leave)"), r.Width, 0, 1))
 	a, err := env.start(s, env.sink)
 	if err != nil {
 		return false, err
@@ -50,19 +50,25 @@ func (r *Runner) exercise(env *environment, s Step) (bool, error) {
 		}
 		if miss := a.nearMiss(lang); miss != "" && !told[miss] {
 			told[miss] = true
-			fmt.Fprintf(r.Out, "  %s\n", lang.Trf("close: %s", miss))
+			r.say(lang.Trf("close: %s", miss))
 		}
 		if a.wrong(answer, sendErr) {
 			tries++
 			r.hint(ex, tries)
 		}
 		if a.sess != nil && a.sess.Closed() {
-			fmt.Fprintln(r.Out, lang.Tr("the connection is closed; a new one is open, try again"))
+			fmt.Fprintln(r.Out, trace.Wrap(lang.Tr("the connection is closed; a new one is open, try again"), r.Width, 0, 0))
 			if err := a.reconnect(env.sink); err != nil {
 				return false, err
 			}
 		}
 	}
+}
+
+// say writes a line of maillab's own prose, indented, wrapped to the
+// width (an answer or a solution to copy is written as it is).
+func (r *Runner) say(text string) {
+	fmt.Fprintf(r.Out, "  %s\n", trace.Wrap(text, r.Width, 2, 4))
 }
 
 // readLine reads the learner's next line, showing a prompt at a terminal.
@@ -81,7 +87,7 @@ func (r *Runner) readLine(a *attempt) (string, error) {
 func (r *Runner) send(a *attempt, line string) ([]string, error) {
 	if a.sess == nil {
 		a.answer = line
-		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Trf("your answer: %s", line))
+		r.say(r.Lang.Trf("your answer: %s", line))
 		return nil, nil
 	}
 	return a.sess.Send(line)
@@ -91,10 +97,10 @@ func (r *Runner) send(a *attempt, line string) ([]string, error) {
 // after two.
 func (r *Runner) hint(ex *ExerciseSpec, tries int) {
 	if tries <= len(ex.Hints) {
-		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Trf("hint: %s", ex.Hints[tries-1]))
+		r.say(r.Lang.Trf("hint: %s", ex.Hints[tries-1]))
 	}
 	if tries == triesBeforeSolution {
-		fmt.Fprintf(r.Out, "  %s\n", r.Lang.Tr("(two tries: type :solution to see one way to do it)"))
+		r.say(r.Lang.Tr("(two tries: type :solution to see one way to do it)"))
 	}
 }
 
@@ -106,29 +112,29 @@ func (r *Runner) helper(line string, a *attempt, tries int) (bool, error) {
 	case ":quit", ":q":
 		return true, errQuit
 	case ":skip":
-		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("skipped: not passed"))
+		r.say(lang.Tr("skipped: not passed"))
 		return true, nil
 	case ":hint":
 		if len(a.step.Ex.Hints) == 0 {
-			fmt.Fprintf(r.Out, "  %s\n", lang.Tr("no hint here; :solution shows an answer"))
+			r.say(lang.Tr("no hint here; :solution shows an answer"))
 		} else {
-			fmt.Fprintf(r.Out, "  %s\n", lang.Trf("hint: %s", a.step.Ex.Hints[min(tries, len(a.step.Ex.Hints)-1)]))
+			r.say(lang.Trf("hint: %s", a.step.Ex.Hints[min(tries, len(a.step.Ex.Hints)-1)]))
 		}
 	case ":solution":
-		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("one way to do it:"))
+		r.say(lang.Tr("one way to do it:"))
 		for _, l := range a.step.Ex.Solution {
 			fmt.Fprintf(r.Out, "    %s\n", l)
 		}
 	case ":b64":
 		fmt.Fprintf(r.Out, "  %s\n", decode.EncodeBase64(arg))
 	case ":unb64", ":decode":
-		trace.ShowDecodedIn(r.Out, lang, arg)
+		trace.ShowDecoded(r.Out, lang, arg, r.Width)
 	case ":state":
 		if a.sess != nil {
-			fmt.Fprintf(r.Out, "  %s\n", a.sess.State().DescribeIn(lang))
+			r.say(a.sess.State().DescribeIn(lang))
 		}
 	default:
-		fmt.Fprintf(r.Out, "  %s\n", lang.Tr("helpers: :hint :solution :skip :quit :b64 TEXT :unb64 BASE64 :decode TEXT :state"))
+		r.say(lang.Tr("helpers: :hint :solution :skip :quit :b64 TEXT :unb64 BASE64 :decode TEXT :state"))
 	}
 	return false, nil
 }

@@ -104,7 +104,7 @@ func (r *Runner) pause() {
 func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, error) {
 	switch s.Kind {
 	case Explain:
-		fmt.Fprintf(r.Out, "\n%s\n", s.Text)
+		fmt.Fprintf(r.Out, "\n%s\n", trace.WrapParagraphs(s.Text, r.Width))
 	case Demo:
 		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Trf("demo: %s, live", s.Service()))
 		return true, env.demo(s)
@@ -129,6 +129,7 @@ type environment struct {
 	lang      *i18n.Printer
 	trust     *x509.CertPool // what the lesson's clients trust
 	out       io.Writer
+	width     int // columns prose wraps to (0: none)
 	renderer  trace.Renderer
 	sink      trace.Sink
 	discarded chan trace.Event // plaintext the servers threw away at STARTTLS
@@ -145,7 +146,7 @@ func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, erro
 	opts.NoSteps = true
 	plain, _ := trace.NewRenderer(out, "text", opts)
 	ann := trace.NewAnnotatorIn(opts.Lang)
-	env := &environment{ca: ca, lang: i18n.Or(opts.Lang), trust: ca.Pool(), out: out, renderer: rd, discarded: make(chan trace.Event, 16)}
+	env := &environment{ca: ca, lang: i18n.Or(opts.Lang), trust: ca.Pool(), out: out, width: opts.Width, renderer: rd, discarded: make(chan trace.Event, 16)}
 	env.sink = func(e trace.Event) { ann.Annotate(&e); plain.Render(e) }
 	if env.sb, err = env.startSandbox(false); err != nil {
 		return nil, err
@@ -331,8 +332,8 @@ func (env *environment) showDiscarded() {
 // decodeDemo decodes each payload and shows the layers.
 func (env *environment) decodeDemo(s Step) {
 	for _, payload := range s.Lines {
-		fmt.Fprintf(env.out, "\n--- %s ---\n", env.lang.Trf("decoding %s (as maillab decode does)", trace.Visible(payload)))
-		trace.ShowDecodedIn(env.out, env.lang, payload)
+		fmt.Fprintf(env.out, "\n--- %s ---\n", trace.Wrap(env.lang.Trf("decoding %s (as maillab decode does)", trace.Visible(payload)), max(env.width-4, 0), 4, 4))
+		trace.ShowDecoded(env.out, env.lang, payload, env.width)
 	}
 }
 

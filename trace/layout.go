@@ -2,6 +2,8 @@ package trace
 
 import (
 	"bytes"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -204,4 +206,87 @@ func writeNote(b *bytes.Buffer, lineWidth, total int, note string, colour func(b
 		b.WriteString(spaces[:column])
 		colour(b, "  ", l)
 	}
+}
+
+// Wrap lays prose out in width columns: words (and Chinese characters,
+// keeping their marks) move to the next line, which starts with indent
+// spaces; a word wider than the room keeps a line of its own, unbroken,
+// so a URL, a path or a Base64 string is never split. The first line is
+// taken to start at column first (text already written before it).
+// width <= 0: text as it is.
+func Wrap(text string, width, first, indent int) string {
+	if width <= 0 || first+DisplayWidth(text) <= width {
+		return text
+	}
+	room := max(width-indent, 10)
+	var b strings.Builder
+	used := first
+	eachUnit(text, func(u unit) {
+		gap := 0
+		if u.spaced && used > first {
+			gap = 1
+		}
+		if used > first && used+gap+u.width > width || used == first && first > indent && used+u.width > width && u.width <= room {
+			b.WriteString("\n")
+			b.WriteString(strings.Repeat(" ", indent))
+			used, gap = indent, 0
+		}
+		if gap > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(u.text)
+		used += gap + u.width
+	})
+	return b.String()
+}
+
+// WrapParagraphs rewraps prose made of paragraphs (separated by blank
+// lines) to width columns: each paragraph's lines are joined (with a
+// space between words, with none between two Chinese characters) and
+// wrapped again. In a paragraph of indented lines (code, examples to
+// copy), a line that defines a term ("  play   watch one message…")
+// has its definition wrapped under itself; the others stay as they are.
+// width <= 0: text as it is.
+func WrapParagraphs(text string, width int) string {
+	if width <= 0 {
+		return text
+	}
+	paragraphs := strings.Split(text, "\n\n")
+	for i, p := range paragraphs {
+		lines := strings.Split(p, "\n")
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") }) {
+			paragraphs[i] = Wrap(joinLines(lines), width, 0, 0)
+			continue
+		}
+		for j, l := range lines {
+			if m := definition.FindStringSubmatch(l); m != nil && DisplayWidth(l) > width {
+				col := DisplayWidth(m[1])
+				lines[j] = m[1] + Wrap(m[2], width, col, col)
+			}
+		}
+		paragraphs[i] = strings.Join(lines, "\n")
+	}
+	return strings.Join(paragraphs, "\n\n")
+}
+
+// definition is an indented line that defines a term: the term, at least
+// two spaces, the definition.
+var definition = regexp.MustCompile(`^( +\S+ {2,})(\S.*)$`)
+
+// joinLines joins a paragraph's lines: with a space, but none between
+// two wide characters (Chinese has no spaces between words).
+func joinLines(lines []string) string {
+	var b strings.Builder
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if i > 0 && b.Len() > 0 && l != "" {
+			last, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(l)
+			if runeWidth(last) < 2 || runeWidth(next) < 2 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }

@@ -50,3 +50,53 @@ func TestWrapChinese(t *testing.T) {
 		}
 	}
 }
+
+// TestWrap: prose wraps to the width with a hanging indent, in English
+// and Chinese; a token wider than the room (a URL) keeps its own line
+// whole; paragraphs are joined and rewrapped, code left alone.
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		name                string
+		text                string
+		width, first, inden int
+		want                string
+	}{
+		{"fits", "short", 20, 0, 2, "short"},
+		{"english", "one two three four five six", 14, 0, 2, "one two three\n  four five\n  six"},
+		{"after a prefix", "one two three four", 12, 8, 8, "one\n        two\n        three\n        four"},
+		{"chinese", "邮件客户端把邮件交给服务商，服务商再转发", 16, 0, 0, "邮件客户端把邮件\n交给服务商，服务\n商再转发"},
+		{"a url stays whole", "see https://example.org/a/very/long/path/indeed for more", 20, 0, 2, "see\n  https://example.org/a/very/long/path/indeed\n  for more"},
+	}
+	for _, tt := range tests {
+		if got := Wrap(tt.text, tt.width, tt.first, tt.inden); got != tt.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tt.name, got, tt.want)
+		}
+	}
+	text := "A paragraph that\nwas hard-wrapped at\nodd places.\n\n    code stays\n    as it is\n\n中文的段落\n接着写"
+	want := "A paragraph that was hard-wrapped\nat odd places.\n\n    code stays\n    as it is\n\n中文的段落接着写"
+	if got := WrapParagraphs(text, 34); got != want {
+		t.Errorf("WrapParagraphs: got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// FuzzWrap: Wrap loses nothing but spaces, and no line is wider than the
+// width unless it holds one unbreakable unit.
+func FuzzWrap(f *testing.F) {
+	f.Add("扩展 SIZE：最大可接收 10485760 字节的邮件 and some English words too", 30, 4)
+	f.Fuzz(func(t *testing.T, text string, width, indent int) {
+		if !utf8.ValidString(text) || strings.ContainsAny(text, "\n\r") {
+			return
+		}
+		width, indent = int(uint(width)%100)+12, int(uint(indent)%10)
+		out := Wrap(text, width, 0, indent)
+		squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+		if squash(out) != squash(text) {
+			t.Fatalf("wrapping %q lost text: %q", text, out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if DisplayWidth(l) > width && len(breakUnits(strings.TrimSpace(l))) > 1 {
+				t.Fatalf("line %q is wider than %d", l, width)
+			}
+		}
+	})
+}

@@ -176,7 +176,13 @@ func (r *textRenderer) Render(e Event) error {
 	start := b.Len()
 	r.tag(b, e)
 	text := Visible(DescribeIn(r.opts.Lang, e))
-	lineWidth := DisplayWidth(b.String()[start:]) + DisplayWidth(text)
+	prefix := DisplayWidth(b.String()[start:])
+	lineWidth := prefix + DisplayWidth(text)
+	if e.Kind == Internal && r.opts.Width > 0 && lineWidth > r.opts.Width {
+		// an action's sentence is prose: it wraps under itself (a
+		// protocol line never does), and its note goes below it
+		text, lineWidth = Wrap(text, r.opts.Width, prefix, prefix), r.opts.Width
+	}
 	r.pal.write(b, r.colour(e), text)
 	if e.Note != "" {
 		writeNote(b, lineWidth, r.opts.Width, Visible(e.Note), func(b *bytes.Buffer, s ...string) { r.pal.write(b, r.pal.note, s...) })

@@ -112,10 +112,10 @@ func startPage(opts *sandboxOptions, sb *sandbox.Sandbox) (*web.Server, *class.R
 
 // warnExposed says, before anything listens, who can reach what.
 func warnExposed(opts *sandboxOptions) {
-	w, p := opts.IO.ErrOut, opts.P
-	fmt.Fprintf(w, "maillab: %s\n", p.Trf("WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes", opts.Listen))
+	p := opts.P
+	opts.note(p.Trf("WARNING: listening on %s, not loopback: anyone on your network can reach these servers and read these mailboxes", opts.Listen))
 	if opts.Web != "off" {
-		fmt.Fprintf(w, "maillab: %s\n", p.Tr("WARNING: the projector page is open to that network too; only the teacher's token protects the teacher's view and actions"))
+		opts.note(p.Tr("WARNING: the projector page is open to that network too; only the teacher's token protects the teacher's view and actions"))
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 
@@ -116,14 +115,14 @@ func report(opts *decodeOptions, res *decode.Result) {
 	defer out.Close()
 	res.WriteTextIn(out, opts.P)
 	if !opts.Quiet {
-		res.WriteLayersIn(out, opts.P)
+		trace.WriteLayers(out, opts.P, res, opts.width())
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("warning: %s", trace.Visible(w.In(opts.P))))
+		opts.note(opts.P.Trf("warning: %s", trace.Visible(w.In(opts.P))))
 	}
 	if res.Message != nil {
 		for _, s := range res.Message.SavedFiles() {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("saved %s", trace.Visible(s)))
+			opts.note(opts.P.Trf("saved %s", trace.Visible(s)))
 		}
 	}
 }
@@ -175,7 +174,7 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 	charset := opts.Charset
 	if charset == "" {
 		charset = "UTF-8"
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Tr("large Base64 input read as UTF-8 text (give --charset for another)"))
+		opts.note(opts.P.Tr("large Base64 input read as UTF-8 text (give --charset for another)"))
 	}
 	out := opts.output()
 	w := bufio.NewWriterSize(out, 64<<10)
@@ -190,7 +189,7 @@ func streamDecode(opts *decodeOptions, r io.Reader) error {
 		return err
 	}
 	if !opts.Quiet {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("decoded Base64 %s as a stream: %s of UTF-8 written", charset, opts.P.Count(int(n), "octet")))
+		opts.note(opts.P.Trf("decoded Base64 %s as a stream: %s of UTF-8 written", charset, opts.P.Count(int(n), "octet")))
 	}
 	return nil
 }

@@ -27,13 +27,11 @@ func newCmdEncode(g *globalOptions, runF func(*encodeOptions) error) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "encode TEXT | --auth-plain USER PASS | --word --charset NAME TEXT",
 		Short: "Make the Base64 that AUTH LOGIN and AUTH PLAIN expect, or an RFC 2047 word",
-		Long: `encode turns text into what mail protocols carry:
-
-  maillab encode gacl                      Base64, to answer AUTH LOGIN's 334 challenges
-  maillab encode --auth-plain gacl 123456  the AUTH PLAIN answer: Base64 of NUL user NUL password
-  maillab encode --word --charset gbk 邮件测试
-                                           an RFC 2047 encoded-word for a header (B encoding;
-                                           --q for Q encoding)`,
+		Long: `encode turns text into what mail protocols carry: the Base64 that
+answers AUTH LOGIN's 334 challenges (maillab encode gacl); with
+--auth-plain USER PASS, the AUTH PLAIN answer, Base64 of NUL user NUL
+password; with --word --charset NAME, an RFC 2047 encoded-word for a header
+(B encoding, or Q with --q).`,
 		Example: `  maillab encode gacl
   printf gacl | maillab encode -
   maillab encode 123456

@@ -37,11 +37,10 @@ real answers decide whether you passed; a wrong try earns a hint, and after
 two the solution is offered. At a terminal, Enter moves on; otherwise the
 answers are read from standard input. Ctrl-C leaves at once.
 
-  maillab lesson               the lessons, with a mark on those you passed
-  maillab lesson 3             lesson 3
-  maillab lesson check         play every demo and answer every exercise with its
-                               reference solution (for teachers writing lessons)
-  maillab lesson reset         forget which lessons were passed
+With no argument it lists the lessons, with a mark on those you passed;
+maillab lesson 3 plays lesson 3; maillab lesson check plays every demo and
+answers every exercise with its reference solution (for teachers writing
+lessons); maillab lesson reset forgets which lessons were passed.
 
 Progress is kept in the user's config directory (maillab lesson list says
 where). People sharing one login keep theirs apart with --progress FILE or
@@ -141,7 +140,7 @@ func newCmdLessonReset(opts *lessonOptions) *cobra.Command {
 			if err := progress.Reset(); err != nil {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("progress cleared (%s)", progress.Path()))
+			opts.note(opts.P.Trf("progress cleared (%s)", progress.Path()))
 			return nil
 		},
 	}
@@ -170,7 +169,7 @@ func lessonList(opts *lessonOptions) error {
 		next = all[0].Number
 	}
 	fmt.Fprintf(opts.IO.Out, "\n%s\n", opts.P.Trf("start with: %s", "maillab lesson "+strconv.Itoa(next)))
-	fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("progress is kept in %s (maillab lesson reset clears it)", progress.Path()))
+	opts.note(opts.P.Trf("progress is kept in %s (maillab lesson reset clears it)", progress.Path()))
 	return nil
 }
 

@@ -29,12 +29,6 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 	if !p.Translates() {
 		return
 	}
-	cobra.AddTemplateFunc("localDefaults", func(usages string) string {
-		return strings.ReplaceAll(usages, " (default ", " "+p.Tr("(default ")) // pflag's words
-	})
-	cobra.AddTemplateFunc("localUse", func(use string) string {
-		return strings.ReplaceAll(use, "[flags]", p.Tr("[flags]")) // cobra's words
-	})
 	walk(root, func(c *cobra.Command) {
 		c.Short, c.Long, c.Example = p.Tr(c.Short), p.Tr(c.Long), p.Tr(c.Example)
 		for i, a := range c.ValidArgs {
@@ -42,7 +36,6 @@ func localize(root *cobra.Command, p *i18n.Printer) {
 		}
 		translateFlags(c.LocalFlags(), p)
 		translateFlags(c.PersistentFlags(), p)
-		c.SetUsageTemplate(usageTemplate(p))
 	})
 }
 
@@ -92,32 +85,4 @@ func translateCompletion(p *i18n.Printer, a string) string {
 		return a
 	}
 	return value + "\t" + p.Tr(desc)
-}
-
-// usageTemplate is cobra's usage template with its headings translated.
-func usageTemplate(p *i18n.Printer) string {
-	return p.Tr("Usage:") + `{{if .Runnable}}
-  {{.UseLine | localUse}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} ` + p.Tr("[command]") + `{{end}}{{if gt (len .Aliases) 0}}
-
-` + p.Tr("Aliases:") + `
-  {{.NameAndAliases}}{{end}}{{if .HasExample}}
-
-` + p.Tr("Examples:") + `
-{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
-
-` + p.Tr("Available Commands:") + `{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
-  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
-
-` + p.Tr("Flags:") + `
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces | localDefaults}}{{end}}{{if .HasAvailableInheritedFlags}}
-
-` + p.Tr("Global Flags:") + `
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces | localDefaults}}{{end}}{{if .HasHelpSubCommands}}
-
-` + p.Tr("Additional help topics:") + `{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
-  {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}
-
-` + p.Trf("Use \"%s\" for more information about a command.", "{{.CommandPath}} "+p.Tr("[command]")+" --help") + `{{end}}
-`
 }

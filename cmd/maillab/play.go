@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,7 +65,7 @@ servers refuse it or bounce it.`,
 	f.StringVar(&opts.Format, "format", "text", "output: text, json (one event per line) or markdown (a handout)")
 	f.BoolVar(&opts.Step, "step", false, "wait for Enter before each step")
 	f.DurationVar(&opts.Delay, "delay", 0, "pause before each line, e.g. 400ms")
-	f.StringVar(&opts.TLS, "tls", "", "encrypt every hop: starttls (STARTTLS and STLS on the usual ports) or implicit (SMTPS and POP3S)")
+	f.StringVar(&opts.TLS, "tls", "", "encrypt: starttls (STARTTLS and STLS on the usual ports, every hop) or implicit (SMTPS and POP3S for the mail programs; between the providers, the relay uses STARTTLS, as servers do)")
 	complete(cmd, "tls", "starttls", "implicit")
 	complete(cmd, "format", formats()...)
 	return cmd
@@ -112,7 +113,7 @@ func playRun(cmd *cobra.Command, opts *playOptions) error {
 	if opts.Format == "json" {
 		summaryOut = opts.IO.ErrOut
 	}
-	fmt.Fprintln(summaryOut, summary(opts, res))
+	fmt.Fprintln(summaryOut, "\n"+trace.Wrap(strings.TrimPrefix(summary(opts, res), "\n"), opts.width(), 0, 2))
 	return nil
 }
 

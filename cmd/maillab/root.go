@@ -33,6 +33,12 @@ type globalOptions struct {
 	Lang i18n.Choice
 }
 
+// note tells the user something on standard error, as maillab, wrapped
+// to the width.
+func (g *globalOptions) note(text string) {
+	fmt.Fprintf(g.IO.ErrOut, "maillab: %s\n", trace.Wrap(text, g.width(), len("maillab: "), 2))
+}
+
 // width is the number of columns to lay output out in.
 func (g *globalOptions) width() int { return g.IO.Width(g.Width) }
 
@@ -178,6 +184,7 @@ your own machine (loopback only), and shows every line they exchange.
 	)
 	root.SetVersionTemplate(versionLine(g))
 	localize(root, g.P)
+	layoutHelp(root, g)
 	return root
 }
 

@@ -172,16 +172,16 @@ func sandboxRun(cmd *cobra.Command, opts *sandboxOptions) error {
 	if page != nil {
 		page.Close()
 		if err := room.Close(); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", i18n.TranslateError(opts.P, err))
+			opts.note(i18n.TranslateError(opts.P, err))
 		}
 	}
 	sb.Close()
 	if wiretap != nil && !wiretap.Close(time.Second) {
-		fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Tr("the terminal is not reading the wiretap; stopping without it"))
+		opts.note(opts.P.Tr("the terminal is not reading the wiretap; stopping without it"))
 	}
 	for _, p := range sb.Running() {
 		if n := sb.QueueLen(p.Domain); n > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "maillab: %s\n", opts.P.Trf("%s still queued at %s; %s", opts.P.Count(n, "message"), p.Domain, queueFate(opts.P, opts.Maildir)))
+			opts.note(opts.P.Trf("%s still queued at %s; %s", opts.P.Count(n, "message"), p.Domain, queueFate(opts.P, opts.Maildir)))
 		}
 	}
 	return nil

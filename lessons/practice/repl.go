@@ -244,9 +244,15 @@ func (p *prompt) run(line string) bool {
 	}
 	if client.IsError(answer) {
 		h := p.hint()
-		fmt.Fprintf(p.opts.Out, "  %s\n", p.opts.Lang.Trf("hint: %s, e.g. %s", h.Text, h.Example))
+		p.say(p.opts.Lang.Trf("hint: %s, e.g. %s", h.Text, h.Example))
 	}
 	return p.s.Closed() && !p.opts.Interactive
+}
+
+// say writes a line of maillab's own prose, indented, wrapped to the
+// width.
+func (p *prompt) say(text string) {
+	fmt.Fprintf(p.opts.Out, "  %s\n", trace.Wrap(text, p.opts.Width, 2, 4))
 }
 
 // helper runs a ":" command, which is never sent. It reports whether to leave.
@@ -260,20 +266,21 @@ func (p *prompt) helper(line string) bool {
 		fmt.Fprint(out, lang.Tr(helpText))
 	case ":hint":
 		h := p.hint()
-		fmt.Fprintf(out, "  %s\n  %s\n", h.Text, lang.Trf("e.g. %s", h.Example))
+		p.say(h.Text)
+		fmt.Fprintf(out, "  %s\n", lang.Trf("e.g. %s", h.Example)) // an example to copy: never wrapped
 	case ":state":
-		fmt.Fprintf(out, "  %s\n", p.s.State().DescribeIn(lang))
+		p.say(p.s.State().DescribeIn(lang))
 	case ":b64":
 		fmt.Fprintf(out, "  %s\n", decode.EncodeBase64(arg))
 	case ":unb64", ":decode":
 		p.decode(arg)
 	default:
-		fmt.Fprintf(out, "  %s\n", lang.Trf("unknown helper %s; :help lists them", cmd))
+		p.say(lang.Trf("unknown helper %s; :help lists them", cmd))
 	}
 	return false
 }
 
-func (p *prompt) decode(arg string) { trace.ShowDecodedIn(p.opts.Out, p.opts.Lang, arg) }
+func (p *prompt) decode(arg string) { trace.ShowDecoded(p.opts.Out, p.opts.Lang, arg, p.opts.Width) }
 
 // Helper tells a maillab helper (":hint") from a line for the server, in
 // every state, DATA included. A line for the server that must start with

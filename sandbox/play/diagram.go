@@ -30,7 +30,7 @@ func DiagramIn(p *i18n.Printer, opts Options, res *Result) string {
 	case res.Bounced:
 		fmt.Fprintf(&b, "%s ─②─▶ smtp.%s  ✗ %s\n", submit, to.Domain, p.Trf("refused (%s)", codes(res.Bounce)))
 		store := strings.Repeat(" ", trace.DisplayWidth(submit)-len(from.Domain)-5) + "smtp." + from.Domain + " ─③─▶ "
-		return b.String() + fetchLines(p, store, res.Mailbox, p.Tr("(the bounce: a delivery report)"))
+		return b.String() + fetchLines(p, store, res.Mailbox, p.Tr("(a bounce)"))
 	case res.Relayed:
 		return b.String() + fetchLines(p, submit+" ─②─▶ smtp."+to.Domain+" ─③─▶ ", res.Mailbox, "")
 	}

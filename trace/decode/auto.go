@@ -229,9 +229,9 @@ func shorten(s string, n int) string {
 func (r *Result) charset(raw []byte, label, override string) (string, error) {
 	switch {
 	case override != "":
-		return r.withCharset(raw, override, i18n.N("chosen with --charset"))
+		return r.withCharset(raw, override, i18n.T("chosen with --charset"))
 	case label != "":
-		return r.withCharset(raw, label, i18n.N("from the label"))
+		return r.withCharset(raw, label, i18n.T("from the label"))
 	case utf8.Valid(raw):
 		r.layer("UTF-8", "→ %s", shorten(string(raw), 200))
 		return string(raw), nil
@@ -246,7 +246,7 @@ func (r *Result) charset(raw []byte, label, override string) (string, error) {
 }
 
 // withCharset decodes raw with a named charset and checks the label.
-func (r *Result) withCharset(raw []byte, label, why string) (string, error) {
+func (r *Result) withCharset(raw []byte, label string, why i18n.Text) (string, error) {
 	cs, err := LookupCharset(label)
 	if err != nil {
 		return "", err

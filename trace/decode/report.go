@@ -25,7 +25,7 @@ func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 		return
 	}
 	p = i18n.Or(p)
-	fmt.Fprintf(w, "\n%s\n", p.Trf("how it was decoded (%s):", r.Kind))
+	fmt.Fprintf(w, "\n%s\n", p.Trf("how it was decoded (%s):", p.Tr(kindWords[r.Kind])))
 	for _, l := range r.Layers {
 		fmt.Fprintf(w, "  %-14s %s\n", l.What, l.Detail.In(p))
 	}
@@ -35,6 +35,12 @@ func (r *Result) WriteLayersIn(w io.Writer, p *i18n.Printer) {
 			fmt.Fprintf(w, "  %-14s %s\n", c.Charset, shorten(c.Text, 80))
 		}
 	}
+}
+
+// kindWords name what a payload was, for people.
+var kindWords = map[string]string{
+	"header": i18n.N("a header"), "base64": i18n.N("Base64"), "auth-plain": i18n.N("an AUTH PLAIN answer"),
+	"quoted-printable": i18n.N("quoted-printable"), "message": i18n.N("a message"), "encoded-word": i18n.N("an encoded-word"),
 }
 
 func (m *Message) write(w io.Writer, p *i18n.Printer) {
@@ -94,7 +100,7 @@ func (p *Part) describe(lang *i18n.Printer) string {
 		b.WriteString(", " + p.Encoding)
 	}
 	if len(p.Parts) == 0 {
-		fmt.Fprintf(&b, " (%s)", lang.Count(int(p.Size), "octet"))
+		return lang.Trf("%s (%s)", b.String(), lang.Count(int(p.Size), "octet"))
 	}
 	return b.String()
 }
