@@ -120,7 +120,7 @@ func (s *Server) mailboxesOf(req accountRequest) ([]sandbox.Address, error) {
 
 func (s *Server) emptyMailbox(w http.ResponseWriter, r *http.Request) {
 	var req accountRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	targets, err := s.mailboxesOf(req)
@@ -144,7 +144,7 @@ func (s *Server) emptyMailbox(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) resetProgress(w http.ResponseWriter, r *http.Request) {
 	var req accountRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	p := s.lang()
@@ -159,7 +159,7 @@ func (s *Server) resetProgress(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
 	var req accountRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	a, err := sandbox.ParseAddress(req.Account)
@@ -177,7 +177,7 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) cancelFault(w http.ResponseWriter, r *http.Request) {
 	var req accountRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	a, err := sandbox.ParseAddress(req.Account)
@@ -197,7 +197,7 @@ func (s *Server) cancelFault(w http.ResponseWriter, r *http.Request) {
 // narrate that message, stage by stage.
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {
 	var req struct{ From, To, Subject, Body, TLS string }
-	if r.ContentLength != 0 && !readJSON(w, r, &req) {
+	if r.ContentLength != 0 && !s.readJSON(w, r, &req) {
 		return
 	}
 	res, err := play.On(s.ctx, s.sb, play.Options{From: req.From, To: req.To, Subject: req.Subject, Body: req.Body, TLS: req.TLS})

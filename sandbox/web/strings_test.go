@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -71,6 +72,15 @@ func TestPageWordsAreTranslated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer zh.Close()
+	resp, err := http.Get(zh.URL() + "api/class")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusal, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(refusal), "需要教师令牌") {
+		t.Errorf("the Chinese page refuses in English: %s %q", resp.Status, refusal)
+	}
 	for _, tt := range []struct {
 		url, lang, text string
 	}{{page.URL(), "en", ""}, {zh.URL(), "zh", "一封电子邮件的旅程"}} {

@@ -203,7 +203,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) caCertificate(w http.ResponseWriter, r *http.Request) {
 	ca := s.sb.Certs()
 	if ca == nil {
-		http.Error(w, "this sandbox runs without TLS (--tls off)", http.StatusNotFound)
+		s.refuse(w, i18n.NewError("this sandbox runs without TLS (--tls off)"), http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
@@ -231,7 +231,7 @@ func (s *Server) teacher(h http.HandlerFunc) http.HandlerFunc {
 			given = auth[7:]
 		}
 		if subtle.ConstantTimeCompare([]byte(given), []byte(s.token)) != 1 {
-			http.Error(w, "the teacher's token is needed (it was printed when the sandbox started)", http.StatusForbidden)
+			s.refuse(w, i18n.NewError("the teacher's token is needed (it was printed when the sandbox started)"), http.StatusForbidden)
 			return
 		}
 		h(w, r)
@@ -245,9 +245,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // readJSON reads a small JSON request body into v.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(v); err != nil {
-		http.Error(w, "a JSON body is needed: "+err.Error(), http.StatusBadRequest)
+		s.refuse(w, i18n.Errorf("a JSON body is needed: %w", err), http.StatusBadRequest)
 		return false
 	}
 	return true
