@@ -32,6 +32,10 @@ type MaildirStore struct {
 	noSync bool // a store nothing promises to keep across a crash
 	mu     sync.Mutex
 	init   map[string]bool // mailbox folders checked
+	// usage is each mailbox's octets, counted once from its folder and
+	// kept up to date by Deliver and Delete: a quota check per message
+	// must not list the whole mailbox (thousands of files, every time).
+	usage map[string]int64 // by mailbox folder
 }
 
 // maxStoredMessage bounds what is read of one stored file: far above any
@@ -43,7 +47,7 @@ func NewMaildirStore(root string) (*MaildirStore, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, i18n.Errorf("maildir %s: %w", root, err)
 	}
-	return &MaildirStore{root: root, init: map[string]bool{}}, nil
+	return &MaildirStore{root: root, init: map[string]bool{}, usage: map[string]int64{}}, nil
 }
 
 // NewScratchStore is a Maildir store in a new temporary folder, without
@@ -119,7 +123,17 @@ func (s *MaildirStore) Deliver(owner Address, data []byte, meta Meta) (string, e
 			return "", err
 		}
 	}
+	s.grow(string(d), int64(len(data)))
 	return key, nil
+}
+
+// grow changes a mailbox's usage, once it has been counted.
+func (s *MaildirStore) grow(d string, by int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.usage[d]; ok {
+		s.usage[d] = max(n+by, 0)
+	}
 }
 
 // writeNew writes a new file (never through a link) and, with sync, syncs
@@ -271,6 +285,27 @@ func (s *MaildirStore) Usage(owner Address) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.mu.Lock()
+	n, ok := s.usage[string(d)]
+	s.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	n, err = countUsage(d)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kept, ok := s.usage[string(d)]; ok {
+		return kept, nil // counted meanwhile, and kept up to date since
+	}
+	s.usage[string(d)] = n
+	return n, nil
+}
+
+// countUsage adds up the sizes of a mailbox's messages.
+func countUsage(d maildir.Dir) (int64, error) {
 	var total int64
 	for _, sub := range []string{"new", "cur"} {
 		entries, err := os.ReadDir(filepath.Join(string(d), sub))
@@ -297,9 +332,14 @@ func (s *MaildirStore) Delete(owner Address, ids []string) error {
 		if err != nil {
 			continue // already gone
 		}
+		var size int64
+		if fi, err := os.Lstat(m.Filename()); err == nil {
+			size = fi.Size()
+		}
 		if err := m.Remove(); err != nil && !os.IsNotExist(err) {
 			return i18n.Errorf("delete %s in %s: %w", id, owner, err)
 		}
+		s.grow(string(d), -size)
 	}
 	if s.noSync {
 		return nil

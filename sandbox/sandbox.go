@@ -31,7 +31,7 @@ type Config struct {
 	PortOffset     int              // added to every default port
 	RandomPorts    bool             // listen on free ports (port 0) instead of the defaults
 	Only           string           // run only this domain's servers; "": all
-	Store          Store            // nil: Maildir under Maildir, else a scratch Maildir in a temporary folder (mail stays out of memory)
+	Store          Store            // nil: Maildir under Maildir, else 64 MiB in memory and the rest in a scratch Maildir in a temporary folder
 	Quota          int64            // octets a mailbox may hold; 0: 100 MB; -1: no limit
 	MaxMessageSize int64            // octets; 0: 10 MiB
 	MaxRecipients  int              // per message; 0: 100
@@ -53,7 +53,7 @@ type Config struct {
 	// (a listener that runs out of file descriptors, say).
 	Listen func(network, addr string) (net.Listener, error)
 
-	scratch *MaildirStore // the store made for this sandbox alone, removed at Close
+	scratch interface{ Remove() error } // the store made for this sandbox alone, removed at Close
 }
 
 // defaultQuota is what a mailbox may hold: a class's mail many times over,
@@ -75,7 +75,7 @@ func (c *Config) setDefaults() error {
 		c.Store = s
 	}
 	if c.Store == nil {
-		s, err := NewScratchStore()
+		s, err := NewSpillStore(scratchMemory)
 		if err != nil {
 			return err
 		}

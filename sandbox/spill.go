@@ -1,0 +1,119 @@
+package sandbox
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// scratchMemory is how much mail a sandbox without --maildir keeps in
+// memory, all mailboxes together, before it writes the rest to disk.
+const scratchMemory = 64 << 20
+
+// SpillStore keeps messages in memory up to a budget shared by every
+// mailbox, and the rest in a scratch Maildir: quick for a class's usual
+// mail (a file per message costs a disk's time), bounded however much a
+// flood sends. Nothing in it outlives the process (--maildir is for that).
+type SpillStore struct {
+	mem    *MemoryStore
+	disk   *MaildirStore
+	budget int64
+	used   atomic.Int64 // octets in memory
+
+	mu    sync.Mutex
+	order map[string]uint64 // message id -> delivery order, so lists are oldest first across both
+	seq   uint64
+}
+
+// NewSpillStore makes a store that keeps up to budget octets in memory.
+func NewSpillStore(budget int64) (*SpillStore, error) {
+	disk, err := NewScratchStore()
+	if err != nil {
+		return nil, err
+	}
+	return &SpillStore{mem: NewMemoryStore(), disk: disk, budget: budget, order: map[string]uint64{}}, nil
+}
+
+// Remove deletes what was written to disk.
+func (s *SpillStore) Remove() error { return s.disk.Remove() }
+
+// Deliver implements Store: in memory while the budget allows, else on
+// disk.
+func (s *SpillStore) Deliver(owner Address, data []byte, meta Meta) (string, error) {
+	var id string
+	var err error
+	if s.used.Add(int64(len(data))) <= s.budget {
+		id, err = s.mem.Deliver(owner, data, meta)
+	} else {
+		s.used.Add(-int64(len(data)))
+		id, err = s.disk.Deliver(owner, data, meta)
+	}
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.seq++
+	s.order[id] = s.seq
+	s.mu.Unlock()
+	return id, nil
+}
+
+// List implements Store: both halves, in the order they were delivered.
+func (s *SpillStore) List(owner Address) ([]MessageInfo, error) {
+	inMemory, err := s.mem.List(owner)
+	if err != nil {
+		return nil, err
+	}
+	onDisk, err := s.disk.List(owner)
+	if err != nil {
+		return nil, err
+	}
+	all := append(inMemory, onDisk...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slices.SortStableFunc(all, func(a, b MessageInfo) int { return cmp.Compare(s.order[a.ID], s.order[b.ID]) })
+	return all, nil
+}
+
+// Read implements Store.
+func (s *SpillStore) Read(owner Address, id string) ([]byte, error) {
+	data, err := s.mem.Read(owner, id)
+	if errors.Is(err, ErrNoMessage) {
+		return s.disk.Read(owner, id)
+	}
+	return data, err
+}
+
+// Delete implements Store.
+func (s *SpillStore) Delete(owner Address, ids []string) error {
+	inMemory, _ := s.mem.List(owner)
+	for _, m := range inMemory {
+		if slices.Contains(ids, m.ID) {
+			s.used.Add(-m.Size)
+		}
+	}
+	if err := s.mem.Delete(owner, ids); err != nil {
+		return err
+	}
+	if err := s.disk.Delete(owner, ids); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.order, id)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Usage implements Store.
+func (s *SpillStore) Usage(owner Address) (int64, error) {
+	inMemory, err := s.mem.Usage(owner)
+	if err != nil {
+		return 0, err
+	}
+	onDisk, err := s.disk.Usage(owner)
+	return inMemory + onDisk, err
+}
