@@ -16,7 +16,9 @@ func TestSpillStore(t *testing.T) {
 	}
 	defer s.Remove()
 	owner := Address{"bbb", "sina.com"}
-	msg := func(i int) []byte { return []byte(fmt.Sprintf("Subject: %d\r\n\r\n%s\r\n", i, strings.Repeat("x", 980))) }
+	msg := func(i int) []byte {
+		return []byte(fmt.Sprintf("Subject: %d\r\n\r\n%s\r\n", i, strings.Repeat("x", 980)))
+	}
 	var ids []string
 	for i := range 6 {
 		id, err := s.Deliver(owner, msg(i), Meta{Journey: fmt.Sprint(i)})
