@@ -18,26 +18,53 @@ const scratchMemory = 64 << 20
 // flood sends. Nothing in it outlives the process (--maildir is for that).
 type SpillStore struct {
 	mem    *MemoryStore
-	disk   *MaildirStore
 	budget int64
 	used   atomic.Int64 // octets in memory
 
-	mu    sync.Mutex
-	order map[string]uint64 // message id -> delivery order, so lists are oldest first across both
-	seq   uint64
+	mu     sync.Mutex
+	disk   *MaildirStore     // made at the first message that does not fit
+	onDisk map[string]bool   // mailboxes with messages on disk
+	order  map[string]uint64 // message id -> delivery order, so lists are oldest first across both
+	seq    uint64
 }
 
 // NewSpillStore makes a store that keeps up to budget octets in memory.
+// Nothing touches the disk until a message does not fit.
 func NewSpillStore(budget int64) (*SpillStore, error) {
-	disk, err := NewScratchStore()
-	if err != nil {
-		return nil, err
-	}
-	return &SpillStore{mem: NewMemoryStore(), disk: disk, budget: budget, order: map[string]uint64{}}, nil
+	return &SpillStore{mem: NewMemoryStore(), budget: budget, onDisk: map[string]bool{}, order: map[string]uint64{}}, nil
 }
 
 // Remove deletes what was written to disk.
-func (s *SpillStore) Remove() error { return s.disk.Remove() }
+func (s *SpillStore) Remove() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.disk == nil {
+		return nil
+	}
+	return s.disk.Remove()
+}
+
+// diskOf returns the disk half when owner has messages there (or, with
+// create, makes it ready for one), else nil.
+func (s *SpillStore) diskOf(owner Address, create bool) (*MaildirStore, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !create {
+		if s.onDisk[owner.String()] {
+			return s.disk, nil
+		}
+		return nil, nil
+	}
+	if s.disk == nil {
+		disk, err := NewScratchStore()
+		if err != nil {
+			return nil, err
+		}
+		s.disk = disk
+	}
+	s.onDisk[owner.String()] = true
+	return s.disk, nil
+}
 
 // Deliver implements Store: in memory while the budget allows, else on
 // disk.
@@ -48,7 +75,10 @@ func (s *SpillStore) Deliver(owner Address, data []byte, meta Meta) (string, err
 		id, err = s.mem.Deliver(owner, data, meta)
 	} else {
 		s.used.Add(-int64(len(data)))
-		id, err = s.disk.Deliver(owner, data, meta)
+		var disk *MaildirStore
+		if disk, err = s.diskOf(owner, true); err == nil {
+			id, err = disk.Deliver(owner, data, meta)
+		}
 	}
 	if err != nil {
 		return "", err
@@ -66,11 +96,14 @@ func (s *SpillStore) List(owner Address) ([]MessageInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	onDisk, err := s.disk.List(owner)
-	if err != nil {
-		return nil, err
+	all := inMemory
+	if disk, _ := s.diskOf(owner, false); disk != nil {
+		onDisk, err := disk.List(owner)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, onDisk...)
 	}
-	all := append(inMemory, onDisk...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	slices.SortStableFunc(all, func(a, b MessageInfo) int { return cmp.Compare(s.order[a.ID], s.order[b.ID]) })
@@ -80,8 +113,8 @@ func (s *SpillStore) List(owner Address) ([]MessageInfo, error) {
 // Read implements Store.
 func (s *SpillStore) Read(owner Address, id string) ([]byte, error) {
 	data, err := s.mem.Read(owner, id)
-	if errors.Is(err, ErrNoMessage) {
-		return s.disk.Read(owner, id)
+	if disk, _ := s.diskOf(owner, false); errors.Is(err, ErrNoMessage) && disk != nil {
+		return disk.Read(owner, id)
 	}
 	return data, err
 }
@@ -97,8 +130,10 @@ func (s *SpillStore) Delete(owner Address, ids []string) error {
 	if err := s.mem.Delete(owner, ids); err != nil {
 		return err
 	}
-	if err := s.disk.Delete(owner, ids); err != nil {
-		return err
+	if disk, _ := s.diskOf(owner, false); disk != nil {
+		if err := disk.Delete(owner, ids); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	for _, id := range ids {
@@ -114,6 +149,10 @@ func (s *SpillStore) Usage(owner Address) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	onDisk, err := s.disk.Usage(owner)
+	disk, _ := s.diskOf(owner, false)
+	if disk == nil {
+		return inMemory, nil
+	}
+	onDisk, err := disk.Usage(owner)
 	return inMemory + onDisk, err
 }

@@ -30,7 +30,7 @@ func TestSpillStore(t *testing.T) {
 	if s.used.Load() > 3000 {
 		t.Errorf("%d octets in memory, over the budget", s.used.Load())
 	}
-	if infos, _ := s.disk.List(owner); len(infos) != 3 {
+	if infos, _ := s.disk.List(owner); len(infos) != 3 { // the disk half, made at the first message that did not fit
 		t.Errorf("%d messages on disk, want 3 (3 of 996 octets fit in 3000)", len(infos))
 	}
 	if err := s.Delete(owner, []string{ids[0]}); err != nil {

@@ -2,8 +2,12 @@ package trace
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"maillab/trace/decode"
 )
 
 // FuzzRenderersShowNoControls feeds any bytes as a command, a reply, a
@@ -73,5 +77,59 @@ func TestEscaper(t *testing.T) {
 	e.Close()
 	if got, want := out.String(), "one \\x1b[2J\ntwo\\u202e\n邮 tail"; got != want {
 		t.Errorf("escaped %q, want %q", got, want)
+	}
+}
+
+// visibleByRune is Visible as it was first written, rune by rune: the
+// fast one must say exactly the same.
+func visibleByRune(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f, decode.IsBidiControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// FuzzVisibleMatchesReference: Visible, which copies runs of safe text
+// at once, escapes exactly as the rune-by-rune version.
+func FuzzVisibleMatchesReference(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b[2J", "邮件\u202e测试", "a\x80b\xffc", "\t\x7f\u0085", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Visible(s), visibleByRune(s); got != want {
+			t.Fatalf("Visible(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// BenchmarkVisibleChinese escapes a line of Chinese text with nothing to
+// escape, as decode's output mostly is.
+func BenchmarkVisibleChinese(b *testing.B) {
+	line := strings.Repeat("简单的邮件发送测试！", 20)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		Visible(line)
+	}
+}
+
+// BenchmarkVisibleChineseByRune is BenchmarkVisibleChinese for the
+// rune-by-rune version, to compare.
+func BenchmarkVisibleChineseByRune(b *testing.B) {
+	line := strings.Repeat("简单的邮件发送测试！", 20)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		visibleByRune(line)
 	}
 }

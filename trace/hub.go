@@ -89,47 +89,59 @@ func (h *Hub) Active() bool {
 }
 
 // Queue is a subscriber with its own goroutine: events wait in a bounded
-// channel, and those that find it full are dropped and counted.
+// queue, and those that find it full are dropped and counted. The queue
+// takes memory for the events waiting, not for its bound: a sandbox whose
+// consumers keep up holds a handful.
 type Queue struct {
 	name    string
-	ch      chan Event
+	limit   int
 	sink    Sink
 	idle    func() // called when the queue runs empty
 	done    chan struct{}
+	wake    chan struct{} // a token when events are waiting
+	closing chan struct{} // closed by Close: a nap ends at once
 	cancel  func()
-	gap     int          // events dropped since the last one queued (Offer's callers never overlap)
 	dropped atomic.Int64 // events dropped in all
 	once    sync.Once
+
+	mu      sync.Mutex
+	waiting []Event // the events not yet taken, oldest first
+	spare   []Event // the last batch's slice, reused for the next
+	gap     int     // events dropped since the last one queued
+	closed  bool
 }
 
 // NewQueue starts a consumer goroutine running s for each event offered,
-// behind a queue of capacity events. Hub.SubscribeQueued makes one; a
-// producer with its own ordering (play holds events back) makes its own.
+// behind a queue of at most capacity events. Hub.SubscribeQueued makes
+// one; a producer with its own ordering (play holds events back) makes
+// its own.
 func NewQueue(name string, capacity int, s Sink, idle func()) *Queue {
-	q := &Queue{name: name, ch: make(chan Event, max(capacity, 2)), sink: s, idle: idle, done: make(chan struct{}), cancel: func() {}}
+	q := &Queue{name: name, limit: max(capacity, 2), sink: s, idle: idle, done: make(chan struct{}), wake: make(chan struct{}, 1),
+		closing: make(chan struct{}), cancel: func() {}}
 	go q.run()
 	return q
 }
 
-// Offer queues e without waiting; calls must not overlap. After a gap it
-// first queues a Dropped event, so the consumer learns where it missed
-// events and how many.
+// Offer queues e without waiting. After a gap it first queues a Dropped
+// event, so the consumer learns where it missed events and how many.
 func (q *Queue) Offer(e Event) {
-	if q.gap > 0 {
-		select {
-		case q.ch <- q.notice(e.Time):
-			q.gap = 0
-		default:
-			q.gap++
-			q.dropped.Add(1)
-			return
-		}
-	}
-	select {
-	case q.ch <- e:
-	default:
+	q.mu.Lock()
+	switch {
+	case q.closed:
+	case len(q.waiting) >= q.limit || q.gap > 0 && len(q.waiting)+1 >= q.limit:
 		q.gap++
 		q.dropped.Add(1)
+	default:
+		if q.gap > 0 {
+			q.waiting = append(q.waiting, q.notice(e.Time))
+			q.gap = 0
+		}
+		q.waiting = append(q.waiting, e)
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -144,41 +156,57 @@ func (q *Queue) notice(t time.Time) Event {
 // batches.
 const idleDelay = 10 * time.Millisecond
 
+// take returns every event waiting, and whether the queue is closed.
+func (q *Queue) take() ([]Event, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	batch := q.waiting
+	q.waiting = q.spare[:0]
+	if cap(q.waiting) > 4096 && len(batch) < 64 {
+		q.waiting = nil // a past flood's room is given back
+	}
+	q.spare = nil
+	return batch, q.closed
+}
+
 // run parks while nothing happens; the first event wakes it, and it then
 // serves the burst in batches until a nap finds nothing new.
 func (q *Queue) run() {
 	defer close(q.done)
-	for {
-		e, ok := <-q.ch
-		if !ok {
-			return
-		}
-		q.sink(e)
-		if !q.burst() {
-			return
+	nap := time.NewTimer(idleDelay)
+	defer nap.Stop()
+	for range q.wake {
+		for {
+			batch, closed := q.take()
+			for _, e := range batch {
+				q.sink(e)
+			}
+			q.giveBack(batch)
+			q.flush()
+			if closed {
+				return
+			}
+			if len(batch) == 0 {
+				break
+			}
+			nap.Reset(idleDelay)
+			select {
+			case <-nap.C:
+			case <-q.closing:
+			}
 		}
 	}
 }
 
-// burst takes whatever has queued, lets the consumer flush, naps and
-// repeats until a nap brings nothing. It reports false once the queue is
-// closed and empty.
-func (q *Queue) burst() bool {
-	for {
-		for n := len(q.ch); n > 0; n-- {
-			e, ok := <-q.ch
-			if !ok {
-				q.flush()
-				return false
-			}
-			q.sink(e)
-		}
-		q.flush()
-		time.Sleep(idleDelay)
-		if len(q.ch) == 0 {
-			return true
-		}
+// giveBack keeps a batch's slice for the next one (cleared, so the
+// events it held can be collected).
+func (q *Queue) giveBack(batch []Event) {
+	clear(batch)
+	q.mu.Lock()
+	if q.spare == nil && cap(batch) <= 4096 {
+		q.spare = batch[:0]
 	}
+	q.mu.Unlock()
 }
 
 func (q *Queue) flush() {
@@ -188,7 +216,11 @@ func (q *Queue) flush() {
 }
 
 // Len returns how many events wait in the queue.
-func (q *Queue) Len() int { return len(q.ch) }
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.waiting)
+}
 
 // Dropped returns how many events this consumer has missed.
 func (q *Queue) Dropped() int64 { return q.dropped.Load() }
@@ -200,13 +232,17 @@ func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 func (q *Queue) Close(wait time.Duration) bool {
 	q.once.Do(func() {
 		q.cancel() // after this, nothing offers any more
+		q.mu.Lock()
 		if q.gap > 0 {
-			select {
-			case q.ch <- q.notice(time.Now()):
-			default:
-			}
+			q.waiting = append(q.waiting, q.notice(time.Now()))
 		}
-		close(q.ch)
+		q.closed = true
+		q.mu.Unlock()
+		close(q.closing)
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
 	})
 	if wait < 0 {
 		<-q.done

@@ -69,9 +69,11 @@ func wrapWords(text string, room int) []string {
 	if room <= 0 || DisplayWidth(text) <= room {
 		return []string{text}
 	}
-	var lines []string
-	var line strings.Builder
-	line.Grow(4 * room)
+	// one buffer for every line, cut at the line ends: two allocations
+	// however many lines
+	var all strings.Builder
+	all.Grow(len(text))
+	var ends []int
 	used := 0
 	eachUnit(text, func(u unit) {
 		gap := 0
@@ -79,18 +81,23 @@ func wrapWords(text string, room int) []string {
 			gap = 1
 		}
 		if used > 0 && used+gap+u.width > room {
-			lines = append(lines, line.String())
-			line = strings.Builder{}
-			line.Grow(4 * room)
+			ends = append(ends, all.Len())
 			used, gap = 0, 0
 		}
 		if gap > 0 {
-			line.WriteByte(' ')
+			all.WriteByte(' ')
 		}
-		line.WriteString(u.text)
+		all.WriteString(u.text)
 		used += gap + u.width
 	})
-	return append(lines, line.String())
+	ends = append(ends, all.Len())
+	joined := all.String()
+	lines := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		lines[i], start = joined[start:end], end
+	}
+	return lines
 }
 
 // unit is a piece of text a line may not break inside: a word, or a CJK
@@ -121,7 +128,7 @@ func eachUnit(text string, fn func(unit)) {
 		}
 		pending, has = u, true
 	}
-	for _, word := range strings.Fields(text) {
+	for word := range strings.FieldsSeq(text) {
 		if isASCII(word) {
 			emit(unit{word, len(word), true})
 			continue

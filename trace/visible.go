@@ -19,38 +19,52 @@ import (
 // no student can retitle the window, clear the screen, write the
 // clipboard or reorder what the class reads.
 func Visible(s string) string {
-	if isPlain(s) {
-		return s
+	i := safePrefix(s)
+	if i == len(s) {
+		return s // the common case: nothing to escape, nothing copied
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x20 && r != '\t', r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case decode.IsBidiControl(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
+	for {
+		b.WriteString(s[:i]) // a run of safe text, copied at once
+		s = s[i:]
+		if s == "" {
+			break
 		}
-		i += size
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size <= 1, r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		s = s[size:]
+		i = safePrefix(s)
 	}
 	return b.String()
 }
 
-// isPlain reports whether s is printable ASCII and tabs, the common case.
-func isPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' || c >= 0x7f {
-			return false
+// safePrefix is how many bytes at the start of s need no escaping:
+// printable ASCII and tabs, and valid UTF-8 but C1 controls and the
+// bidirectional marks.
+func safePrefix(s string) int {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || c == '\t' {
+			i++
+			continue
 		}
+		if c < 0x80 {
+			return i
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 || r <= 0x9f || decode.IsBidiControl(r) {
+			return i
+		}
+		i += size
 	}
-	return true
+	return i
 }
 
 // Escaper is a writer that passes text on line by line through Visible:

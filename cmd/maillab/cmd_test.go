@@ -407,3 +407,25 @@ func TestSandboxBadAccountsFile(t *testing.T) {
 		t.Errorf("a bad accounts file: %v", err)
 	}
 }
+
+// BenchmarkPlayCommand is maillab play --format json in-process, the way
+// a learner starts it, minus the process start (compare with maillab
+// --help for the ratio issue 22 asks for).
+func BenchmarkPlayCommand(b *testing.B) {
+	for b.Loop() {
+		streams, _, _ := testStreams("")
+		if err := newRootCmd(streams, []string{"play", "--format", "json"}).ExecuteContext(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHelpCommand is maillab --help in-process.
+func BenchmarkHelpCommand(b *testing.B) {
+	for b.Loop() {
+		streams, _, _ := testStreams("")
+		if err := newRootCmd(streams, []string{"--help"}).ExecuteContext(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,15 +1,37 @@
 package web
 
-import "sync"
+import (
+	"sync"
+
+	"maillab/trace"
+)
 
 // item is one event as the pages receive it: JSON for the shared page
-// (students' secrets masked) and for the teacher's view (as it was).
+// (students' secrets masked) and for the teacher's view (as it was). The
+// event is kept as it came and encoded when a page first asks for it,
+// once for every page: nobody watching costs no encoding.
 type item struct {
 	id      uint64
+	event   string      // "": an event of the sandbox; "narrate": the teacher asks the pages to tell a message
+	raw     trace.Event // the event, until encoded
+	once    sync.Once
 	public  []byte
 	private []byte
-	account string
-	event   string // "": an event of the sandbox; "narrate": the teacher asks the pages to tell a message
+}
+
+// encoded returns the item's JSON for the shared page or the teacher's
+// view, encoding it with encode the first time.
+func (it *item) encoded(private bool, encode func(*item)) []byte {
+	it.once.Do(func() {
+		if it.public == nil {
+			encode(it)
+			it.raw = trace.Event{} // what was kept for encoding is no longer needed
+		}
+	})
+	if private {
+		return it.private
+	}
+	return it.public
 }
 
 // ring keeps the last events for pages that reconnect (EventSource's
@@ -19,18 +41,18 @@ type item struct {
 // missed. Nobody waits for a page.
 type ring struct {
 	mu     sync.Mutex
-	items  []item        // circular, len == capacity once full
+	items  []*item       // circular, len == capacity once full
 	start  int           // index of the oldest item
 	next   uint64        // the id the next item gets (ids start at 1)
 	notify chan struct{} // closed when an item is added
 }
 
 func newRing(capacity int) *ring {
-	return &ring{items: make([]item, 0, capacity), next: 1, notify: make(chan struct{})}
+	return &ring{items: make([]*item, 0, capacity), next: 1, notify: make(chan struct{})}
 }
 
 // add appends an item, forgetting the oldest when full, and wakes readers.
-func (r *ring) add(it item) uint64 {
+func (r *ring) add(it *item) uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	it.id = r.next
@@ -48,7 +70,7 @@ func (r *ring) add(it item) uint64 {
 
 // since returns up to max items after id, how many items after id were
 // already forgotten, and a channel closed when more come.
-func (r *ring) since(id uint64, max int) (items []item, missed uint64, more <-chan struct{}) {
+func (r *ring) since(id uint64, max int) (items []*item, missed uint64, more <-chan struct{}) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	oldest := r.next - uint64(len(r.items))

@@ -5,7 +5,7 @@ import "testing"
 func TestRing(t *testing.T) {
 	r := newRing(3)
 	for i := 0; i < 5; i++ {
-		r.add(item{public: []byte{byte('a' + i)}})
+		r.add(&item{public: []byte{byte('a' + i)}})
 	}
 	items, missed, _ := r.since(0, 10)
 	if missed != 2 || len(items) != 3 || items[0].id != 3 || string(items[2].public) != "e" {
@@ -19,7 +19,7 @@ func TestRing(t *testing.T) {
 	if len(items) != 0 {
 		t.Fatalf("since the newest: %v", items)
 	}
-	r.add(item{})
+	r.add(&item{})
 	select {
 	case <-more:
 	default:

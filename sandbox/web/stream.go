@@ -34,10 +34,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, private bool) {
 			fmt.Fprintf(w, "data: "+droppedJSON+"\n\n", missed, missed)
 		}
 		for _, it := range items {
-			data := it.public
-			if private {
-				data = it.private
-			}
+			data := it.encoded(private, s.encode)
 			if it.event != "" {
 				fmt.Fprintf(w, "event: %s\n", it.event)
 			}

@@ -141,20 +141,26 @@ func (s *Server) public(name, server string) bool {
 }
 
 // ingest takes each event of the sandbox (in the page's own goroutine):
-// explains it, keeps it for the teacher as it is and for the class with
-// the students' secrets masked.
+// the class follows it, and it is kept for the pages, to be encoded when
+// one asks.
 func (s *Server) ingest(e trace.Event) {
-	s.ann.Annotate(&e)
 	s.room.Observe(e)
+	s.ring.add(&item{raw: e})
+}
+
+// encode explains an item's event and encodes it for the teacher as it
+// is and for the class with the students' secrets masked.
+func (s *Server) encode(it *item) {
+	e := it.raw
+	s.ann.Annotate(&e)
 	e = visible(e)
-	private, _ := json.Marshal(trace.JSONIn(s.cfg.Lang, e))
-	public := private
+	it.private, _ = json.Marshal(trace.JSONIn(s.cfg.Lang, e))
+	it.public = it.private
 	masked := e
 	s.mask.Mask(&masked)
-	if masked.Line != e.Line || masked.Note != e.Note {
-		public, _ = json.Marshal(trace.JSONIn(s.cfg.Lang, masked))
+	if masked.Line != e.Line || masked.Note != e.Note || masked.Claimed != e.Claimed || masked.Verb != e.Verb {
+		it.public, _ = json.Marshal(trace.JSONIn(s.cfg.Lang, masked))
 	}
-	s.ring.add(item{public: public, private: private, account: e.Account})
 }
 
 // narrate asks every page to tell one message stage by stage: the six
@@ -162,7 +168,7 @@ func (s *Server) ingest(e trace.Event) {
 // that reconnects gets it in its place.
 func (s *Server) narrate(message string) {
 	data, _ := json.Marshal(map[string]string{"message": message})
-	s.ring.add(item{public: data, private: data, event: "narrate"})
+	s.ring.add(&item{public: data, private: data, event: "narrate"})
 }
 
 // visible escapes whatever a client typed that an event carries (control
