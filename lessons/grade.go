@@ -36,21 +36,23 @@ type Grader struct {
 	exercises []graded
 	book      *class.Book
 	mu        sync.Mutex
-	sessions  map[string]*gradedSession // open sessions, by id
-	sent      map[string]*sentMessage   // messages students' sessions sent, by journey
+	sessions  *class.Recent[*gradedSession] // open sessions, by id (the oldest forgotten first)
+	sent      map[string]*sentMessage       // messages students' sessions sent, by journey
 	sentOrder []string
 }
 
 // graded is an exercise as the grader sees it.
 type graded struct {
 	class.Exercise
-	host   string // the server it is done at, e.g. "pop3.sina.com"
-	checks []Check
+	host     string // the server it is done at, e.g. "pop3.sina.com"
+	implicit bool   // on the SMTPS or POP3S port: TLS from the first byte
+	checks   []Check
 }
 
 // gradedSession is what the grader keeps of one open session.
 type gradedSession struct {
 	server   string
+	implicit bool           // TLS from its first byte (the SMTPS or POP3S port)
 	student  string         // who it logged in as, once it has
 	early    []exchangeSeen // answers before the login, to evaluate once the student is known
 	loggedIn bool           // logged in now (TLS starting forgets it)
@@ -70,6 +72,7 @@ type exchangeSeen struct {
 // sentMessage is a message a student's session sent.
 type sentMessage struct {
 	student string
+	server  string // the server it was submitted to
 	subject string
 }
 
@@ -83,7 +86,7 @@ const (
 // NewGrader grades the exercises of lessons on a world's accounts, with a
 // grade book of its own.
 func NewGrader(lessons []*Lesson, w *sandbox.World) *Grader {
-	g := &Grader{world: w, sessions: map[string]*gradedSession{}, sent: map[string]*sentMessage{}}
+	g := &Grader{world: w, sessions: class.NewRecent[*gradedSession](maxGradedSessions), sent: map[string]*sentMessage{}}
 	var list []class.Exercise
 	for _, l := range lessons {
 		n := 0
@@ -93,7 +96,7 @@ func NewGrader(lessons []*Lesson, w *sandbox.World) *Grader {
 			}
 			n++
 			x := class.Exercise{ID: fmt.Sprintf("%d.%d", l.Number, n), Lesson: l.Number, Title: l.Title, Goal: s.Ex.Goal, Graded: s.Proto != "decode"}
-			g.exercises = append(g.exercises, graded{Exercise: x, host: serverOf(s), checks: s.Ex.Checks})
+			g.exercises = append(g.exercises, graded{Exercise: x, host: serverOf(s), implicit: s.Implicit, checks: s.Ex.Checks})
 			list = append(list, x)
 		}
 	}
@@ -103,6 +106,12 @@ func NewGrader(lessons []*Lesson, w *sandbox.World) *Grader {
 
 // Book is the grade book the grader writes to.
 func (g *Grader) Book() *class.Book { return g.book }
+
+// at reports whether a session is one an exercise is done in: at its
+// server, and on the implicit-TLS port when the exercise says so.
+func (ex graded) at(s *gradedSession) bool {
+	return ex.host != "" && strings.EqualFold(ex.host, s.server) && (!ex.implicit || s.implicit)
+}
 
 // serverOf is the name of the server an exercise is done at.
 func serverOf(s Step) string {
@@ -132,20 +141,17 @@ func (g *Grader) Observe(e trace.Event) {
 	if e.Session == "" || e.Proto == "" {
 		return
 	}
-	s := g.sessions[e.Session]
+	s, _ := g.sessions.Get(e.Session)
 	if e.Action == trace.Closed {
 		if s != nil {
 			g.tried(s, e)
-			delete(g.sessions, e.Session)
+			g.sessions.Delete(e.Session)
 		}
 		return
 	}
 	if s == nil {
-		if len(g.sessions) >= maxGradedSessions {
-			return
-		}
-		s = &gradedSession{server: e.Server(), met: map[int]uint64{}}
-		g.sessions[e.Session] = s
+		s = &gradedSession{server: e.Server(), met: map[int]uint64{}, implicit: e.Action == trace.TLSStarted}
+		g.sessions.Put(e.Session, s) // a session forgotten to make room had its close dropped
 	}
 	g.follow(s, e)
 }
@@ -202,7 +208,7 @@ func (g *Grader) noteSubject(s *gradedSession, e trace.Event) {
 		g.sent[e.Message] = m
 		g.sentOrder = append(g.sentOrder, e.Message)
 	}
-	m.student = s.student
+	m.student, m.server = s.student, s.server
 	if c := e.Content; e.Kind == trace.Data && c != nil && c.Header && !c.Folded && c.Field == "subject" && m.subject == "" {
 		_, value, _ := strings.Cut(e.Line, ":")
 		if text, err := decode.Header(strings.TrimSpace(value)); err == nil {
@@ -231,7 +237,7 @@ func accountOf(student string) practice.Account {
 func (g *Grader) evaluate(s *gradedSession, x exchangeSeen) {
 	acct := accountOf(s.student)
 	for i, ex := range g.exercises {
-		if ex.host == "" || !strings.EqualFold(ex.host, s.server) {
+		if !ex.at(s) {
 			continue
 		}
 		all := uint64(1)<<len(ex.checks) - 1
@@ -298,6 +304,9 @@ func (g *Grader) stored(e trace.Event) {
 	}
 	acct := accountOf(m.student)
 	for _, ex := range g.exercises {
+		if !strings.EqualFold(ex.host, m.server) {
+			continue // sent to another server than the exercise's: not that exercise (6.1 is a relay through sohu)
+		}
 		var bits uint64
 		for j, c := range ex.checks {
 			if c.Kind == "delivered" && strings.EqualFold(acct.Localize(c.Args[0]), e.Facts.Mailbox) && (len(c.Args) < 2 || m.subject == c.Args[1]) {
@@ -334,7 +343,7 @@ func (g *Grader) tried(s *gradedSession, e trace.Event) {
 		return
 	}
 	for i, ex := range g.exercises {
-		if ex.host == "" || !strings.EqualFold(ex.host, s.server) {
+		if !ex.at(s) {
 			continue
 		}
 		if gr, ok := g.book.Grade(s.student, ex.ID); ok && gr.Passed {

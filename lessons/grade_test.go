@@ -144,3 +144,38 @@ func TestGradedInsideTLS(t *testing.T) {
 		t.Errorf("9.1 after STARTTLS and a login inside it: %+v", g)
 	}
 }
+
+// TestExercisesDoneWhereTheySay: an exercise is passed only where it is
+// done: 6.1 is a relay through smtp.sohu.com (the same message handed to
+// smtp.sina.com directly relays nothing), 9.3 is on the POP3S port (STLS
+// on the POP3 port is 9.2's).
+func TestExercisesDoneWhereTheySay(t *testing.T) {
+	sb, room, roll := gradedClass(t, 1)
+	s01 := entryOf(roll, "s01@sohu.com")
+	b := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	session(t, sb, "sina.com", "smtp", "EHLO me", "AUTH LOGIN", b("s01"), b(s01.Password),
+		"MAIL FROM:<s01@sina.com>", "RCPT TO:<s01@sina.com>", "DATA", "Subject: relayed", "", "hi", ".")
+	session(t, sb, "sina.com", "pop3", "STLS", "USER s01", "PASS "+s01.Password, "STAT", "LIST")
+	settle(t, room, "s01", 2)
+	time.Sleep(100 * time.Millisecond)
+	for id, want := range map[string]bool{"6.1": false, "9.2": true, "9.3": false} {
+		if g, _ := room.Book().Grade("s01", id); g.Passed != want {
+			t.Errorf("exercise %s passed = %v, want %v (%+v)", id, g.Passed, want, g)
+		}
+	}
+	addr, _ := sb.AddrTLS("sina.com", trace.POP3, sandbox.ImplicitTLS)
+	s, _, err := client.Dial(context.Background(), client.Config{Proto: "pop3", Addr: addr, Implicit: true,
+		TLS: &client.TLS{Config: sb.Certs().ClientConfig("pop3.sina.com")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"USER s01", "PASS " + s01.Password, "LIST"} {
+		s.Send(line)
+	}
+	s.Quit()
+	settle(t, room, "s01", 3)
+	sandboxtest.Eventually(t, 5*time.Second, "9.3 passed on the POP3S port", func() bool {
+		g, _ := room.Book().Grade("s01", "9.3")
+		return g.Passed
+	})
+}

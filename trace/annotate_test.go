@@ -130,7 +130,7 @@ func TestSessionsAreFollowedApart(t *testing.T) {
 	a.Annotate(&one)
 	other := through(SMTP, "#2", c("Z2FjbA=="))[0]
 	a.Annotate(&other)
-	if !strings.Contains(other.Note, "not an SMTP command") || other.Secret {
+	if !strings.Contains(other.Note, "not an SMTP command") || other.Challenge {
 		t.Errorf("#2's line was taken as an AUTH answer of #1: %q", other.Note)
 	}
 }

@@ -28,6 +28,10 @@ type Masker struct {
 	// Public reports whether the secrets of a login name at a server may
 	// be shown (a demo account's); anything else is hidden.
 	Public func(name, server string) bool
+	// Known reports whether a name claimed at a server is an account
+	// there; any other claimed name is hidden (a password typed where the
+	// user name goes).
+	Known func(name, server string) bool
 	// Lang is the language of the note on a hidden line; nil: English.
 	Lang *i18n.Printer
 }
@@ -36,11 +40,15 @@ type Masker struct {
 // demo account's. Call it after the Annotator, which reads the secrets to
 // explain them.
 func (m *Masker) Mask(e *Event) {
-	if !e.Secret {
+	claimed := e.Claimed
+	if claimed != "" && (m.Known == nil || !m.Known(claimed, e.Server())) {
+		e.Claimed = "" // not an account's name: maybe a password typed where the name goes
+	}
+	if !e.Secret || claimed != "" && m.Public != nil && m.Public(claimed, e.Server()) {
 		return
 	}
-	if e.Claimed != "" && m.Public != nil && m.Public(e.Claimed, e.Server()) {
-		return
+	if e.Verb != "AUTH" && e.Verb != "PASS" && e.Verb != "USER" {
+		e.Verb = "" // the "verb" of a line that is no command may be a password
 	}
 	note := hiddenNote
 	if e.Kind == Reply && isRefusal(e.Status) {

@@ -59,6 +59,7 @@ type Problem struct {
 	Verb    string    `json:"verb"`    // the command it answered (its verb only: an argument may be a password)
 	Claimed bool      `json:"claimed"` // a login refused for the student's name: maybe not the student
 	Client  string    `json:"client,omitempty"`
+	Secret  bool      `json:"secret,omitempty"` // the reply may repeat what was typed (a password): hidden on the projector
 	When    time.Time `json:"when"`
 }
 
@@ -84,7 +85,7 @@ type Room struct {
 	book   *Book
 	mu     sync.Mutex
 	tiles  map[string]*tile
-	open   map[string]*session // by session id, until it closes
+	open   *Recent[*session] // by session id, until it closes (or is forgotten, the oldest first)
 	trips  *journeys
 	saving *saver
 }
@@ -121,7 +122,7 @@ func Open(w *sandbox.World, opts Options) (*Room, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	r := &Room{world: w, opts: opts, book: opts.Book, tiles: map[string]*tile{}, open: map[string]*session{}, trips: newJourneys(maxJourneys)}
+	r := &Room{world: w, opts: opts, book: opts.Book, tiles: map[string]*tile{}, open: NewRecent[*session](maxOpen), trips: newJourneys(maxJourneys)}
 	for _, p := range w.Providers {
 		for _, u := range p.Users() {
 			if p.Students[u] {
@@ -235,21 +236,17 @@ func (r *Room) observe(e trace.Event) {
 	if e.Session == "" {
 		return
 	}
-	s := r.open[e.Session]
+	s, _ := r.open.Get(e.Session)
 	if e.Action == trace.Closed {
-		if s != nil && s.student != "" {
-			r.tiles[s.student].Online--
-			r.markChanged()
-		}
-		delete(r.open, e.Session)
+		r.gone(s)
+		r.open.Delete(e.Session)
 		return
 	}
 	if s == nil {
-		if len(r.open) >= maxOpen {
-			return // a flood of sessions that never close: the oldest keep their places
-		}
 		s = &session{}
-		r.open[e.Session] = s
+		if old, forgot := r.open.Put(e.Session, s); forgot {
+			r.gone(old) // its close was never seen: a flood's drops
+		}
 	}
 	r.claimed(e)
 	if e.Account != "" && s.student == "" {
@@ -264,9 +261,20 @@ func (r *Room) observe(e trace.Event) {
 	}
 }
 
+// gone ends a session's count as online.
+func (r *Room) gone(s *session) {
+	if s == nil || s.student == "" {
+		return
+	}
+	t := r.tiles[s.student]
+	t.Online = max(t.Online-1, 0)
+	r.markChanged()
+}
+
 // claimed counts a login refused for a student's name on the student's
 // tile, saying it was claimed and from where: maybe a typo, maybe not
-// the student at all.
+// the student at all. So it never makes the student look stuck, nor
+// seen, and the projector does not show it.
 func (r *Room) claimed(e trace.Event) {
 	if e.Login != proto.LoginFailed || e.Claimed == "" || e.Kind != trace.Reply || !e.Final {
 		return
@@ -280,9 +288,7 @@ func (r *Room) claimed(e trace.Event) {
 		return
 	}
 	t.FailedLogins++
-	t.LastError = problem(e, true)
-	t.ErrorsInARow++
-	t.LastSeen = e.Time
+	t.LastError = problem(e, true) // for the teacher: a claim says nothing of how the student does, nor when
 	r.markChanged()
 }
 
@@ -342,7 +348,7 @@ func problem(e trace.Event, claimed bool) *Problem {
 	if len(line) > 120 {
 		line = append(line[:119], '…')
 	}
-	p := &Problem{Status: e.Status, Line: string(line), Verb: trace.Visible(e.Verb), Claimed: claimed, When: e.Time}
+	p := &Problem{Status: e.Status, Line: string(line), Verb: trace.Visible(e.Verb), Claimed: claimed, Secret: e.Secret, When: e.Time}
 	if claimed {
 		p.Client = e.Client()
 	}
@@ -379,8 +385,12 @@ func (r *Room) view(t *tile, now time.Time, public bool) Tile {
 	}
 	v.Passed, v.Failed = r.book.Counts(t.Student)
 	v.Stuck = r.stuck(t, now)
-	if t.LastError != nil {
+	v.LastError = nil
+	if t.LastError != nil && !(public && t.LastError.Claimed) {
 		p := *t.LastError
+		if public && p.Secret {
+			p.Line, p.Verb = p.Status+" ••••••", ""
+		}
 		if public {
 			p.Client = ""
 		}

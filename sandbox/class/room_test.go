@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,8 +121,8 @@ func TestTilesFromWhatServersSaw(t *testing.T) {
 	if two.FailedLogins != 1 || two.LastError == nil || !two.LastError.Claimed || two.LastError.Status != "535" || two.LastError.Client == "" || two.Sessions != 0 {
 		t.Errorf("s02's tile: %+v (%+v)", two, two.LastError)
 	}
-	if p := tileOf(room, "s02", true); p.LastError == nil || p.LastError.Client != "" {
-		t.Errorf("the projector's tile shows where a claimed login came from: %+v", p.LastError)
+	if p := tileOf(room, "s02", true); p.LastError != nil || p.Stuck || p.LastSeen != (time.Time{}) {
+		t.Errorf("the projector's tile shows a login only claimed for s02 (anyone can type s02): %+v %+v", p, p.LastError)
 	}
 	if three := tileOf(room, "s03", false); three.LastSeen != (time.Time{}) || three.LastError != nil {
 		t.Errorf("s03 did nothing: %+v", three)
@@ -250,18 +251,29 @@ func TestSheets(t *testing.T) {
 	}
 }
 
-// TestFloodsAreBounded: sessions that never close and messages by the
-// thousand do not grow a room without bound.
+// TestFloodsAreBounded: sessions that never close (their "closed" lost
+// to a flood) and messages by the thousand do not grow a room without
+// bound, and never keep a new student's session from counting.
 func TestFloodsAreBounded(t *testing.T) {
 	world := sandbox.DefaultWorld()
+	roll, _ := roster.Generate(1, []string{"sohu.com", "sina.com"}, nil)
+	world.AddStudents(roll)
 	room, _ := Open(world, Options{})
 	for i := range maxOpen + 500 {
-		room.Observe(trace.Event{Session: "#" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String(), Proto: trace.SMTP, Kind: trace.Command, Line: "NOOP"})
+		room.Observe(trace.Event{Session: fmt.Sprintf("#%d", i), Proto: trace.SMTP, Kind: trace.Command, Line: "NOOP", Account: "s01@sohu.com"})
 	}
 	for i := range maxJourneys + 500 {
-		room.Observe(trace.Event{Session: "#1", Proto: trace.SMTP, Hop: trace.Submission, Kind: trace.Command, Message: time.Duration(i).String()})
+		room.Observe(trace.Event{Session: "#1", Proto: trace.SMTP, Hop: trace.Submission, Kind: trace.Command, Message: fmt.Sprint(i)})
 	}
-	if len(room.open) > maxOpen || len(room.trips.byID) > maxJourneys || len(room.trips.order) > maxJourneys {
-		t.Errorf("open sessions %d, journeys %d", len(room.open), len(room.trips.byID))
+	if room.open.Len() > maxOpen || len(room.trips.byID) > maxJourneys || len(room.trips.order) > maxJourneys {
+		t.Errorf("open sessions %d, journeys %d", room.open.Len(), len(room.trips.byID))
+	}
+	if online := tileOf(room, "s01", false).Online; online > maxOpen {
+		t.Errorf("%d sessions said online, more than are followed", online)
+	}
+	before := tileOf(room, "s01", false).Sessions
+	room.Observe(trace.Event{Session: "#new", Proto: trace.SMTP, Kind: trace.Reply, Final: true, Account: "s01@sohu.com", Login: proto.LoginOK, Status: "235"})
+	if after := tileOf(room, "s01", false).Sessions; after != before+1 {
+		t.Errorf("a new session after the flood was not counted: %d, then %d", before, after)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // flood of connections may take the process's file descriptors (and with
 // them the mail servers').
 const (
-	maxConnsPerAddress   = 256  // TCP connections from one address, any request
+	maxConnsPerAddress   = 64   // TCP connections from one address, any request (a browser opens 6 per site)
 	maxConns             = 4096 // TCP connections in all
 	maxViewersPerAddress = 16   // open event streams (tabs) from one address
 	maxViewers           = 512  // open event streams in all; the teacher's are not counted

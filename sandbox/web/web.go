@@ -82,10 +82,12 @@ func Start(cfg Config) (*Server, error) {
 		s.room, _ = class.Open(cfg.Sandbox.World(), class.Options{}) // kept nowhere: it cannot fail
 		s.ownRoom = true
 	}
-	s.mask = &trace.Masker{Public: s.public, Lang: cfg.Lang}
+	s.mask = &trace.Masker{Public: s.public, Known: s.known, Lang: cfg.Lang}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.queue = s.sb.Events.SubscribeQueued("the page", 1<<16, s.ingest, nil)
-	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	// An idle kept-alive connection is closed after a while: held open by
+	// the thousand, they would keep everyone out (the teacher too).
+	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
 }
@@ -135,6 +137,26 @@ func (s *Server) public(name, server string) bool {
 			addr := sandbox.Address{Local: local, Domain: p.Domain}
 			_, user, known := w.Account(addr)
 			return known && user != sandbox.Postmaster && !w.IsStudent(addr)
+		}
+	}
+	return false
+}
+
+// known reports whether a name claimed at a server is an account of its
+// provider.
+func (s *Server) known(name, server string) bool {
+	w := s.sb.World()
+	for _, p := range w.Providers {
+		for _, svc := range p.Services {
+			if svc.Host != server {
+				continue
+			}
+			local, domain, found := strings.Cut(name, "@")
+			if found && !strings.EqualFold(domain, p.Domain) {
+				return false
+			}
+			_, _, ok := w.Account(sandbox.Address{Local: local, Domain: p.Domain})
+			return ok
 		}
 	}
 	return false

@@ -18,6 +18,7 @@ import (
 	"maillab/sandbox/certs"
 	"maillab/sandbox/roster"
 	"maillab/sandbox/sandboxtest"
+	"maillab/trace/proto"
 )
 
 // classroom starts a sandbox with n students and its page, on free ports;
@@ -217,6 +218,50 @@ func TestPagesEscapeClientText(t *testing.T) {
 		if !strings.Contains(seen, `EHLO \x1b]0;PWNED\x07`) || !strings.Contains(seen, `\u202egnp.exe`) {
 			t.Errorf("%s stream does not show them escaped:\n%s", name, seen)
 		}
+	}
+}
+
+// TestPasswordsNeverReachTheProjector: the ways a student types a
+// password where it does not belong: as AUTH LOGIN's answers in the
+// wrong order (the user name unencoded), as a command after a good login,
+// after the name in USER. The shared page shows none of it, in no field
+// (line, claimed name, verb, tile); the teacher's does.
+func TestPasswordsNeverReachTheProjector(t *testing.T) {
+	sb, page, roll := classroom(t, 2)
+	pw := roll[2].Password // s02's
+	public := openStream(t, page.URL()+"events", nil)
+	private := openStream(t, page.URL()+"teacher/events?token=tok", nil)
+	talk := func(domain string, p proto.Name, lines ...string) {
+		addr, _ := sb.Addr(domain, p)
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for _, l := range lines {
+			fmt.Fprintf(c, "%s\r\n", l)
+			time.Sleep(20 * time.Millisecond)
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, c)
+	}
+	talk("sohu.com", "SMTP", "EHLO me", "AUTH LOGIN", "s02", b64(pw), "QUIT")
+	talk("sohu.com", "SMTP", "EHLO me", "AUTH PLAIN "+b64("\x00s02\x00"+pw), b64(pw), "QUIT")
+	talk("sina.com", "POP3", "USER s02 "+pw, "QUIT")
+	shared := fmt.Sprint(public.until(t, func(e map[string]any) bool { return e["action"] == "closed" && e["proto"] == "POP3" }))
+	teacher := fmt.Sprint(private.until(t, func(e map[string]any) bool { return e["action"] == "closed" && e["proto"] == "POP3" }))
+	for _, secret := range []string{pw, b64(pw), strings.ToUpper(b64(pw))} {
+		if strings.Contains(shared, secret) {
+			t.Errorf("the shared page shows s02's password (%s):\n%s", secret, shared)
+		}
+	}
+	if !strings.Contains(teacher, pw) {
+		t.Errorf("the teacher's view lost what was typed")
+	}
+	var tiles struct{ Tiles []map[string]any }
+	getJSON(t, page.URL()+"api/tiles", &tiles)
+	if all := fmt.Sprint(tiles); strings.Contains(all, pw) || strings.Contains(all, strings.ToUpper(b64(pw))) {
+		t.Errorf("a tile shows s02's password: %s", all)
 	}
 }
 

@@ -45,6 +45,7 @@ type Follower struct {
 type pending struct {
 	greeting bool
 	secret   bool
+	echoed   bool   // the answer may repeat the secret (a password typed into USER): hidden whatever it says
 	line     string // "" for a line holding a secret
 	verb     string
 	message  string // the journey of the message the command names
@@ -82,8 +83,11 @@ func (f *Follower) Client(line string, octets int) proto.Mark {
 	p := pending{line: line, verb: verb}
 	switch verb {
 	case "USER":
-		f.user = proto.Arg(line)
-		m.Claimed = f.user
+		name, more, _ := strings.Cut(proto.Arg(line), " ")
+		f.user, m.Claimed = name, name
+		if more != "" { // "USER s02 484054": a password typed after the name
+			m.Secret, p.line, p.secret, p.echoed = true, "", true, true
+		}
 	case "PASS":
 		m.Secret, m.Claimed, p.line, p.secret = true, f.user, "", true
 	case "AUTH":
@@ -95,10 +99,18 @@ func (f *Follower) Client(line string, octets int) proto.Mark {
 	case "RETR", "TOP", "LIST", "UIDL", "DELE":
 		m.Message, m.Recipient = f.messageOf(proto.Arg(line))
 		p.message = m.Message
+	default:
+		if !knownVerbs[verb] { // no command: maybe a password typed where a command goes
+			m.Verb, m.Secret, p.verb, p.line, p.secret, p.echoed = "", true, "", "", true, true
+		}
 	}
 	f.expect(p)
 	return m
 }
+
+// knownVerbs are the commands of POP3 (RFC 1939, 2449, 2595, 5034).
+var knownVerbs = map[string]bool{"USER": true, "PASS": true, "APOP": true, "STAT": true, "LIST": true, "RETR": true, "DELE": true,
+	"NOOP": true, "RSET": true, "QUIT": true, "TOP": true, "UIDL": true, "CAPA": true, "STLS": true, "AUTH": true}
 
 // messageOf is the journey of the message a command's argument names,
 // and whose mailbox it is in.
@@ -150,7 +162,7 @@ func (f *Follower) Server(line string, octets int, key proto.Key) proto.Mark {
 	}
 	status := Status(line)
 	m := proto.Mark{Kind: proto.Reply, Verb: f.answering.verb, Answers: f.answering.line, Reply: f.key, Status: status,
-		Message: f.answering.message, Secret: f.answering.secret && status == "-ERR"}
+		Message: f.answering.message, Secret: f.answering.secret && (status == "-ERR" || f.answering.echoed)}
 	if m.Message != "" {
 		m.Recipient = f.owner
 	}

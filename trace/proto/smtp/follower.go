@@ -131,13 +131,14 @@ func (f *Follower) dataLine(line string) proto.Mark {
 // challengeAnswer marks an answer to a login challenge: a secret, with
 // the user name it gives (or gave) decoded.
 func (f *Follower) challengeAnswer(line string) proto.Mark {
+	username := f.authMech == "LOGIN" && f.authAnswers == 2 // LOGIN's first answer; its second is the password
 	f.authAnswers--
-	if f.authUser == "" {
-		if f.authMech == "PLAIN" {
-			f.authUser = plainUser(line)
-		} else {
-			f.authUser, _ = base64Text(line)
-		}
+	switch {
+	case f.authUser != "":
+	case f.authMech == "PLAIN":
+		f.authUser = plainUser(line)
+	case username:
+		f.authUser, _ = base64Text(line)
 	}
 	f.expect(pending{auth: true, secret: true, message: f.message})
 	return proto.Mark{Kind: proto.Command, Challenge: true, Secret: true, Claimed: f.authUser}
@@ -149,6 +150,9 @@ func (f *Follower) command(line string, octets int, secret bool) proto.Mark {
 	verb := proto.Verb(line)
 	if octets > maxCommand {
 		verb = ""
+	}
+	if !knownVerbs[verb] { // no command: maybe a password typed where a command goes
+		verb, secret = "", true
 	}
 	m := proto.Mark{Kind: proto.Command, Verb: verb, Secret: secret}
 	if secret {
@@ -178,6 +182,12 @@ func (f *Follower) command(line string, octets int, secret bool) proto.Mark {
 	f.expect(p)
 	return m
 }
+
+// knownVerbs are the commands of SMTP and its extensions maillab knows
+// (RFC 5321, 3207, 4954, 3030, 1985; Postfix's XFORWARD and XCLIENT).
+var knownVerbs = map[string]bool{"HELO": true, "EHLO": true, "MAIL": true, "RCPT": true, "DATA": true, "RSET": true, "NOOP": true,
+	"QUIT": true, "VRFY": true, "EXPN": true, "HELP": true, "AUTH": true, "STARTTLS": true, "BDAT": true, "TURN": true, "ETRN": true,
+	"XFORWARD": true, "XCLIENT": true}
 
 // beginAuth starts a login exchange: how many answers to challenges
 // follow, and the user name an initial response gives. It reports

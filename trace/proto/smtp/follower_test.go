@@ -119,11 +119,20 @@ func TestFollowerMarks(t *testing.T) {
 			c("AUTH LOGIN", ""), s("334 VXNlcm5hbWU6", ""),
 			c("s07", "secret=true claimed="),
 			s("501 5.5.2 cannot decode Base64 answer", "login=failed secret=true"),
-			c("404242", "secret=true verb=404242"),
+			c("404242", "secret=true verb="),
 			s("500 5.5.1 command not recognized: 404242", "secret=true status=500"),
 			c("NOOP", "secret=false"),
 			s("250 2.0.0 OK", "secret=false"),
 		}, State{Greeted: true, Helo: true, ESMTP: true}},
+
+		{"a password is never claimed as the user name", []line{
+			s("220 srv", ""),
+			c("AUTH LOGIN", ""), s("334 VXNlcm5hbWU6", ""),
+			c("s02", "secret=true claimed="),
+			s("334 UGFzc3dvcmQ6", "claimed="),
+			c("NDg0MDU0", "secret=true claimed="),
+			s("535 5.7.8 authentication credentials invalid", "login=failed claimed="),
+		}, State{Greeted: true}},
 
 		{"plain with an initial response, then a wrong one", []line{
 			s("220 srv", ""),
