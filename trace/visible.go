@@ -46,18 +46,31 @@ func Visible(s string) string {
 
 // safePrefix is how many bytes at the start of s need no escaping:
 // printable ASCII and tabs, and valid UTF-8 but C1 controls and the
-// bidirectional marks.
+// bidirectional marks. Each sequence is checked byte by byte, without
+// decoding the character (Chinese text, three bytes a character, is the
+// common case); anything unusual is left to safePrefixByRune.
 func safePrefix(s string) int {
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f || c == '\t' {
+		switch {
+		case c >= 0x20 && c < 0x7f || c == '\t':
 			i++
 			continue
-		}
-		if c < 0x80 {
+		case c < 0x80:
 			return i
+		case c >= 0xe1 && c <= 0xec || c == 0xee || c == 0xef: // three bytes, no special case of validity
+			if i+2 < len(s) && continuation(s[i+1]) && continuation(s[i+2]) && !(c == 0xe2 && bidiMark(s[i+1], s[i+2])) {
+				i += 3
+				continue
+			}
+		case c >= 0xc3 && c <= 0xdf && c != 0xd8: // two bytes, none of them a control or a mark
+			if i+1 < len(s) && continuation(s[i+1]) {
+				i += 2
+				continue
+			}
 		}
+		// anything else: decode the one character and judge it
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size <= 1 || r <= 0x9f || decode.IsBidiControl(r) {
 			return i
@@ -67,12 +80,23 @@ func safePrefix(s string) int {
 	return i
 }
 
+// continuation reports whether b continues a UTF-8 sequence.
+func continuation(b byte) bool { return b&0xc0 == 0x80 }
+
+// bidiMark reports whether a character E2 b1 b2 is one of the
+// bidirectional marks: U+200E, U+200F, U+202A to U+202E, U+2066 to
+// U+2069.
+func bidiMark(b1, b2 byte) bool {
+	return b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f || b2 >= 0xaa && b2 <= 0xae) || b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9
+}
+
 // Escaper is a writer that passes text on line by line through Visible:
 // newlines stay, everything else a terminal could obey is escaped. Close
 // writes out an unfinished last line.
 type Escaper struct {
 	w   io.Writer
-	buf []byte
+	buf []byte // an unfinished line
+	out []byte // what one Write writes, reused
 }
 
 // maxEscaperLine is how much of one line an Escaper holds before it
@@ -85,33 +109,38 @@ func NewEscaper(w io.Writer) *Escaper { return &Escaper{w: w} }
 // Write escapes the complete lines in p and keeps the rest for later.
 func (e *Escaper) Write(p []byte) (int, error) {
 	e.buf = append(e.buf, p...)
-	for {
-		i := bytes.IndexByte(e.buf, '\n')
-		if i < 0 {
-			break
+	end := bytes.LastIndexByte(e.buf, '\n')
+	out := e.out[:0]
+	if end >= 0 {
+		// every complete line at once: escaped, then written in one go
+		// (one write for a chunk, not one per line)
+		for line := range strings.SplitSeq(string(e.buf[:end]), "\n") {
+			out = append(append(out, Visible(line)...), '\n')
 		}
-		if _, err := io.WriteString(e.w, Visible(string(e.buf[:i]))+"\n"); err != nil {
-			return 0, err
-		}
-		e.buf = e.buf[i+1:]
+		e.buf = e.buf[end+1:]
 	}
 	if len(e.buf) > maxEscaperLine {
 		cut := len(e.buf) - utf8.UTFMax
 		for cut > 0 && !utf8.RuneStart(e.buf[cut]) {
 			cut--
 		}
-		if _, err := io.WriteString(e.w, Visible(string(e.buf[:cut]))); err != nil {
-			return 0, err
-		}
-		e.buf = append(e.buf[:0], e.buf[cut:]...)
+		out = append(out, Visible(string(e.buf[:cut]))...)
+		e.buf = append([]byte(nil), e.buf[cut:]...)
 	}
 	if len(e.buf) == 0 {
 		e.buf = nil
+	} else {
+		e.buf = append([]byte(nil), e.buf...) // the unfinished line alone, not the chunk it came in
+	}
+	e.out = out[:0]
+	if len(out) > 0 {
+		if _, err := e.w.Write(out); err != nil {
+			return 0, err
+		}
 	}
 	return len(p), nil
 }
 
-// Close writes out what is left.
 func (e *Escaper) Close() error {
 	if len(e.buf) == 0 {
 		return nil

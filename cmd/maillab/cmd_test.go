@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"maillab/sandbox/sandboxtest"
 )
@@ -425,6 +429,33 @@ func BenchmarkHelpCommand(b *testing.B) {
 	for b.Loop() {
 		streams, _, _ := testStreams("")
 		if err := newRootCmd(streams, []string{"--help"}).ExecuteContext(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeFileGBK is maillab decode --charset gbk --file on 22 MB
+// of Base64 (GBK Chinese), the output escaped for a terminal, as issue
+// 22 measures it against base64 -d | iconv -f GBK.
+func BenchmarkDecodeFileGBK(b *testing.B) {
+	text := strings.Repeat("简单的邮件发送测试！这是一封用 GBK 编码的中文邮件正文。\n", 300000)
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte(gbk))
+	var lines strings.Builder
+	for i := 0; i < len(encoded); i += 76 {
+		lines.WriteString(encoded[i:min(i+76, len(encoded))] + "\n")
+	}
+	file := filepath.Join(b.TempDir(), "big.b64")
+	if err := os.WriteFile(file, []byte(lines.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(lines.Len()))
+	for b.Loop() {
+		streams := &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
+		if err := newRootCmd(streams, []string{"decode", "--charset", "gbk", "--file", file}).ExecuteContext(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

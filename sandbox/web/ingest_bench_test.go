@@ -21,9 +21,9 @@ import (
 var kib = "Subject: bench\r\n\r\n" + strings.Repeat(strings.Repeat("x", 62)+"\r\n", 15) + "end\r\n"
 
 // ingest sends b.N 1 KiB messages to bbb@sina.com over 8 sessions at
-// once (as Postfix's smtp-source -s 8 does), ten messages per session, and
-// reports messages per second.
-func ingest(b *testing.B, sb *sandbox.Sandbox) {
+// once, perSession messages per session (Postfix's smtp-source -s 8 sends
+// one), and reports messages per second.
+func ingest(b *testing.B, sb *sandbox.Sandbox, perSession int) {
 	addr, _ := sb.Addr("sina.com", "SMTP")
 	var next atomic.Int64
 	g := sandboxtest.NewGroup(b)
@@ -33,7 +33,7 @@ func ingest(b *testing.B, sb *sandbox.Sandbox) {
 	for range 8 {
 		g.Go(func(t testing.TB) {
 			for next.Load() < int64(b.N) {
-				session(t, addr, &next, int64(b.N), 10)
+				session(t, addr, &next, int64(b.N), perSession)
 			}
 		})
 	}
@@ -100,7 +100,16 @@ func BenchmarkIngestWithPage(b *testing.B) {
 	sb, page, _ := classroom(b, 1)
 	defer pageDrops(b, page)
 	defer wiretapTo(b, sb)()
-	ingest(b, sb)
+	ingest(b, sb, 10)
+}
+
+// BenchmarkIngestOnePerSession is BenchmarkIngestWithPage with a session
+// per message, as smtp-source sends them.
+func BenchmarkIngestOnePerSession(b *testing.B) {
+	sb, page, _ := classroom(b, 1)
+	defer pageDrops(b, page)
+	defer wiretapTo(b, sb)()
+	ingest(b, sb, 1)
 }
 
 // pageDrops reports the events the page's queue could not take.
@@ -120,5 +129,5 @@ func BenchmarkIngestWithPageWatched(b *testing.B) {
 		s := openStream(b, page.URL()+"events", nil)
 		go io.Copy(io.Discard, s.r)
 	}
-	ingest(b, sb)
+	ingest(b, sb, 10)
 }
