@@ -214,18 +214,25 @@ func TestRenderGolden(t *testing.T) {
 				}
 			}
 			r.Close()
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				os.WriteFile(path, out.Bytes(), 0o644)
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./trace -update)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("%s differs from the golden file (run go test ./trace -update if the change is intended):\n%s", tt.golden, firstDiff(out.String(), string(want)))
-			}
+			checkGolden(t, tt.golden, out.Bytes())
 		})
+	}
+}
+
+// checkGolden compares output with a golden file in testdata (-update
+// rewrites it).
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", golden)
+	if *update {
+		os.WriteFile(path, got, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./trace -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./trace -update if the change is intended):\n%s", golden, firstDiff(string(got), string(want)))
 	}
 }
 

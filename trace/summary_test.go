@@ -2,8 +2,6 @@ package trace_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +23,7 @@ func TestSummaryGolden(t *testing.T) {
 		for _, e := range recordedEvents(t) {
 			s.Render(e)
 		}
-		path := filepath.Join("testdata", tt.golden)
-		if *update {
-			os.WriteFile(path, out.Bytes(), 0o644)
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./trace -update)", err)
-		}
-		if !bytes.Equal(out.Bytes(), want) {
-			t.Errorf("%s differs from the golden file:\n%s", tt.golden, firstDiff(out.String(), string(want)))
-		}
+		checkGolden(t, tt.golden, out.Bytes())
 		if n := strings.Count(out.String(), "\n"); n != 1 {
 			t.Errorf("a play run summed up in %d lines, want 1:\n%s", n, out.String())
 		}

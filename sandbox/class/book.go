@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -275,16 +274,4 @@ func resultRow(student string, x Exercise, g Grade, p *i18n.Printer) []string {
 		when = g.When.Format(time.RFC3339)
 	}
 	return []string{student, x.ID, strconv.Itoa(x.Lesson), x.Title, p.Tr(Result(x, g, ok)), met, strconv.Itoa(g.Tries), when}
-}
-
-// sortedStudents lists the students with grades.
-func (b *Book) sortedStudents() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := make([]string, 0, len(b.grades))
-	for s := range b.grades {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -59,17 +59,8 @@ func browser(t testing.TB, w, h int, tools ...string) context.Context {
 // in the page's language.
 func gradedClassroom(t *testing.T, n int, lang *i18n.Printer, mods ...func(*sandbox.Config)) (*sandbox.Sandbox, *Server, []roster.Entry) {
 	t.Helper()
-	world := sandbox.DefaultWorld()
-	roll, _ := roster.Generate(n, []string{"sohu.com", "sina.com"}, nil)
-	world.AddStudents(roll)
-	cfg := sandbox.Config{World: world, RandomPorts: true, TapServers: true, RetryInterval: 50 * time.Millisecond}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	sb, err := sandbox.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, roll := classSandbox(t, n, mods...)
+	world := sb.World()
 	all, err := lessons.LoadIn("", i18n.Or(lang).Code())
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,19 @@ import (
 // mods change the sandbox's configuration.
 func classroom(t testing.TB, n int, mods ...func(*sandbox.Config)) (*sandbox.Sandbox, *Server, []roster.Entry) {
 	t.Helper()
+	sb, class := classSandbox(t, n, mods...)
+	page, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { page.Close(); sb.Close() })
+	return sb, page, class
+}
+
+// classSandbox starts a sandbox with n students (s01.., both domains)
+// on free ports; mods change its configuration.
+func classSandbox(t testing.TB, n int, mods ...func(*sandbox.Config)) (*sandbox.Sandbox, []roster.Entry) {
+	t.Helper()
 	world := sandbox.DefaultWorld()
 	class, err := roster.Generate(n, []string{"sohu.com", "sina.com"}, nil)
 	if err != nil {
@@ -41,12 +54,7 @@ func classroom(t testing.TB, n int, mods ...func(*sandbox.Config)) (*sandbox.San
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := Start(Config{Sandbox: sb, Addr: "127.0.0.1:0", Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { page.Close(); sb.Close() })
-	return sb, page, class
+	return sb, class
 }
 
 // sse reads a page's event stream.
