@@ -19,6 +19,7 @@ const RequireTools = "MAILLAB_REQUIRE_TOOLS"
 var debianPackages = map[string]string{
 	"nc":      "netcat-openbsd",
 	"openssl": "openssl",
+	"dovecot": "dovecot-pop3d",
 }
 
 // NeedTool returns the path of a program a test runs (a real mail client,

@@ -1,0 +1,565 @@
+package check_test
+
+// The zoo: a small SMTP server and a small POP3 server, correct by
+// default, each able to carry one planted bug. With no bug they must pass
+// every case (a second correct implementation, unlike maillab's); with a
+// bug, the case meant for it must catch it.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"maillab/sandbox/check"
+)
+
+// zooMailbox is the one mailbox the zoo serves: what its SMTP server
+// stores, its POP3 server gives.
+type zooMailbox struct {
+	mu   sync.Mutex
+	msgs []zooMessage
+	next int
+}
+
+type zooMessage struct {
+	uid  string
+	body []string // lines as stored, without line ends
+}
+
+func (m *zooMailbox) add(lines []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.next++
+	m.msgs = append(m.msgs, zooMessage{uid: "zoo" + strconv.Itoa(m.next), body: lines})
+}
+
+// listen serves each connection with serve, until the test ends.
+func listen(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				serve(conn)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// zooSMTP is a small SMTP server for zoo.example; bug names the one
+// thing it gets wrong ("" for none).
+type zooSMTP struct {
+	bug  string
+	box  *zooMailbox
+	conn net.Conn
+	r    *bufio.Reader
+	w    *bufio.Writer
+
+	hello, tls bool
+	from       bool
+	rcpts      int
+}
+
+func (s *zooSMTP) reply(format string, args ...any) {
+	fmt.Fprintf(s.w, format+"\r\n", args...)
+	s.w.Flush()
+}
+
+func serveSMTP(bug string, box *zooMailbox) func(net.Conn) {
+	return func(conn net.Conn) {
+		s := &zooSMTP{bug: bug, box: box, conn: conn, r: bufio.NewReader(conn), w: bufio.NewWriter(conn)}
+		s.reply("220 smtp.zoo.example ESMTP zoo")
+		for {
+			line, err := s.r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if bug == "pipelining-lost" {
+				s.r.Reset(conn) // what came with the line is lost
+			}
+			if len(line) > 512 && bug != "long-line-accepted" {
+				s.reply("500 5.5.6 line too long")
+				continue
+			}
+			if !s.command(strings.TrimRight(line, "\r\n")) {
+				return
+			}
+		}
+	}
+}
+
+// command answers one line; false ends the session.
+func (s *zooSMTP) command(line string) bool {
+	verb, arg, _ := strings.Cut(line, " ")
+	switch strings.ToUpper(verb) {
+	case "EHLO":
+		s.ehlo(arg)
+	case "HELO":
+		s.helo(arg)
+	case "MAIL":
+		s.mail(arg)
+	case "RCPT":
+		s.rcpt(arg)
+	case "DATA":
+		s.data()
+	case "RSET":
+		if s.bug != "rset-keeps" {
+			s.from, s.rcpts = false, 0
+		}
+		s.reply("250 2.0.0 reset")
+	case "NOOP":
+		s.reply("250 2.0.0 ok")
+	case "VRFY":
+		s.reply("252 2.1.5 cannot verify, will try")
+	case "HELP":
+		s.reply("214 2.0.0 see RFC 5321")
+	case "QUIT":
+		s.reply("221 2.0.0 bye")
+		return s.bug == "quit-stays"
+	default:
+		s.reply("500 5.5.2 unknown command")
+	}
+	return true
+}
+
+func (s *zooSMTP) ehlo(arg string) {
+	if arg == "" && s.bug != "ehlo-no-name" {
+		s.reply("501 5.5.4 EHLO needs a domain")
+		return
+	}
+	s.hello, s.from, s.rcpts = true, false, 0
+	sep := "-"
+	if s.bug == "multiline-spaces" {
+		sep = " "
+	}
+	s.reply("250%ssmtp.zoo.example", sep)
+	s.reply("250%sSIZE 100000", sep)
+	s.reply("250%sPIPELINING", sep)
+	s.reply("250 ENHANCEDSTATUSCODES")
+}
+
+func (s *zooSMTP) helo(arg string) {
+	if arg == "" {
+		s.reply("501 5.5.4 HELO needs a domain")
+		return
+	}
+	s.hello, s.from, s.rcpts = true, false, 0
+	s.reply("250 smtp.zoo.example")
+}
+
+// path reads "FROM:<a@b> PARAMS" or "TO:<a@b>", needing brackets.
+func path(arg, prefix string) (addr string, params []string, ok bool) {
+	if len(arg) < len(prefix) || !strings.EqualFold(arg[:len(prefix)], prefix) {
+		return "", nil, false
+	}
+	rest := strings.TrimLeft(arg[len(prefix):], " ")
+	if !strings.HasPrefix(rest, "<") {
+		return "", nil, false
+	}
+	addr, tail, ok := strings.Cut(rest[1:], ">")
+	return addr, strings.Fields(tail), ok
+}
+
+func (s *zooSMTP) mail(arg string) {
+	_, params, ok := path(arg, "FROM:")
+	switch {
+	case !s.hello:
+		s.reply("503 5.5.1 EHLO first")
+	case s.from && s.bug != "mail-twice":
+		s.reply("503 5.5.1 one MAIL at a time")
+	case !ok:
+		s.reply("501 5.5.4 MAIL FROM:<address>")
+	default:
+		for _, p := range params {
+			name, value, _ := strings.Cut(strings.ToUpper(p), "=")
+			switch name {
+			case "SIZE":
+				if n, _ := strconv.Atoi(value); n > 100000 && s.bug != "size-ignored" {
+					s.reply("552 5.3.4 too big")
+					return
+				}
+			case "BODY":
+			default:
+				s.reply("555 5.5.4 unknown parameter %s", name)
+				return
+			}
+		}
+		s.from = true
+		s.reply("250 2.1.0 ok")
+	}
+}
+
+func (s *zooSMTP) rcpt(arg string) {
+	addr, _, ok := path(arg, "TO:")
+	switch {
+	case !s.from && s.bug != "rcpt-before-mail":
+		s.reply("503 5.5.1 MAIL first")
+	case !ok:
+		s.reply("501 5.5.4 RCPT TO:<address>")
+	case strings.EqualFold(addr, "postmaster") || strings.HasSuffix(strings.ToLower(addr), "@zoo.example"):
+		s.rcpts++
+		s.reply("250 2.1.5 ok")
+	default:
+		s.reply("550 5.7.1 no relaying")
+	}
+}
+
+func (s *zooSMTP) data() {
+	if s.rcpts == 0 && s.bug != "data-before-rcpt" {
+		s.reply("503 5.5.1 RCPT first")
+		return
+	}
+	s.reply("354 end with a line of one dot")
+	var lines []string
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "." || s.bug == "dot-ends-data" && strings.HasPrefix(line, ".") {
+			break
+		}
+		lines = append(lines, strings.TrimPrefix(line, "."))
+	}
+	s.box.add(lines)
+	s.from, s.rcpts = false, 0
+	s.reply("250 2.0.0 stored")
+}
+
+// zooPOP3 is a small POP3 server for the zoo's one mailbox (user "zoo",
+// password "secret"); bug names the one thing it gets wrong.
+type zooPOP3 struct {
+	bug     string
+	box     *zooMailbox
+	w       *bufio.Writer
+	user    string
+	in      bool
+	deleted map[int]bool
+	snap    []zooMessage // the maildrop as the session found it
+	session int
+}
+
+func (p *zooPOP3) say(format string, args ...any) {
+	fmt.Fprintf(p.w, format+"\r\n", args...)
+	p.w.Flush()
+}
+
+func servePOP3(bug string, box *zooMailbox) func(net.Conn) {
+	var sessions int
+	var mu sync.Mutex
+	return func(conn net.Conn) {
+		mu.Lock()
+		sessions++
+		p := &zooPOP3{bug: bug, box: box, w: bufio.NewWriter(conn), deleted: map[int]bool{}, session: sessions}
+		mu.Unlock()
+		r := bufio.NewReader(conn)
+		p.say("+OK zoo POP3 ready")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				if p.bug == "update-on-drop" {
+					p.update()
+				}
+				return
+			}
+			if len(line) > 255 {
+				p.say("-ERR line too long")
+				continue
+			}
+			if !p.command(strings.TrimRight(line, "\r\n")) {
+				return
+			}
+		}
+	}
+}
+
+func (p *zooPOP3) command(line string) bool {
+	verb, arg, _ := strings.Cut(line, " ")
+	verb = strings.ToUpper(verb)
+	if verb == "QUIT" {
+		if p.in && p.bug != "quit-keeps" {
+			p.update()
+		}
+		p.say("+OK bye")
+		return false
+	}
+	if verb == "CAPA" {
+		p.say("+OK capabilities follow")
+		p.say("USER\r\nUIDL\r\nTOP\r\n.")
+		return true
+	}
+	if !p.in && p.bug != "transaction-before-login" {
+		p.authorization(verb, arg)
+		return true
+	}
+	p.transaction(verb, arg)
+	return true
+}
+
+func (p *zooPOP3) authorization(verb, arg string) {
+	switch {
+	case verb == "USER":
+		p.user = arg
+		p.say("+OK send PASS")
+	case verb == "PASS" && p.user == "zoo" && arg == "secret":
+		p.in = true
+		p.box.mu.Lock()
+		p.snap = append([]zooMessage(nil), p.box.msgs...)
+		p.box.mu.Unlock()
+		p.say("+OK logged in")
+	default:
+		p.say("-ERR not now")
+	}
+}
+
+// message finds a message by the number in arg, not deleted.
+func (p *zooPOP3) message(arg string) (int, bool) {
+	n, err := strconv.Atoi(strings.Fields(arg + " x")[0])
+	if err != nil || n < 1 || n > len(p.snap) || p.deleted[n] {
+		p.say("-ERR no such message")
+		return 0, false
+	}
+	return n, true
+}
+
+// size is a message's size as RETR sends it.
+func (p *zooPOP3) size(n int) int {
+	size := 0
+	for _, l := range p.snap[n-1].body {
+		size += len(l) + 2
+		if p.bug == "size-lf" {
+			size--
+		}
+	}
+	return size
+}
+
+// live are the numbers of the messages not deleted, as LIST shows them.
+func (p *zooPOP3) live() []int {
+	var out []int
+	for n := 1; n <= len(p.snap); n++ {
+		if !p.deleted[n] || p.bug == "stat-counts-deleted" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (p *zooPOP3) transaction(verb, arg string) {
+	switch verb {
+	case "STAT":
+		total := 0
+		for _, n := range p.live() {
+			total += p.size(n)
+		}
+		p.say("+OK %d %d", len(p.live()), total)
+	case "LIST", "UIDL":
+		p.scan(verb, arg)
+	case "RETR":
+		if n, ok := p.message(arg); ok {
+			p.say("+OK %d octets", p.size(n))
+			p.send(p.snap[n-1].body)
+		}
+	case "TOP":
+		p.top(arg)
+	case "DELE":
+		if n, ok := p.message(arg); ok {
+			p.deleted[n] = true
+			if p.bug == "numbers-shift" {
+				p.snap, p.deleted = append(p.snap[:n-1:n-1], p.snap[n:]...), map[int]bool{}
+			}
+			if p.bug == "delete-at-dele" {
+				p.update()
+			}
+			p.say("+OK marked")
+		}
+	case "RSET":
+		if p.bug != "rset-keeps" {
+			p.deleted = map[int]bool{}
+		}
+		p.say("+OK")
+	case "NOOP":
+		p.say("+OK")
+	default:
+		p.say("-ERR unknown command")
+	}
+}
+
+func (p *zooPOP3) scan(verb, arg string) {
+	value := func(n int) string {
+		if verb == "LIST" {
+			return strconv.Itoa(p.size(n))
+		}
+		if p.bug == "uidl-changes" {
+			return fmt.Sprintf("%s.%d", p.snap[n-1].uid, p.session)
+		}
+		return p.snap[n-1].uid
+	}
+	if arg != "" {
+		if n, ok := p.message(arg); ok {
+			p.say("+OK %d %s", n, value(n))
+		}
+		return
+	}
+	p.say("+OK")
+	for _, n := range p.live() {
+		p.say("%d %s", n, value(n))
+	}
+	if p.bug != "list-unterminated" {
+		p.say(".")
+	}
+}
+
+func (p *zooPOP3) top(arg string) {
+	f := strings.Fields(arg)
+	if len(f) != 2 {
+		p.say("-ERR TOP msg n")
+		return
+	}
+	n, ok := p.message(f[0])
+	k, err := strconv.Atoi(f[1])
+	if !ok || err != nil {
+		return
+	}
+	body := p.snap[n-1].body
+	if p.bug != "top-whole" {
+		for i, l := range body {
+			if l == "" {
+				body = body[:min(len(body), i+1+k)]
+				break
+			}
+		}
+	}
+	p.say("+OK")
+	p.send(body)
+}
+
+// send writes a message's lines, byte-stuffed, and the final dot.
+func (p *zooPOP3) send(lines []string) {
+	for _, l := range lines {
+		if strings.HasPrefix(l, ".") && p.bug != "no-byte-stuffing" {
+			l = "." + l
+		}
+		fmt.Fprintf(p.w, "%s\r\n", l)
+	}
+	p.say(".")
+}
+
+// update removes the deleted messages from the mailbox.
+func (p *zooPOP3) update() {
+	p.box.mu.Lock()
+	defer p.box.mu.Unlock()
+	gone := map[string]bool{}
+	for n := range p.deleted {
+		gone[p.snap[n-1].uid] = true
+	}
+	kept := p.box.msgs[:0]
+	for _, m := range p.box.msgs {
+		if !gone[m.uid] {
+			kept = append(kept, m)
+		}
+	}
+	p.box.msgs = kept
+}
+
+// zoo runs the zoo's two servers with a bug in one of them.
+func zoo(t *testing.T, proto, bug string) check.Options {
+	box := &zooMailbox{}
+	smtpBug, pop3Bug := bug, ""
+	if proto == "pop3" {
+		smtpBug, pop3Bug = "", bug
+	}
+	smtpAddr := listen(t, serveSMTP(smtpBug, box))
+	if proto == "smtp" {
+		return check.Options{Proto: "smtp", Addr: smtpAddr, Timeout: 2 * time.Second}
+	}
+	return check.Options{Proto: "pop3", Addr: listen(t, servePOP3(pop3Bug, box)), User: "zoo", Password: "secret",
+		Domain: "zoo.example", Fill: smtpAddr, Timeout: 2 * time.Second}
+}
+
+func TestZooWithoutBugsPasses(t *testing.T) {
+	for _, proto := range []string{"smtp", "pop3"} {
+		opts := zoo(t, proto, "")
+		opts.Strict = true
+		report, err := check.Run(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireAllPass(t, report)
+	}
+}
+
+// TestZooBugsAreCaught: each planted bug fails the case meant for it
+// (warns, for a strict case).
+func TestZooBugsAreCaught(t *testing.T) {
+	for _, tc := range []struct {
+		proto, bug, caseID string
+		outcome            check.Outcome
+	}{
+		{"smtp", "rcpt-before-mail", "smtp.rcpt-before-mail", check.Fail},
+		{"smtp", "data-before-rcpt", "smtp.data-before-rcpt", check.Fail},
+		{"smtp", "mail-twice", "smtp.mail-twice", check.Fail},
+		{"smtp", "rset-keeps", "smtp.rset", check.Fail},
+		{"smtp", "multiline-spaces", "smtp.multiline", check.Fail},
+		{"smtp", "dot-ends-data", "smtp.transparency", check.Fail},
+		{"smtp", "quit-stays", "smtp.quit", check.Fail},
+		{"smtp", "ehlo-no-name", "smtp.ehlo-no-name", check.Fail},
+		{"smtp", "size-ignored", "smtp.size", check.Fail},
+		{"smtp", "pipelining-lost", "smtp.pipelining", check.Fail},
+		{"smtp", "long-line-accepted", "smtp.long-line-refused", check.Warn},
+		{"pop3", "no-byte-stuffing", "pop3.byte-stuffing", check.Fail},
+		{"pop3", "numbers-shift", "pop3.numbers-stay", check.Fail},
+		{"pop3", "delete-at-dele", "pop3.no-quit-no-update", check.Fail},
+		{"pop3", "rset-keeps", "pop3.rset", check.Fail},
+		{"pop3", "stat-counts-deleted", "pop3.dele", check.Fail},
+		{"pop3", "uidl-changes", "pop3.uidl-persist", check.Fail},
+		{"pop3", "list-unterminated", "pop3.list", check.Fail},
+		{"pop3", "quit-keeps", "pop3.quit-deletes", check.Fail},
+		{"pop3", "update-on-drop", "pop3.no-quit-no-update", check.Fail},
+		{"pop3", "transaction-before-login", "pop3.stat-before-login", check.Fail},
+		{"pop3", "size-lf", "pop3.retr-size", check.Warn},
+		{"pop3", "top-whole", "pop3.top-lines", check.Fail},
+	} {
+		t.Run(tc.bug, func(t *testing.T) {
+			t.Parallel()
+			opts := zoo(t, tc.proto, tc.bug)
+			opts.Only = []string{tc.caseID}
+			report, err := check.Run(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Results) != 1 || report.Results[0].Outcome != tc.outcome {
+				t.Fatalf("%s with the bug %s: %s, want %s", tc.caseID, tc.bug, outcomes(report), tc.outcome)
+			}
+			if res := report.Results[0]; len(res.Transcript) == 0 || res.Got == "" {
+				t.Errorf("%s: no transcript or nothing said of what came: %+v", tc.caseID, res)
+			}
+		})
+	}
+}
+
+// outcomes is a report in short, for a failing test.
+func outcomes(r *check.Report) string {
+	var b strings.Builder
+	for _, res := range r.Results {
+		fmt.Fprintf(&b, "%s %s (want %s, got %s); ", res.Case.ID, res.Outcome, res.Want.In(nil), res.Got)
+	}
+	return b.String()
+}
