@@ -94,6 +94,8 @@ func TestAnnotatorConversations(t *testing.T) {
 			[]string{"greeting", "", "", "now send PASS", "login failed"}},
 		{"pop3 errors", POP3, []turn{s("+OK ready"), c("STAT"), s("-ERR log in first with USER and PASS"), c("PASS x"), s("-ERR [IN-USE] mailbox of bbb is in use by another session")},
 			[]string{"", "", "log in with USER and PASS", "", "another session"}},
+		{"smtp foreign server", SMTP, []turn{s("220 yes.example ESMTP"), c("EHLO me"), s("250 ok"), c("HELP"), s("502 not here"), c("QUIT"), s("221 bye")},
+			[]string{"greeting", "hello from 'me'", "offers no extensions", "", "command not implemented", "goodbye", "closes the connection"}},
 		{"pop3 foreign server", POP3, []turn{s("+OK Dovecot ready."), c("USER bbb"), s("+OK"), c("PASS x"), s("-ERR [AUTH] Authentication failed.")},
 			[]string{"greeting", "", "user name noted", "", "login failed"}},
 	}

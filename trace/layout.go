@@ -227,16 +227,16 @@ func Wrap(text string, width, first, indent int) string {
 	}
 	room := max(width-indent, 10)
 	var b strings.Builder
-	used := first
+	used, start := first, first // start: where the current line's text starts
 	eachUnit(text, func(u unit) {
 		gap := 0
-		if u.spaced && used > first {
+		if u.spaced && used > start {
 			gap = 1
 		}
-		if used > first && used+gap+u.width > width || used == first && first > indent && used+u.width > width && u.width <= room {
+		if used > start && used+gap+u.width > width || used == first && first > indent && used+u.width > width && u.width <= room {
 			b.WriteString("\n")
 			b.WriteString(strings.Repeat(" ", indent))
-			used, gap = indent, 0
+			used, start, gap = indent, indent, 0
 		}
 		if gap > 0 {
 			b.WriteByte(' ')

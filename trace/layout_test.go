@@ -64,6 +64,7 @@ func TestWrap(t *testing.T) {
 		{"fits", "short", 20, 0, 2, "short"},
 		{"english", "one two three four five six", 14, 0, 2, "one two three\n  four five\n  six"},
 		{"after a prefix", "one two three four", 12, 8, 8, "one\n        two\n        three\n        four"},
+		{"indented less than the prefix", "one two three four five", 16, 10, 2, "one\n  two three four\n  five"},
 		{"chinese", "邮件客户端把邮件交给服务商，服务商再转发", 16, 0, 0, "邮件客户端把邮件\n交给服务商，服务\n商再转发"},
 		{"a url stays whole", "see https://example.org/a/very/long/path/indeed for more", 20, 0, 2, "see\n  https://example.org/a/very/long/path/indeed\n  for more"},
 	}

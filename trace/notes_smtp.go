@@ -109,6 +109,22 @@ var codeNotes = map[string]string{
 	"554 5.7.1": "refused by policy",
 }
 
+// plainCodeNotes explain the replies of servers that send no enhanced
+// status codes, by the code alone.
+var plainCodeNotes = map[string]string{
+	"221": "goodbye: the server closes the connection",
+	"235": "logged in",
+	"252": "the server neither confirms nor denies that the user exists",
+	"500": "command not recognized",
+	"501": "the command's arguments are wrong",
+	"502": "command not implemented",
+	"503": "wrong order of commands",
+	"504": "parameter not implemented",
+	"530": "you must log in (or start TLS) first",
+	"535": "wrong user name or password",
+	"552": "the message is too big",
+}
+
 // classNotes explains a reply no table knows, by its first digit.
 var classNotes = map[byte]string{
 	'2': "success",
@@ -138,6 +154,9 @@ func smtpReplyNote(p *i18n.Printer, e *Event) string {
 		return p.Tr(n)
 	}
 	if code == "250" && (verb == "EHLO" || verb == "HELO") {
+		if verb == "EHLO" && e.Reply == "" && len(e.Line) > 3 && e.Line[3] == ' ' {
+			return p.Tr("hello accepted, in one line: the server offers no extensions")
+		}
 		n, _ := keyedSMTPNote(smtp.Hello.Key, verb, e.Answers)
 		return p.Tr(n)
 	}
@@ -145,6 +164,9 @@ func smtpReplyNote(p *i18n.Printer, e *Event) string {
 		return p.Tr(n)
 	}
 	if n, ok := codeNotes[code]; ok {
+		return p.Tr(n)
+	}
+	if n, ok := plainCodeNotes[code]; ok {
 		return p.Tr(n)
 	}
 	return p.Tr(classNotes[code[0]])

@@ -152,7 +152,8 @@ your own machine (loopback only), and shows every line they exchange.
   practice   type SMTP or POP3 commands yourself, every answer explained
   lesson     step through lessons with live demos and checked exercises
   decode     read Base64, encoded-words and MIME messages you captured
-  encode     make the Base64 that AUTH LOGIN and AUTH PLAIN expect`,
+  encode     make the Base64 that AUTH LOGIN and AUTH PLAIN expect
+  check      grade an SMTP or POP3 server you wrote, case by case`,
 		Example: `  maillab play
   maillab play --to aaa@sohu.com --subject "邮件测试" --format markdown > handout.md
   maillab sandbox
@@ -181,6 +182,7 @@ your own machine (loopback only), and shows every line they exchange.
 		newCmdEncode(g, nil),
 		newCmdPractice(g, nil),
 		newCmdLesson(g, nil),
+		newCmdCheck(g, nil),
 	)
 	root.SetVersionTemplate(versionLine(g))
 	localize(root, g.P)

@@ -32,6 +32,14 @@ const (
 	Strict   Level = "strict"   // the RFC's letter, relaxed by real servers: a warning unless --strict
 )
 
+// In is the level in p's language.
+func (l Level) In(p *i18n.Printer) string {
+	if l == Strict {
+		return i18n.Or(p).Tr(i18n.N("strict"))
+	}
+	return i18n.Or(p).Tr(i18n.N("required"))
+}
+
 // Outcome is how a case went.
 type Outcome string
 
@@ -87,6 +95,8 @@ type Options struct {
 	Only     []string // case ids to run; none: all
 	Fill     string   // POP3: an SMTP server (host:port) to send the mailbox the messages some cases read
 	FillTo   string   // the address --fill sends to; "": User, or User@Domain
+	// Progress, when set, hears of each case as it ends (done of total).
+	Progress func(res Result, done, total int)
 
 	token string // the run's mark on the messages --fill sends
 }
@@ -146,16 +156,38 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	report := &Report{Proto: opts.Proto, Addr: opts.Addr, Offered: offered}
+	var cases []*Case
 	for _, c := range Cases(opts.Proto) {
-		if !chosen(c, opts.Only) {
-			continue
+		if chosen(c, opts.Only) {
+			cases = append(cases, c)
 		}
+	}
+	for i, c := range cases {
 		if ctx.Err() != nil {
 			return report, ctx.Err()
 		}
-		report.Results = append(report.Results, runCase(ctx, c, opts, offered))
+		res := runCase(ctx, c, opts, offered)
+		report.Results = append(report.Results, res)
+		if opts.Progress != nil {
+			opts.Progress(res, i+1, len(cases))
+		}
 	}
 	return report, nil
+}
+
+// UnknownCases are the ids in only that are no case of the protocol.
+func UnknownCases(proto string, only []string) []string {
+	var unknown []string
+	for _, id := range only {
+		found := false
+		for _, c := range Cases(proto) {
+			found = found || c.ID == id
+		}
+		if !found {
+			unknown = append(unknown, id)
+		}
+	}
+	return unknown
 }
 
 func chosen(c *Case, only []string) bool {
