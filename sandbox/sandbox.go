@@ -299,7 +299,8 @@ func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
 		busy = pop3.Busy.Line()
 	}
 	serve := func(raw net.Conn, label string, st *seat) {
-		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label, Handover: true}
+		cfg := trace.TapConfig{Proto: svc.Proto, Server: svc.Host, Session: label, Handover: true,
+			Judge: true, OffersTLS: sb.certs != nil && svc.TLS != ImplicitTLS}
 		var l *link
 		if svc.Proto == trace.SMTP {
 			cfg.IsRelay = func(name string) bool { return sb.verifiedRelay(l, name) }

@@ -33,13 +33,14 @@ const (
 	Discarded     Action = "discarded"      // plaintext sent after STARTTLS, thrown away unread
 	AcceptFailing Action = "accept-failing" // a listener cannot accept connections for now; it keeps trying
 	Unverified    Action = "unverified"     // a message claims a sender of the sandbox that nothing proved
+	Verdict       Action = "verdict"        // a session ended: what its client did wrong or risky (Facts.Findings)
 )
 
 // Actions lists every action, for tests that each one is explained.
 var Actions = []Action{
 	Queued, MXLookup, Relayed, Deferred, Bounced, Stored, Refused,
 	MailboxOpened, MessageRead, Deleted, Abandoned, LoginDelayed, LoginQueued,
-	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded, AcceptFailing, Unverified,
+	QueueError, Elided, Closed, Dropped, TLSStarted, Wire, Discarded, AcceptFailing, Unverified, Verdict,
 }
 
 // Facts are the details of an action; which fields are set depends on it.
@@ -67,6 +68,7 @@ type Facts struct {
 	Issuer     string        `json:"issuer,omitempty"`      // tls: who signed it
 	Verified   string        `json:"verified,omitempty"`    // tls: "verified", or why not
 	Sender     string        `json:"sender,omitempty"`      // unverified: the sender the message claims
+	Findings   []Finding     `json:"findings,omitempty"`    // verdict: what the client did wrong (Count: how many problems)
 
 	ReplyRecords int   `json:"reply_records,omitempty"` // wire: the server's TLS records (Count, Size: the client's)
 	ReplyOctets  int64 `json:"reply_octets,omitempty"`  // wire: their octets
@@ -137,6 +139,8 @@ func DescribeIn(p *i18n.Printer, e Event) string {
 		return p.Trf("%s cannot take new connections for now (%s); it keeps trying", e.From, f.ReasonIn(p))
 	case Unverified:
 		return p.Trf("%s accepted mail from <%s> that nothing proved: %s", e.From, f.Sender, f.ReasonIn(p))
+	case Verdict:
+		return verdictIn(p, f.Findings)
 	}
 	return string(e.Action)
 }

@@ -97,6 +97,7 @@ var actionNotes = map[Action]string{
 	Discarded:     "these bytes came before the encryption started, so anyone could have inserted them: the server throws them away (the STARTTLS injection of CVE-2011-0411)",
 	AcceptFailing: "the server is out of something (file descriptors, say): it waits a moment and tries again, and the sessions already open go on",
 	Unverified:    "this message names a sender of the sandbox, but it came neither from a login nor from that provider's own relay: anyone can write any MAIL FROM. Real providers check with SPF (is this server allowed to send for the domain?), DKIM (a signature of the sending domain) and DMARC (what to do when both fail)",
+	Verdict:       "what the server saw this client program do, checked against the RFCs: problems are what servers or mail suffer from; cautions are allowed here but risky elsewhere",
 	Dropped:       "this view fell behind (a paused terminal, a slow browser); the servers went on without waiting for it",
 }
 

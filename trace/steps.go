@@ -30,7 +30,7 @@ var actionSteps = map[Action]int{
 	MailboxOpened: 4,
 	MessageRead:   5,
 	Deleted:       6,
-	Abandoned:     0, Dropped: 0, LoginDelayed: 0, LoginQueued: 0, AcceptFailing: 0,
+	Abandoned:     0, Dropped: 0, LoginDelayed: 0, LoginQueued: 0, AcceptFailing: 0, Verdict: 0,
 }
 
 // StepOf numbers the six steps: the only place that does. It reads the

@@ -69,6 +69,11 @@ type TapConfig struct {
 	// NewMessage names the transactions a client begins, on the client's
 	// side (the relay knows which message it sends); nil: none.
 	NewMessage func() string
+	// Judge, on the server side, watches the client and says what it did
+	// wrong or risky when the session ends (an Event with Action Verdict);
+	// OffersTLS says the server offers STARTTLS or STLS on this port.
+	Judge     bool
+	OffersTLS bool
 	// Follower follows the conversation; nil: a new one for Proto. A
 	// client that keeps the conversation's state hands in its own, so the
 	// conversation is followed once.
@@ -117,6 +122,7 @@ type Tap struct {
 	elidedOctets int64
 	lines        int // lines of the session so far
 	closed       bool
+	judge        *judge // Judge: what the client did wrong
 }
 
 // NewTap wraps conn. Every line that crosses it is passed to cfg.Sink.
@@ -125,7 +131,11 @@ func NewTap(conn net.Conn, cfg TapConfig) *Tap {
 	if f == nil {
 		f = NewFollower(cfg.Proto, proto.Config{NewMessage: cfg.NewMessage})
 	}
-	return &Tap{Conn: conn, cfg: cfg, hop: cfg.Hop, follower: f}
+	t := &Tap{Conn: conn, cfg: cfg, hop: cfg.Hop, follower: f}
+	if cfg.Judge && cfg.Side == ServerSide {
+		t.judge = newJudge(cfg.Proto, cfg.OffersTLS)
+	}
+	return t
 }
 
 // Read reads from the connection and records complete lines.
@@ -210,6 +220,7 @@ func (t *Tap) Close() error {
 		t.closed = true
 		t.flushElided(FromClient)
 		t.release("")
+		t.giveVerdict()
 		t.emit(Event{Kind: Internal, Action: Closed, Dir: FromClient})
 	}
 	t.mu.Unlock()
@@ -226,14 +237,17 @@ func (t *Tap) record(fromClient bool, p []byte) {
 	if fromClient {
 		split = &t.client
 	}
-	split.feed(p, func(line string, octets int) {
+	split.feed(p, func(line string, octets int, bareLF bool) {
 		if t.lines++; t.lines > maxSessionLines {
 			t.elided++ // followed no more: the session has said enough for any transcript
 			t.elidedOctets += int64(octets)
+			if t.judge != nil {
+				t.judge.blind = true
+			}
 			return
 		}
 		if fromClient {
-			t.clientLine(line, octets)
+			t.clientLine(line, octets, bareLF)
 		} else {
 			t.serverLine(line, octets)
 		}
@@ -331,8 +345,11 @@ func (t *Tap) hopKnown(heloName string) {
 }
 
 // clientLine records a line the client sent.
-func (t *Tap) clientLine(line string, octets int) {
+func (t *Tap) clientLine(line string, octets int, bareLF bool) {
 	m := t.follower.Client(line, octets)
+	if t.judge != nil {
+		t.judge.client(m, line, octets, bareLF, t.secure)
+	}
 	if m.Kind == proto.Data && line != "." {
 		if !t.countData(octets) {
 			return
@@ -369,6 +386,9 @@ func (t *Tap) serverLine(line string, octets int) {
 	m := t.follower.Server(line, octets, t.handed)
 	if m.Final {
 		t.handed = ""
+	}
+	if t.judge != nil {
+		t.judge.server(m, line)
 	}
 	if m.Kind == proto.Data && line != "." {
 		if !t.countData(octets) {
@@ -424,9 +444,9 @@ type lineSplitter struct {
 	dropped int
 }
 
-// feed splits p and calls line for each complete line with its text and
-// its length in octets on the wire.
-func (s *lineSplitter) feed(p []byte, line func(text string, octets int)) {
+// feed splits p and calls line for each complete line with its text, its
+// length in octets on the wire and whether it ended in a bare LF.
+func (s *lineSplitter) feed(p []byte, line func(text string, octets int, bareLF bool)) {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		chunk, ending := p, 0
@@ -442,13 +462,25 @@ func (s *lineSplitter) feed(p []byte, line func(text string, octets int)) {
 		if i < 0 {
 			return
 		}
+		crlf := ending == 2 || s.dropped == 0 && bytes.HasSuffix(s.buf, []byte("\r"))
 		text := string(bytes.TrimSuffix(s.buf, []byte("\r")))
 		octets := len(s.buf) + s.dropped + ending
 		if s.dropped > 0 {
 			text += " …(" + strconv.Itoa(s.dropped) + " more octets)"
 		}
-		line(text, octets)
+		line(text, octets, !crlf)
 		s.buf, s.dropped = s.buf[:0], 0
 		p = p[i+1:]
 	}
+}
+
+// giveVerdict says, as the session ends, what its client did wrong or
+// risky (a client program's session; a relaying provider is the
+// sandbox's own).
+func (t *Tap) giveVerdict() {
+	if t.judge == nil || t.hop == Relay || !t.judge.said {
+		return
+	}
+	findings := t.judge.verdict()
+	t.emit(Event{Kind: Internal, Action: Verdict, Dir: FromClient, Facts: &Facts{Findings: findings, Count: Problems(findings)}})
 }

@@ -124,11 +124,15 @@ func TestTapOverlongLine(t *testing.T) {
 func TestLineSplitterChunks(t *testing.T) {
 	var s lineSplitter
 	var lines []string
+	var bare []bool
 	for _, chunk := range []string{"EH", "LO x\r", "\nNO", "OP\n", "tail"} {
-		s.feed([]byte(chunk), func(l string, _ int) { lines = append(lines, l) })
+		s.feed([]byte(chunk), func(l string, _ int, bareLF bool) { lines, bare = append(lines, l), append(bare, bareLF) })
 	}
 	if strings.Join(lines, "|") != "EHLO x|NOOP" {
 		t.Fatalf("lines = %q", lines)
+	}
+	if bare[0] || !bare[1] {
+		t.Errorf("bare LF: %v, want [false true] (a CR in one read, its LF in the next, is a CRLF)", bare)
 	}
 }
 

@@ -71,6 +71,9 @@ func (t *Tap) Upgrade(conn net.Conn, meter *Meter) {
 	t.Conn = conn
 	t.secure, t.opaque = true, false
 	t.follower.Restart()
+	if t.judge != nil {
+		t.judge.restart()
+	}
 	t.client, t.server = lineSplitter{}, lineSplitter{}
 	t.meter = meter
 	if meter != nil {
