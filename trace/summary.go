@@ -13,9 +13,9 @@ import (
 )
 
 // Summary renders a class's events for the teacher's terminal: one line
-// per message journey (when it is stored, bounced or refused) and one per
-// error (a refusal, a deferral, a failed login), the details being on the
-// page. Client text is shown escaped, as everywhere.
+// per message journey (when it is stored, bounced or refused), one per
+// error (a refusal, a deferral, a failed login) and one per verdict that
+// found something, the details being on the page. Client text is shown escaped, as everywhere.
 type Summary struct {
 	mu       sync.Mutex
 	w        io.Writer
@@ -118,6 +118,12 @@ func (s *Summary) lineFor(e Event) (string, bool) {
 		return s.journey(e, p.Trf("refused: %s", facts(e).ReasonIn(p))), true
 	case AcceptFailing, QueueError, Dropped:
 		return "! " + DescribeIn(p, e), true
+	case Verdict:
+		f := facts(e)
+		if len(f.Findings) == 0 {
+			return "", false
+		}
+		return "? " + s.who(e) + ": " + DescribeIn(p, e), Problems(f.Findings) > 0
 	}
 	if e.Kind != Reply || !e.Final && e.Proto != POP3 || !isRefusal(e.Status) {
 		return "", false

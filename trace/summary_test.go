@@ -44,11 +44,19 @@ func TestSummaryLines(t *testing.T) {
 	secret.Claimed, secret.Login = "s02", proto.LoginFailed
 	injected := reply("550", "550 5.1.1 <\x1b[31mx>: no such user", "RCPT TO:<\u202ex>", "RCPT")
 	deferred := trace.Event{Time: now, Kind: trace.Internal, Action: trace.Deferred, Message: "ABCDEF000012", Facts: &trace.Facts{Reason: "450 4.2.0 mailbox busy", Domain: "sina.com"}}
+	verdict := func(findings ...trace.Finding) trace.Event {
+		return trace.Event{Time: now, Proto: trace.SMTP, Kind: trace.Internal, Action: trace.Verdict, Dir: trace.FromClient, Session: "#9",
+			From: "127.0.0.9:5001", FromRole: trace.RoleClient, Account: "s03@sohu.com", Facts: &trace.Facts{Findings: findings}}
+	}
+	noQuit := trace.Finding{Rule: trace.NoQuit, Severity: trace.Problem, RFC: "RFC 5321 4.1.1.10", Count: 1}
+	bareLF := trace.Finding{Rule: trace.BareLF, Severity: trace.Caution, RFC: "RFC 5321 2.3.8", Count: 3}
 	tests := []struct {
 		name string
 		e    trace.Event
 		want string // "" for no line
 	}{
+		{"a clean verdict", verdict(), ""},
+		{"a verdict", verdict(noQuit, bareLF), "? #9 s03@sohu.com: verdict on this client: problem: the connection dropped without QUIT (1 time, RFC 5321 4.1.1.10); caution: lines ended by a bare LF, not CRLF (3 times, RFC 5321 2.3.8)\n"},
 		{"a success", reply("250", "250 2.1.5 OK", "RCPT TO:<s01@sina.com>", "RCPT"), ""},
 		{"a continuation line", trace.Event{Kind: trace.Reply, Status: "550", Line: "550-more"}, ""},
 		{"a refusal", refused, "! #7 s07@sohu.com: RCPT TO:<x@example.org> → 550 5.7.1 relaying denied\n"},

@@ -42,6 +42,10 @@ const (
 	NoMessageID    Rule = "no-message-id"   // a message without a Message-ID: field
 )
 
+// Rules lists every rule, for pages that explain them and tests that
+// each is explained.
+var Rules = []Rule{NoHello, NoQuit, LongLine, RawHeader, Undeclared8Bit, Pipelined, PlainLogin, BareLF, NoDate, NoMessageID}
+
 // Finding is one thing a client did, how often, and a line that shows it.
 type Finding struct {
 	Rule     Rule     `json:"rule"`

@@ -33,23 +33,28 @@ type Options struct {
 
 // Tile is one student at a glance.
 type Tile struct {
-	Student      string    `json:"student"`  // "s07", or a demo account's address in a sandbox without a class
-	Accounts     []string  `json:"accounts"` // the addresses it logs in as
-	Online       int       `json:"online"`   // sessions logged in now
-	Sessions     int       `json:"sessions"` // sessions that logged in
-	Sent         int       `json:"sent"`     // messages its sessions handed over (250 after the dot)
-	Received     int       `json:"received"` // messages stored in its mailboxes
-	Message      string    `json:"message,omitempty"`
-	To           string    `json:"to,omitempty"`     // its latest message's (first) recipient
-	Step         int       `json:"step"`             // the furthest step of its latest message (1 to 6)
-	Fate         Fate      `json:"fate,omitempty"`   // what became of it
-	Reason       string    `json:"reason,omitempty"` // why it was deferred or bounced
-	Passed       int       `json:"passed"`
-	Failed       int       `json:"failed"`        // exercises tried and not passed
-	FailedLogins int       `json:"failed_logins"` // logins refused for its name (from any address)
-	LastError    *Problem  `json:"last_error,omitempty"`
-	Stuck        bool      `json:"stuck"`
-	LastSeen     time.Time `json:"last_seen,omitzero"`
+	Student      string   `json:"student"`  // "s07", or a demo account's address in a sandbox without a class
+	Accounts     []string `json:"accounts"` // the addresses it logs in as
+	Online       int      `json:"online"`   // sessions logged in now
+	Sessions     int      `json:"sessions"` // sessions that logged in
+	Sent         int      `json:"sent"`     // messages its sessions handed over (250 after the dot)
+	Received     int      `json:"received"` // messages stored in its mailboxes
+	Message      string   `json:"message,omitempty"`
+	To           string   `json:"to,omitempty"`     // its latest message's (first) recipient
+	Step         int      `json:"step"`             // the furthest step of its latest message (1 to 6)
+	Fate         Fate     `json:"fate,omitempty"`   // what became of it
+	Reason       string   `json:"reason,omitempty"` // why it was deferred or bounced
+	Passed       int      `json:"passed"`
+	Failed       int      `json:"failed"`        // exercises tried and not passed
+	FailedLogins int      `json:"failed_logins"` // logins refused for its name (from any address)
+	LastError    *Problem `json:"last_error,omitempty"`
+	// Faulted counts the sessions whose verdict found a problem (a
+	// caution alone is no fault); LastVerdict is the latest verdict that
+	// found anything. Neither makes a student look stuck.
+	Faulted     int           `json:"faulted"`
+	LastVerdict *ClientReport `json:"last_verdict,omitempty"`
+	Stuck       bool          `json:"stuck"`
+	LastSeen    time.Time     `json:"last_seen,omitzero"`
 }
 
 // Problem is an error reply a student got.
@@ -61,6 +66,15 @@ type Problem struct {
 	Client  string    `json:"client,omitempty"`
 	Secret  bool      `json:"secret,omitempty"` // the reply may repeat what was typed (a password): hidden on the projector
 	When    time.Time `json:"when"`
+}
+
+// ClientReport is the verdict the servers gave on one of a student's
+// client sessions.
+type ClientReport struct {
+	Session  string          `json:"session"`
+	Proto    string          `json:"proto"`
+	Findings []trace.Finding `json:"findings"`
+	When     time.Time       `json:"when"`
 }
 
 // Fate is what became of a message.
@@ -311,6 +325,10 @@ func (r *Room) studentDid(t *tile, e trace.Event) {
 		t.FirstSeen = e.Time
 	}
 	r.markChanged()
+	if e.Action == trace.Verdict {
+		verdictOn(t, e)
+		return
+	}
 	if e.Hop == trace.Submission && e.Reply == smtp.SenderOK.Key && e.Message != "" {
 		t.Message = e.Message
 		r.trips.get(e.Message).student = t.Student
@@ -328,6 +346,17 @@ func (r *Room) studentDid(t *tile, e trace.Event) {
 	}
 	t.ErrorsInARow = 0
 	t.LastSuccess = e.Time
+}
+
+// verdictOn keeps a verdict that found something on the student's tile.
+func verdictOn(t *tile, e trace.Event) {
+	if e.Facts == nil || len(e.Facts.Findings) == 0 {
+		return
+	}
+	if trace.Problems(e.Facts.Findings) > 0 {
+		t.Faulted++
+	}
+	t.LastVerdict = &ClientReport{Session: e.Session, Proto: string(e.Proto), Findings: e.Facts.Findings, When: e.Time}
 }
 
 // IsAnswer reports whether an event is the status line that decides a

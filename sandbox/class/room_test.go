@@ -1,10 +1,12 @@
 package class
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -275,5 +277,46 @@ func TestFloodsAreBounded(t *testing.T) {
 	room.Observe(trace.Event{Session: "#new", Proto: trace.SMTP, Kind: trace.Reply, Final: true, Account: "s01@sohu.com", Login: proto.LoginOK, Status: "235"})
 	if after := tileOf(room, "s01", false).Sessions; after != before+1 {
 		t.Errorf("a new session after the flood was not counted: %d, then %d", before, after)
+	}
+}
+
+// TestVerdictsOnTiles: the verdict on a student's session shows on the
+// tile; a caution counts no fault; neither makes the student stuck.
+func TestVerdictsOnTiles(t *testing.T) {
+	sb, room, roll := classOf(t, 2, Options{})
+	var s01, s02 roster.Entry
+	for _, e := range roll {
+		switch e.Address() {
+		case "s01@sohu.com":
+			s01 = e
+		case "s02@sina.com":
+			s02 = e
+		}
+	}
+	talk(t, sb, "sohu.com", trace.SMTP, append(login(s01), [][2]string{{"MAIL FROM:<s01@sohu.com>", "250"}, {"RCPT TO:<s01@sohu.com>", "250"},
+		{"DATA", "354"}, {"Subject: no date", ""}, {"", ""}, {"hello", ""}, {".", "250"}, {"QUIT", "221"}}...)...)
+	addr, _ := sb.Addr("sina.com", trace.POP3)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	r.ReadString('\n')
+	for _, line := range []string{"USER " + s02.Account, "PASS " + s02.Password} {
+		conn.Write([]byte(line + "\r\n"))
+		if answer, _ := r.ReadString('\n'); !strings.HasPrefix(answer, "+OK") {
+			t.Fatalf("%s: %q", line, answer)
+		}
+	}
+	conn.Close() // no QUIT
+	sandboxtest.Eventually(t, 5*time.Second, "both verdicts", func() bool {
+		return tileOf(room, "s01", false).LastVerdict != nil && tileOf(room, "s02", false).LastVerdict != nil
+	})
+	one, two := tileOf(room, "s01", false), tileOf(room, "s02", false)
+	if one.Faulted != 0 || one.Stuck || one.LastVerdict.Findings[0].Rule != trace.NoDate {
+		t.Errorf("s01 sent a message without Date: a caution only: %+v %+v", one, one.LastVerdict)
+	}
+	if two.Faulted != 1 || two.Stuck || two.LastVerdict.Findings[0].Rule != trace.NoQuit || two.LastVerdict.Proto != "POP3" {
+		t.Errorf("s02 left without QUIT: %+v %+v", two, two.LastVerdict)
 	}
 }

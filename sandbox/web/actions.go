@@ -36,7 +36,23 @@ func (s *Server) classView(w http.ResponseWriter, r *http.Request) {
 		"exercises": s.room.Book().Exercises(),
 		"grades":    s.room.Book().All(),
 		"faults":    s.faults(),
+		"rules":     s.rules(),
 	})
+}
+
+// ruleWords are a verdict rule's words for the teacher's view.
+type ruleWords struct {
+	Found  string `json:"found"`  // what the client did
+	Advice string `json:"advice"` // what it should do instead
+}
+
+// rules says each verdict rule in the sandbox's language.
+func (s *Server) rules() map[trace.Rule]ruleWords {
+	out := map[trace.Rule]ruleWords{}
+	for _, r := range trace.Rules {
+		out[r] = ruleWords{Found: trace.RuleIn(s.lang(), r), Advice: trace.RuleAdvice(s.lang(), r)}
+	}
+	return out
 }
 
 // faults lists the faults waiting, by account.

@@ -96,6 +96,7 @@ var pageStrings = []string{
 	i18n.N("its next message gets"),
 	i18n.N("larger"),
 	i18n.N("last error"),
+	i18n.N("client verdict"),
 	i18n.N("last seen"),
 	i18n.N("latest message"),
 	i18n.N("mailbox"),

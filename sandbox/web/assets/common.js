@@ -74,7 +74,8 @@ function lineElement(e, stage, compact) {
     li.classList.add("tls");
     li.title = L("sent inside TLS: the plaintext the two ends see; on the wire it is ciphertext");
   }
-  if (isError(e)) li.classList.add("error");
+  if (isError(e) || e.action === "verdict" && e.facts && e.facts.count) li.classList.add("error");
+  else if (e.action === "verdict" && e.facts && e.facts.findings) li.classList.add("caution");
   const step = stage !== undefined ? stage : e.step;
   li.dataset.step = step || 0;
   const mark = e.tls ? "~" : ":";

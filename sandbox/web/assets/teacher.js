@@ -9,7 +9,7 @@
 const $ = (id) => document.getElementById(id);
 const status = $("status");
 const model = new History();
-let classView = { tiles: [], exercises: [], grades: {}, faults: [] };
+let classView = { tiles: [], exercises: [], grades: {}, faults: [], rules: {} };
 let watching = null;     // the student whose panel is open
 let watchSessions = new Set();
 let showingMessage = false; // the panel shows one message, not the student's every line
@@ -112,13 +112,28 @@ function roll() {
     const errText = err ? (err.claimed ? F("failed login as %s from %s", t.student, err.client) + ": " : "") + err.line : "";
     tr.append(name, cell(t.online || "", "num"), latest, cell(t.sent, "num"), cell(t.received, "num"),
       cell(t.passed, "num passed"), cell(t.failed, "num" + (t.failed ? " failed" : "")), cell(t.failed_logins, "num" + (t.failed_logins ? " failed" : "")),
-      cell(errText, "last-error"), cell(t.last_seen ? ago(t.last_seen) : "–"));
+      cell(errText, "last-error"), verdictCell(t), cell(t.last_seen ? ago(t.last_seen) : "–"));
     tr.addEventListener("click", () => watch(t.student));
     return tr;
   });
   $("rows").replaceChildren(...rows);
   const stuck = classView.tiles.filter((t) => t.stuck).length;
   $("tab-roll").textContent = stuck ? F("The class (%d stuck)", stuck) : L("The class");
+}
+
+// verdictCell says what the servers found wrong with the student's
+// latest client session that had anything wrong: problems in red, and how
+// many sessions had problems; cautions plain. The title says what to do.
+function verdictCell(t) {
+  const v = t.last_verdict;
+  if (!v) return cell("");
+  const words = (f) => (classView.rules[f.rule] || { found: f.rule }).found;
+  const problems = v.findings.filter((f) => f.severity === "problem");
+  const shown = (problems.length ? problems : v.findings).map(words).join("; ");
+  const td = cell(shown, "verdict" + (problems.length ? " failed" : ""));
+  if (t.faulted > 1) td.prepend(el("span", "badge", "×" + t.faulted), " ");
+  td.title = v.findings.map((f) => words(f) + " (" + f.rfc + "): " + ((classView.rules[f.rule] || {}).advice || "") + (f.example ? " — " + visible(f.example) : "")).join("\n");
+  return td;
 }
 
 // grades draws student × exercise: ✓ passed, m/n checks met at best for a
