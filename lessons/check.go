@@ -24,23 +24,30 @@ func Verify(ctx context.Context, l *Lesson, out io.Writer) error {
 	}
 	defer env.close()
 	for _, s := range l.Steps {
-		if err := env.checkStep(ctx, s); err != nil {
+		if err := env.checkStep(ctx, l.Number, s); err != nil {
 			return &ParseError{l.File, s.Line, i18n.T("%v", err)}
 		}
 	}
 	return nil
 }
 
-func (env *environment) checkStep(ctx context.Context, s Step) error {
+func (env *environment) checkStep(ctx context.Context, n int, s Step) error {
 	switch s.Kind {
 	case Demo:
 		return env.demo(s)
+	case Program:
+		return env.program(ctx, s)
+	case Grade:
+		return env.gradeDemo(ctx, s)
+	case Exercise:
+		if s.Learner != "" {
+			return env.checkOwnWork(ctx, n, s)
+		}
+		return env.checkExercise(s)
 	case Play:
 		return env.play(ctx, s, nil, io.Discard)
 	case Decode:
 		return env.checkDecode(s)
-	case Exercise:
-		return env.checkExercise(s)
 	}
 	return nil
 }

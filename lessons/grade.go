@@ -59,6 +59,7 @@ type gradedSession struct {
 	tls      bool
 	sent     int
 	erred    bool
+	clean    bool           // its verdict found no problem (the session has ended)
 	met      map[int]uint64 // exercise index -> the checks met so far, one bit each
 }
 
@@ -173,6 +174,13 @@ func (g *Grader) follow(s *gradedSession, e trace.Event) {
 		}
 	}
 	s.tls = s.tls || e.TLS
+	if e.Action == trace.Verdict && e.Facts != nil {
+		s.clean = trace.Problems(e.Facts.Findings) == 0
+		if s.student != "" && s.clean {
+			g.evaluate(s, exchangeSeen{when: e.Time})
+		}
+		return
+	}
 	g.noteSubject(s, e)
 	if !class.IsAnswer(e) {
 		return
@@ -260,7 +268,8 @@ func (s *gradedSession) current(checks []Check) uint64 {
 	for j, c := range checks {
 		switch {
 		case c.Kind == "state" && strings.EqualFold(c.Args[0], "authenticated") && s.loggedIn,
-			c.Kind == "tls" && s.tls:
+			c.Kind == "tls" && s.tls,
+			c.Kind == "verdict" && s.clean:
 			bits |= 1 << j
 		}
 	}

@@ -49,7 +49,13 @@ const (
 	Play     Kind = "play"     // the six steps, played one at a time
 	Decode   Kind = "decode"   // payloads decoded, layer by layer
 	Exercise Kind = "exercise" // the learner's turn
+	Program  Kind = "program"  // a short mail program, run against the sandbox, its sessions and verdict shown
+	Grade    Kind = "check"    // maillab check run against the sandbox's own server, the score shown
 )
+
+// Program languages: the runtimes a program block or a program
+// exercise's solution can be written for.
+var programLanguages = []string{"go", "python", "java"}
 
 // Lesson is one lesson file.
 type Lesson struct {
@@ -76,9 +82,17 @@ type Step struct {
 	// for the learner's own account (written class after the protocol):
 	// for a demo that leaves mail an exercise then reads.
 	ForClass bool
-	Lines    []string // Demo: commands; Decode: payloads
-	Params   map[string]string
-	Ex       *ExerciseSpec
+	// Language is a program's language (go, python, java): of a program
+	// block, or of a program exercise's solution.
+	Language string
+	// Learner says what the learner brings to an exercise: "" (commands
+	// typed at the prompt), "program" (a mail program of their own, its
+	// sessions checked by the servers) or "server" (a server of their own,
+	// graded by maillab check).
+	Learner string
+	Lines   []string // Demo: commands; Decode: payloads; Program: source code
+	Params  map[string]string
+	Ex      *ExerciseSpec
 }
 
 // Service names what a demo or an exercise talks to: SMTP, SMTPS, POP3
@@ -103,7 +117,7 @@ type ExerciseSpec struct {
 // Check is one condition on what the server answered or the state it
 // reached.
 type Check struct {
-	Kind string   // ok, got, reply, state, delivered, sent, tls, answer
+	Kind string   // ok, got, reply, state, delivered, sent, tls, answer, verdict, passes
 	Args []string // e.g. ["RETR"], ["235"], ["bbb@sina.com", "hello"]
 	Line int
 }
@@ -288,9 +302,19 @@ func (p *parser) openBlock(info string) error {
 		if s.Kind == Exercise {
 			s.Ex = &ExerciseSpec{}
 		}
+	case Program:
+		if len(fields) != 2 || !slices.Contains(programLanguages, strings.ToLower(fields[1])) {
+			return p.errf("```program needs a language: go, python or java")
+		}
+		s.Language, s.Proto = strings.ToLower(fields[1]), "smtp"
+	case Grade:
+		if len(fields) != 2 || fields[1] != "smtp" && fields[1] != "pop3" {
+			return p.errf("```check needs a protocol: smtp or pop3")
+		}
+		s.Proto = fields[1]
 	case Play, Decode:
 	default:
-		return p.errf("unknown block kind %q (demo, play, decode or exercise)", fields[0])
+		return p.errf("unknown block kind %q (demo, play, decode, exercise, program or check)", fields[0])
 	}
 	p.block, p.inSol, p.start = s, false, p.line
 	return nil
@@ -320,6 +344,10 @@ func (p *parser) target(s *Step, fields []string) error {
 			s.ForClass = true
 		case f == "class":
 			return p.errf("class goes with demos: exercises always run on the class sandbox in class")
+		case (f == "program" || f == "server") && s.Kind == Exercise && !s.Implicit:
+			s.Learner = f
+		case f == "program" || f == "server":
+			return p.errf("%s goes with exercises on smtp or pop3: the learner's own %s", f, f)
 		case s.Domain == "" && strings.Contains(f, "."):
 			s.Domain = f
 		default:
@@ -332,10 +360,12 @@ func (p *parser) target(s *Step, fields []string) error {
 func (p *parser) blockLine(line string) error {
 	s := p.block
 	switch s.Kind {
-	case Demo, Decode:
-		if strings.TrimSpace(line) != "" || s.Kind == Demo {
+	case Demo, Decode, Program:
+		if strings.TrimSpace(line) != "" || s.Kind != Decode {
 			s.Lines = append(s.Lines, line)
 		}
+		return nil
+	case Grade:
 		return nil
 	case Play:
 		return p.param(line)
@@ -381,6 +411,9 @@ func (p *parser) exerciseLine(line string) error {
 		ex.Hints = append(ex.Hints, v)
 	case "check":
 		c, err := parseCheck(v, p.block.Proto)
+		if err == nil {
+			err = checkFits(c, p.block.Learner)
+		}
 		if err != nil {
 			return p.errf("%v", err)
 		}
@@ -388,7 +421,14 @@ func (p *parser) exerciseLine(line string) error {
 		ex.Checks = append(ex.Checks, c)
 	case "solution":
 		p.inSol = true
-		if v != "" {
+		switch {
+		case p.block.Learner == "program" && !slices.Contains(programLanguages, v):
+			return p.errf("a program exercise's solution: names its language (go, python or java), then its code")
+		case p.block.Learner == "program":
+			p.block.Language = v
+		case p.block.Learner == "server" && v != "sandbox":
+			return p.errf("a server exercise's solution is the sandbox's own server: solution: sandbox")
+		case v != "":
 			ex.Solution = append(ex.Solution, v)
 		}
 	default:
@@ -400,6 +440,9 @@ func (p *parser) exerciseLine(line string) error {
 func (p *parser) closeBlock() error {
 	s := p.block
 	p.block = nil
+	if s.Kind == Exercise && s.Learner == "server" && len(s.Ex.Solution) == 0 {
+		s.Ex.Solution = []string{"sandbox"}
+	}
 	if s.Kind == Exercise {
 		ex := s.Ex
 		for len(ex.Solution) > 0 && strings.TrimSpace(ex.Solution[len(ex.Solution)-1]) == "" && s.Proto == "decode" {
@@ -414,7 +457,7 @@ func (p *parser) closeBlock() error {
 			return &ParseError{p.file, p.start, i18n.T("the exercise has no solution: (lesson check answers with it)")}
 		}
 	}
-	if s.Kind == Demo && len(s.Lines) == 0 || s.Kind == Decode && len(s.Lines) == 0 {
+	if (s.Kind == Demo || s.Kind == Decode || s.Kind == Program) && len(s.Lines) == 0 {
 		return &ParseError{p.file, p.start, i18n.T("the %s block is empty", s.Kind)}
 	}
 	p.lesson.Steps = append(p.lesson.Steps, *s)
@@ -445,6 +488,22 @@ var checkKinds = map[string]struct {
 	"sent":      {1, 1, i18n.N("sent N: the server accepted N messages")},
 	"answer":    {1, 1, i18n.N("answer PAYLOAD: the learner typed what PAYLOAD decodes to")},
 	"tls":       {0, 0, i18n.N("tls: the conversation ended inside TLS (after STARTTLS or STLS, or on smtps/pop3s)")},
+	"verdict":   {1, 1, i18n.N("verdict clean: the servers found nothing wrong with the learner's program (program exercises)")},
+	"passes":    {0, 0, i18n.N("passes: maillab check finds every required case passed (server exercises)")},
+}
+
+// checkFits refuses a check the exercise's kind cannot decide: verdicts
+// judge programs; maillab check grades servers, and nothing else does.
+func checkFits(c Check, learner string) error {
+	switch {
+	case c.Kind == "verdict" && learner != "program":
+		return i18n.Errorf("check verdict goes with program exercises (exercise smtp program)")
+	case c.Kind == "verdict" && c.Args[0] != "clean":
+		return i18n.Errorf("check verdict: write verdict clean")
+	case (c.Kind == "passes") != (learner == "server"):
+		return i18n.Errorf("a server exercise (exercise smtp server) has the one check passes")
+	}
+	return nil
 }
 
 // parseCheck reads e.g. `reply 235` or `delivered bbb@sina.com "hello"`.
@@ -456,7 +515,7 @@ func parseCheck(s, proto string) (Check, error) {
 	kind, args := fields[0], fields[1:]
 	spec, ok := checkKinds[kind]
 	if !ok {
-		return Check{}, i18n.Errorf("unknown check %q (ok, got, reply, state, delivered, sent, tls or answer)", kind)
+		return Check{}, i18n.Errorf("unknown check %q (ok, got, reply, state, delivered, sent, tls, answer, verdict or passes)", kind)
 	}
 	if len(args) < spec.min || len(args) > spec.max {
 		return Check{}, i18n.Errorf("check %s: %s", kind, spec.usage)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -113,10 +114,29 @@ func (r *Runner) step(ctx context.Context, env *environment, s Step) (bool, erro
 	case Play:
 		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Tr("the six steps, live"))
 		return true, env.play(ctx, s, r.enter(), r.ErrOut)
+	case Program:
+		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Trf("a program in %s, run against the sandbox", runtimes[s.Language].name))
+		return true, env.program(ctx, s)
+	case Grade:
+		fmt.Fprintf(r.Out, "\n--- %s ---\n", r.Lang.Trf("maillab check %s, against the sandbox's own server", s.Proto))
+		return true, env.gradeDemo(ctx, s)
 	case Exercise:
+		switch s.Learner {
+		case "program":
+			r.exerciseHeading(s)
+			return r.programExercise(env, s)
+		case "server":
+			r.exerciseHeading(s)
+			return r.serverExercise(env, s)
+		}
 		return r.exercise(env, s)
 	}
 	return true, nil
+}
+
+// exerciseHeading introduces the learner's turn with its goal.
+func (r *Runner) exerciseHeading(s Step) {
+	fmt.Fprintf(r.Out, "\n--- %s ---\n%s\n", r.Lang.Tr("your turn"), trace.Wrap(s.Ex.Goal, r.Width, 0, 0))
 }
 
 // environment is what a lesson runs in: an embedded sandbox with TLS (and
@@ -135,6 +155,8 @@ type environment struct {
 	discarded chan trace.Event // plaintext the servers threw away at STARTTLS
 	boxes     mailboxes        // where delivered checks look
 	class     *Class           // a class sandbox for the exercises, or nil
+	scratch   string           // a folder for programs and the CA file they read; "" until one runs
+	caPath    string
 }
 
 func newEnvironment(out io.Writer, opts trace.RenderOptions) (*environment, error) {
@@ -174,6 +196,9 @@ func (env *environment) startSandbox(requireTLS bool) (*sandbox.Sandbox, error) 
 }
 
 func (env *environment) close() {
+	if env.scratch != "" {
+		os.RemoveAll(env.scratch)
+	}
 	env.sb.Close()
 	if env.strict != nil {
 		env.strict.Close()

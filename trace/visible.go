@@ -191,3 +191,13 @@ func colourCode(b []byte) int {
 	}
 	return 0
 }
+
+// CSVCell is a cell of a CSV sheet for a spreadsheet: text that starts
+// like a formula (=, +, -, @, a tab or a CR) gets a leading quote, so a
+// spreadsheet shows it rather than runs it.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

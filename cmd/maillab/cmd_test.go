@@ -339,11 +339,11 @@ func TestLessonCommand(t *testing.T) {
 		t.Errorf("--dir /nonexistent: %v", err)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "10-a.md"), []byte("no title\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "11-b.md"), []byte("# B\n```exercise smtp\ngoal: x\ncheck: reply 235\nsolution:\nEHLO me\n```\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "30-a.md"), []byte("no title\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "31-b.md"), []byte("# B\n```exercise smtp\ngoal: x\ncheck: reply 235\nsolution:\nEHLO me\n```\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.md"), []byte("# N\n"), 0o644)
 	_, _, err = execute(t, context.Background(), "", "lesson", "check", "--dir", dir)
-	for _, want := range []string{"10-a.md:1", "notes.md:1", "11-b.md:2"} {
+	for _, want := range []string{"30-a.md:1", "notes.md:1", "31-b.md:2"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("lesson check --dir reports %v, lacking %s", err, want)
 		}

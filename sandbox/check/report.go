@@ -237,16 +237,8 @@ func (r *Report) writeCSV(w io.Writer, o WriteOptions) error {
 	cw.Write(csvHeader)
 	for _, res := range r.Results {
 		cw.Write([]string{res.Case.ID, string(res.Case.Level), res.Case.RFC, string(res.Outcome),
-			p.Tr(res.Case.What), res.Want.In(p), csvSafe(trace.Visible(res.Got))})
+			p.Tr(res.Case.What), res.Want.In(p), trace.CSVCell(trace.Visible(res.Got))})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from taking a server's words for a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

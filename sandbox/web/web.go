@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"maillab/sandbox"
@@ -60,6 +61,10 @@ type Server struct {
 
 	ann  *trace.Annotator
 	mask *trace.Masker
+
+	servers    *class.Servers // maillab check's results on students' servers
+	checking   chan struct{}  // a slot per check running
+	background sync.WaitGroup // checks running, waited for at Close
 }
 
 // Start listens on cfg.Addr and serves until Close.
@@ -76,7 +81,7 @@ func Start(cfg Config) (*Server, error) {
 		return nil, i18n.Errorf("the page: listen on %s: %w (move it with --web ADDR, or --web off)", cfg.Addr, err)
 	}
 	ln = &limitedListener{Listener: ln, c: newCounter(maxConnsPerAddress, maxConns)}
-	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, ring: newRing(cfg.History), ln: ln, streams: newCounter(maxViewersPerAddress, maxViewers),
+	s := &Server{cfg: cfg, sb: cfg.Sandbox, token: token, servers: class.NewServers(), checking: make(chan struct{}, maxRunningChecks), ring: newRing(cfg.History), ln: ln, streams: newCounter(maxViewersPerAddress, maxViewers),
 		room: cfg.Room, ann: trace.NewAnnotatorIn(cfg.Lang)}
 	if s.room == nil {
 		s.room, _ = class.Open(cfg.Sandbox.World(), class.Options{}) // kept nowhere: it cannot fail
@@ -108,6 +113,7 @@ func (s *Server) Token() string { return s.token }
 // Close stops serving; open pages are disconnected.
 func (s *Server) Close() error {
 	s.cancel()
+	s.background.Wait() // the checks end with the context
 	s.queue.Close(time.Second)
 	if s.ownRoom {
 		s.room.Close()
@@ -221,6 +227,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/fault", s.teacher(s.injectFault))
 	mux.HandleFunc("POST /api/fault/cancel", s.teacher(s.cancelFault))
 	mux.HandleFunc("POST /api/play", s.teacher(s.play))
+	mux.HandleFunc("POST /api/check", s.teacher(s.runCheck))
+	mux.HandleFunc("GET /api/checks", s.teacher(s.serverChecks))
+	mux.HandleFunc("GET /api/checks.csv", s.teacher(s.serverChecksCSV))
 	mux.HandleFunc("GET /ca.pem", s.caCertificate)
 	mux.HandleFunc("GET /strings.json", s.pageWords)
 	return securityHeaders(mux)

@@ -281,6 +281,7 @@ func TestTeacherActionsNeedTheToken(t *testing.T) {
 		{"GET", "api/class", ""}, {"GET", "teacher/events", ""},
 		{"POST", "api/mailbox/empty", `{"account":"all"}`}, {"POST", "api/progress/reset", `{"account":"s01@sohu.com"}`},
 		{"POST", "api/fault", `{"account":"s01@sina.com","fault":"smtp.fault-full"}`}, {"POST", "api/play", `{}`},
+		{"POST", "api/check", `{"student":"s01","proto":"smtp","addr":"127.0.0.1:1"}`}, {"GET", "api/checks", ""},
 	} {
 		for _, token := range []string{"", "wrong"} {
 			req, _ := http.NewRequest(ep.method, page.URL()+ep.path, strings.NewReader(ep.body))

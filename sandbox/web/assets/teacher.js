@@ -185,6 +185,41 @@ function faults() {
   $("accounts").replaceChildren(...accounts.map((a) => { const o = document.createElement("option"); o.value = a; return o; }));
 }
 
+// --- students' servers ---
+
+// servers lists maillab check's results on students' servers; while a
+// check runs, it asks again.
+async function servers() {
+  let list = [];
+  try {
+    const r = await api("api/checks");
+    list = (await r.json()).checks || [];
+  } catch (err) {
+    return;
+  }
+  $("no-servers").hidden = list.length > 0;
+  $("server-rows").replaceChildren(...list.map((c) => {
+    const tr = document.createElement("tr");
+    let result = c.running ? L("running") : c.error ? c.error : c.ok ? L("passed") : L("failed");
+    const cls = c.running ? "" : c.error || !c.ok ? "error" : "passed";
+    tr.append(cell(c.student), cell(c.proto.toUpperCase()), cell(c.addr), cell(result, cls),
+      cell(c.running || c.error ? "" : c.passed + "/" + c.required, "num"), cell((c.failed || []).join(" "), "last-error"),
+      cell((c.warned || []).join(" ")), cell(ago(c.when)));
+    return tr;
+  }));
+  if (list.some((c) => c.running)) setTimeout(servers, 1000);
+  const students = classView.tiles.map((t) => t.student);
+  $("students").replaceChildren(...students.map((a) => { const o = document.createElement("option"); o.value = a; return o; }));
+}
+
+async function checkServer() {
+  await act("api/check", {
+    student: $("check-student").value.trim(), proto: $("check-proto").value, addr: $("check-addr").value.trim(),
+    user: $("check-user").value.trim(), password: $("check-password").value, strict: $("check-strict").checked,
+  });
+  servers();
+}
+
 // --- one student ---
 
 function accountsOf(student) {
@@ -297,14 +332,15 @@ function connect() {
 
 // --- downloads ---
 
-async function download(sheet) {
+// download fetches a CSV sheet behind the token and saves it.
+async function download(path, name) {
   try {
-    const r = await api("api/grades.csv?sheet=" + sheet);
+    const r = await api(path);
     if (!r.ok) { say(F("refused: %s", await r.text()), true); return; }
     const url = URL.createObjectURL(await r.blob());
     const a = document.createElement("a");
     a.href = url;
-    a.download = "maillab-grades-" + sheet + ".csv";
+    a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     say(F("downloaded %s", a.download));
@@ -316,7 +352,7 @@ async function download(sheet) {
 // --- wiring ---
 
 function tab(name) {
-  for (const n of ["roll", "grades", "faults"]) {
+  for (const n of ["roll", "grades", "faults", "servers"]) {
     $(n + "-view").hidden = n !== name;
     $("tab-" + n).classList.toggle("on", n === name);
   }
@@ -345,9 +381,12 @@ $("inject").addEventListener("click", () => act("api/fault", { account: $("fault
 $("tab-roll").addEventListener("click", () => tab("roll"));
 $("tab-grades").addEventListener("click", () => tab("grades"));
 $("tab-faults").addEventListener("click", () => tab("faults"));
-$("csv-summary").addEventListener("click", () => download("summary"));
-$("csv-all").addEventListener("click", () => download("all"));
-$("csv-failures").addEventListener("click", () => download("failures"));
+$("tab-servers").addEventListener("click", () => { tab("servers"); servers(); });
+$("check-run").addEventListener("click", checkServer);
+$("csv-servers").addEventListener("click", () => download("api/checks.csv", "maillab-servers.csv"));
+for (const sheet of ["summary", "all", "failures"]) {
+  $("csv-" + sheet).addEventListener("click", () => download("api/grades.csv?sheet=" + sheet, "maillab-grades-" + sheet + ".csv"));
+}
 document.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape") { $("confirm").hidden = true; $("drill").hidden = true; watching = null; }
 });
