@@ -15,6 +15,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/check"
+	"maillab/sandbox/sandboxtest"
 	"maillab/trace"
 )
 
@@ -33,36 +34,21 @@ func startCheckSandbox(t *testing.T) *sandbox.Sandbox {
 // 250 to everything, RCPT before MAIL included (and 221 to QUIT).
 func yesServer(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	return sandboxtest.Serve(t, func(conn net.Conn) {
+		conn.Write([]byte("220 yes.example ESMTP\r\n"))
+		r := bufio.NewReader(conn)
 		for {
-			conn, err := l.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				conn.Write([]byte("220 yes.example ESMTP\r\n"))
-				r := bufio.NewReader(conn)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
-						conn.Write([]byte("221 bye\r\n"))
-						return
-					}
-					conn.Write([]byte("250 ok\r\n"))
-				}
-			}()
+			if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
+				conn.Write([]byte("221 bye\r\n"))
+				return
+			}
+			conn.Write([]byte("250 ok\r\n"))
 		}
-	}()
-	return l.Addr().String()
+	})
 }
 
 func TestCheckPassesTheSandbox(t *testing.T) {

@@ -200,8 +200,11 @@ func list(c *Conn) verdict {
 }
 
 // sizes says LIST and returns each message's size by number.
-func (c *Conn) sizes() (map[int]string, verdict) {
-	lines, v := c.scanList("LIST")
+func (c *Conn) sizes() (map[int]string, verdict) { return c.byNumber("LIST") }
+
+// byNumber says LIST or UIDL and returns each line's rest by message number.
+func (c *Conn) byNumber(verb string) (map[int]string, verdict) {
+	lines, v := c.scanList(verb)
 	out := map[int]string{}
 	for _, l := range lines {
 		out[l.n] = l.rest
@@ -398,14 +401,7 @@ func uidlList(c *Conn) verdict {
 }
 
 // ids says UIDL and returns each message's id by number.
-func (c *Conn) ids() (map[int]string, verdict) {
-	lines, v := c.scanList("UIDL")
-	out := map[int]string{}
-	for _, l := range lines {
-		out[l.n] = l.rest
-	}
-	return out, v
-}
+func (c *Conn) ids() (map[int]string, verdict) { return c.byNumber("UIDL") }
 
 func uidlOne(c *Conn) verdict {
 	ids, v := c.ids()

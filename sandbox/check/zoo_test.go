@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"maillab/sandbox/check"
+	"maillab/sandbox/sandboxtest"
 )
 
 // zooMailbox is the one mailbox the zoo serves: what its SMTP server
@@ -40,27 +41,7 @@ func (m *zooMailbox) add(lines []string) {
 }
 
 // listen serves each connection with serve, until the test ends.
-func listen(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				serve(conn)
-			}()
-		}
-	}()
-	return l.Addr().String()
-}
+func listen(t *testing.T, serve func(net.Conn)) string { return sandboxtest.Serve(t, serve) }
 
 // zooSMTP is a small SMTP server for zoo.example; bug names the one
 // thing it gets wrong ("" for none).

@@ -1,6 +1,7 @@
 package sandboxtest
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -134,3 +135,27 @@ func (b background) SkipNow() {
 
 func (b background) Skip(args ...any)                 { b.SkipNow() }
 func (b background) Skipf(format string, args ...any) { b.SkipNow() }
+
+// Serve listens on a free loopback port and serves each connection with
+// serve (then closes it), until the test ends; it returns the address.
+func Serve(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				serve(conn)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -24,53 +26,28 @@ func teacherDo(t *testing.T, method, url, body string) (*http.Response, string) 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return resp, b.String()
+	answer, _ := io.ReadAll(resp.Body)
+	return resp, string(answer)
 }
 
 // brokenServer says 250 to everything: RCPT before MAIL included.
 func brokenServer(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	return sandboxtest.Serve(t, func(conn net.Conn) {
+		conn.Write([]byte("220 broken ESMTP\r\n"))
+		r := bufio.NewReader(conn)
 		for {
-			conn, err := l.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				conn.Write([]byte("220 broken ESMTP\r\n"))
-				buf := make([]byte, 4096)
-				for {
-					n, err := conn.Read(buf)
-					if err != nil {
-						return
-					}
-					for range strings.Count(string(buf[:n]), "\n") {
-						if strings.HasPrefix(strings.ToUpper(string(buf[:n])), "QUIT") {
-							conn.Write([]byte("221 bye\r\n"))
-							return
-						}
-						conn.Write([]byte("250 ok\r\n"))
-					}
-				}
-			}()
+			if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
+				conn.Write([]byte("221 bye\r\n"))
+				return
+			}
+			conn.Write([]byte("250 ok\r\n"))
 		}
-	}()
-	return l.Addr().String()
+	})
 }
 
 // TestTeacherChecksStudentsServers: the teacher's view runs maillab check
