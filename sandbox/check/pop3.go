@@ -425,14 +425,11 @@ func uidlPersist(c *Conn) verdict {
 	}
 	c.cmd("QUIT")
 	c.closed = true
-	next, err := c.again()
-	if err != nil {
-		return verdict{want: i18n.T("a second session"), got: i18n.TranslateError(nil, err)}
-	}
-	defer next.close()
-	if v := next.login(); !v.ok {
+	next, v := c.loggedInAgain()
+	if !v.ok {
 		return v
 	}
+	defer next.close()
 	after, v := next.ids()
 	if !v.ok {
 		return v
@@ -557,14 +554,11 @@ func noQuitNoUpdate(c *Conn) verdict {
 	c.cmd("DELE " + strconv.Itoa(n))
 	c.closed = true // the connection drops without QUIT
 	c.tap.Close()
-	next, err := c.again()
-	if err != nil {
-		return verdict{want: i18n.T("a second session"), got: i18n.TranslateError(nil, err)}
-	}
-	defer next.close()
-	if v := next.login(); !v.ok {
+	next, v := c.loggedInAgain()
+	if !v.ok {
 		return v
 	}
+	defer next.close()
 	if after, _, r, ok := next.stat(); !ok || after != count {
 		return verdict{want: i18n.T("STAT counting the %d messages of before", count), got: r.String()}
 	}
@@ -638,14 +632,11 @@ func quitDeletes(c *Conn) verdict {
 	}
 	c.closed = true
 	time.Sleep(100 * time.Millisecond)
-	next, err := c.again()
-	if err != nil {
-		return verdict{want: i18n.T("a second session"), got: i18n.TranslateError(nil, err)}
-	}
-	defer next.close()
-	if v := next.login(); !v.ok {
+	next, v := c.loggedInAgain()
+	if !v.ok {
 		return v
 	}
+	defer next.close()
 	left, v := next.findOurs()
 	if !v.ok {
 		return v
@@ -654,4 +645,18 @@ func quitDeletes(c *Conn) verdict {
 		return verdict{want: i18n.T("none of the messages deleted before QUIT"), got: i18n.T("%d of them still there", len(left)).In(nil)}
 	}
 	return verdict{ok: true}
+}
+
+// loggedInAgain opens a second session to the server and logs in (the
+// caller closes it): to see what the first one left behind.
+func (c *Conn) loggedInAgain() (*Conn, verdict) {
+	next, err := c.again()
+	if err != nil {
+		return nil, verdict{want: i18n.T("a second session"), got: i18n.TranslateError(nil, err)}
+	}
+	if v := next.login(); !v.ok {
+		next.close()
+		return nil, v
+	}
+	return next, verdict{ok: true}
 }
