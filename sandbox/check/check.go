@@ -99,6 +99,7 @@ type Options struct {
 	Progress func(res Result, done, total int)
 
 	token string // the run's mark on the messages --fill sends
+	rcpt  string // SMTP: the domain to give postmaster when the server refuses it bare ("": it takes it)
 }
 
 // Report is every case's result.
@@ -154,6 +155,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	offered, err := discover(ctx, opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Proto == "smtp" {
+		opts.rcpt = bareRecipientRefused(ctx, opts)
 	}
 	report := &Report{Proto: opts.Proto, Addr: opts.Addr, Offered: offered}
 	var cases []*Case

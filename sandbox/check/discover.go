@@ -111,3 +111,21 @@ func (c *Conn) waitFor(ctx context.Context, before int) (int, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// bareRecipientRefused tries RCPT TO:<postmaster> on a connection of its
+// own: "" when the server takes it, as RFC 5321 4.5.1 says it must; else
+// the server's domain, for cases that only need some recipient.
+func bareRecipientRefused(ctx context.Context, opts Options) string {
+	c, err := dial(ctx, opts, nil)
+	if err != nil {
+		return ""
+	}
+	defer c.close()
+	c.ehlo()
+	c.cmd("MAIL FROM:<>")
+	if r := c.cmd("RCPT TO:<postmaster>"); r.is(250, 251) {
+		return ""
+	}
+	c.cmd("RSET")
+	return c.domain()
+}
