@@ -311,6 +311,16 @@ func TestTeacherView(t *testing.T) {
 		t.Errorf("%d faults still armed", n)
 	}
 	screenshot(t, ctx, "maillab-teacher.png")
+
+	// a student's server, graded by maillab check from the Servers tab
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("tab-servers")),
+		chromedp.SendKeys(chromedp.ID("check-student"), "s01"), chromedp.SendKeys(chromedp.ID("check-addr"), addr),
+		chromedp.SendKeys(chromedp.ID("check-user"), "s01"), chromedp.SendKeys(chromedp.ID("check-password"), s01.Password),
+		chromedp.Click(chromedp.ID("check-run"))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, "s01's server checked and passed", `[...document.querySelectorAll("#server-rows tr")].some((tr) => tr.textContent.includes("s01") && tr.children[3].textContent === "passed" && /^(\d+)\/\1$/.test(tr.children[4].textContent))`)
+	screenshot(t, ctx, "maillab-teacher-servers.png")
 }
 
 // TestPageMarksTLS: the six steps with STARTTLS; the projector marks the
