@@ -7,6 +7,7 @@ import (
 
 	"maillab/trace/i18n"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 )
 
@@ -23,8 +24,11 @@ func StreamBase64(w io.Writer, r io.Reader, charset string) (int64, error) {
 		return 0, err
 	}
 	s := &streamer{w: w, toUTF8: cs.Encoding.NewDecoder()}
-	if cs.Name == "UTF-8" || cs.Name == "US-ASCII" {
+	switch {
+	case cs.Name == "UTF-8" || cs.Name == "US-ASCII":
 		s.toUTF8 = nil // already text: pass the bytes on
+	case cs.Encoding == simplifiedchinese.GBK:
+		s.toUTF8 = newFastGBK() // the same text, faster
 	}
 	if err := s.run(r); err != nil {
 		return s.written, i18n.Errorf("decoding Base64 %s: %w", cs.Name, err)
@@ -64,12 +68,19 @@ func (s *streamer) run(r io.Reader) error {
 }
 
 // appendAlphabet appends the Base64 characters of p to dst, dropping line
-// breaks and spaces.
+// breaks and spaces: each run between them is copied at once (a line of
+// Base64 is one run).
 func appendAlphabet(dst, p []byte) []byte {
-	for _, c := range p {
-		if b64Alphabet[c] {
-			dst = append(dst, c)
+	for len(p) > 0 {
+		i := 0
+		for i < len(p) && b64Alphabet[p[i]] {
+			i++
 		}
+		dst = append(dst, p[:i]...)
+		for i < len(p) && !b64Alphabet[p[i]] {
+			i++
+		}
+		p = p[i:]
 	}
 	return dst
 }
