@@ -55,8 +55,9 @@ type MemoryStore struct {
 }
 
 type memoryBox struct {
-	mu   sync.RWMutex
-	msgs []memoryMessage
+	mu     sync.RWMutex
+	msgs   []memoryMessage
+	octets int64 // the sum of the messages' sizes: Usage is asked at every delivery
 }
 
 type memoryMessage struct {
@@ -96,6 +97,7 @@ func (s *MemoryStore) Deliver(owner Address, data []byte, meta Meta) (string, er
 	b := s.box(owner, true)
 	b.mu.Lock()
 	b.msgs = append(b.msgs, memoryMessage{id: id, data: data, meta: meta})
+	b.octets += int64(len(data))
 	b.mu.Unlock()
 	return id, nil
 }
@@ -137,11 +139,7 @@ func (s *MemoryStore) Usage(owner Address) (int64, error) {
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var total int64
-	for _, m := range b.msgs {
-		total += int64(len(m.data))
-	}
-	return total, nil
+	return b.octets, nil
 }
 
 // Delete implements Store.
@@ -158,7 +156,9 @@ func (s *MemoryStore) Delete(owner Address, ids []string) error {
 	defer b.mu.Unlock()
 	kept := b.msgs[:0]
 	for _, m := range b.msgs {
-		if !gone[m.id] {
+		if gone[m.id] {
+			b.octets -= int64(len(m.data))
+		} else {
 			kept = append(kept, m)
 		}
 	}
