@@ -81,11 +81,15 @@ var ruleWords = map[Rule]string{
 }
 
 // RuleIn says what a rule found, in p's language.
-func RuleIn(p *i18n.Printer, r Rule) string {
-	if w, ok := ruleWords[r]; ok {
+func RuleIn(p *i18n.Printer, r Rule) string { return ruleText(p, ruleWords, r, string(r)) }
+
+// ruleText is a rule's entry in a table, in p's language (or, for a rule
+// the table lacks, missing).
+func ruleText(p *i18n.Printer, table map[Rule]string, r Rule, missing string) string {
+	if w, ok := table[r]; ok {
 		return i18n.Or(p).Tr(w)
 	}
-	return string(r)
+	return missing
 }
 
 // ruleAdvice says what a client program should do instead.
@@ -103,12 +107,7 @@ var ruleAdvice = map[Rule]string{
 }
 
 // RuleAdvice says what to do instead, in p's language.
-func RuleAdvice(p *i18n.Printer, r Rule) string {
-	if w, ok := ruleAdvice[r]; ok {
-		return i18n.Or(p).Tr(w)
-	}
-	return ""
-}
+func RuleAdvice(p *i18n.Printer, r Rule) string { return ruleText(p, ruleAdvice, r, "") }
 
 // verdictIn is a verdict's sentence: no problems, or each finding, how
 // often, and its RFC.
