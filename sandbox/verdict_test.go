@@ -147,6 +147,14 @@ func TestVerdicts(t *testing.T) {
 			sendMessage(c, "MAIL FROM:<a@example.org> BODY=8BITMIME", headers+"Content-Type: text/plain; charset=UTF-8\r\n\r\n你好\r\n")
 			c.cmd("QUIT", "221 ")
 		}, nil},
+		{"a password with a bare LF is no example", plain, true, func(c *client) {
+			c.raw("USER aaa\r\n")
+			c.expect("+OK")
+			c.raw("PASS 123456\n") // the first line with a bare LF
+			c.expect("+OK")
+			c.raw("QUIT\n")
+			c.expect("+OK")
+		}, []string{"bare-lf"}},
 		{"bare LF, as nc sends", plain, false, func(c *client) {
 			c.raw("EHLO me\n")
 			c.expect("250 ")
@@ -225,6 +233,13 @@ func TestVerdicts(t *testing.T) {
 			c.conn.Close()
 			if got := found[tt.sb].of(t, c.conn.LocalAddr().String()); !slices.Equal(got, tt.want) {
 				t.Errorf("verdict %q, want %q", got, tt.want)
+			}
+			found[tt.sb].mu.Lock()
+			defer found[tt.sb].mu.Unlock()
+			for _, f := range found[tt.sb].by[c.conn.LocalAddr().String()] {
+				if strings.Contains(f.Example, "123456") {
+					t.Errorf("a password in a verdict's example: %+v", f)
+				}
 			}
 		})
 	}

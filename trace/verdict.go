@@ -165,17 +165,19 @@ func (j *judge) find(r Rule, sev Severity, rfc, example string) {
 
 // client judges a line the client sent.
 func (j *judge) client(m proto.Mark, line string, octets int, bareLF, secure bool) {
+	example := line
+	if m.Kind != proto.Data && (m.Secret || m.Challenge) {
+		example = m.Verb // a password is never an example
+	}
 	if bareLF {
-		j.find(BareLF, Caution, j.pick("RFC 5321 2.3.8", "RFC 1939 3"), line)
+		j.find(BareLF, Caution, j.pick("RFC 5321 2.3.8", "RFC 1939 3"), example)
 	}
 	if m.Kind == proto.Data {
 		j.content(m, line, octets)
 		return
 	}
 	j.lastErr = false
-	if m.Secret || m.Challenge {
-		line = m.Verb // a password is never an example
-	}
+	line = example
 	if j.pending > 0 && !j.pipelining {
 		j.find(Pipelined, Problem, j.pick("RFC 2920 3.1", "RFC 2449 6.6"), line)
 	}
