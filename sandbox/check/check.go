@@ -68,6 +68,7 @@ type Case struct {
 // and what came instead.
 type verdict struct {
 	ok   bool
+	skip bool // the case cannot run here: want says what it needs
 	want i18n.Text
 	got  string
 }
@@ -100,6 +101,9 @@ type Options struct {
 
 	token string // the run's mark on the messages --fill sends
 	rcpt  string // SMTP: the domain to give postmaster when the server refuses it bare ("": it takes it)
+	// loginFirst: the SMTP server answers MAIL 530 before a login (a
+	// submission server, RFC 4954 6): cases log in after EHLO.
+	loginFirst bool
 }
 
 // Report is every case's result.
@@ -157,7 +161,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if opts.Proto == "smtp" {
-		opts.rcpt = bareRecipientRefused(ctx, opts)
+		opts.rcpt, opts.loginFirst = probeTransaction(ctx, opts, offered)
 	}
 	report := &Report{Proto: opts.Proto, Addr: opts.Addr, Offered: offered}
 	var cases []*Case
@@ -220,10 +224,13 @@ func runCase(ctx context.Context, c *Case, opts Options, offered map[string]bool
 		res.Outcome, res.Want, res.Got = Fail, i18n.T("a connection and a greeting"), i18n.TranslateError(nil, err)
 		return res
 	}
+	conn.caseID = c.ID
 	v := c.run(conn)
 	conn.close()
 	res.Want, res.Got, res.Transcript = v.want, v.got, conn.events
 	switch {
+	case v.skip:
+		res.Outcome, res.Transcript = Skip, nil
 	case v.ok:
 		res.Outcome = Pass
 	case c.Level == Strict && !opts.Strict:

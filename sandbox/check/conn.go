@@ -31,6 +31,8 @@ type Conn struct {
 	closed   bool // QUIT said, or the connection dropped on purpose
 	done     bool // closed
 	ctx      context.Context
+	caseID   string // the case it runs
+	authed   bool   // logged in for a server that takes mail only after a login
 }
 
 // reply is a server's answer: its code and lines, and what is wrong with

@@ -32,9 +32,18 @@ func discover(ctx context.Context, opts Options) (map[string]bool, error) {
 	offered := map[string]bool{needLogin: opts.User != ""}
 	r := c.ehlo()
 	for _, line := range r.lines[min(1, len(r.lines)):] {
-		if len(line) > 4 {
-			keyword, _, _ := strings.Cut(strings.ToUpper(line[4:]), " ")
-			offered[keyword] = true
+		if len(line) <= 4 {
+			continue
+		}
+		words := strings.Fields(strings.ToUpper(line[4:]))
+		if len(words) == 0 {
+			continue
+		}
+		offered[words[0]] = true
+		if words[0] == "AUTH" {
+			for _, mechanism := range words[1:] {
+				offered["AUTH="+mechanism] = true // the mechanisms, for the cases that use one
+			}
 		}
 	}
 	return offered, nil
@@ -112,20 +121,30 @@ func (c *Conn) waitFor(ctx context.Context, before int) (int, error) {
 	}
 }
 
-// bareRecipientRefused tries RCPT TO:<postmaster> on a connection of its
-// own: "" when the server takes it, as RFC 5321 4.5.1 says it must; else
-// the server's domain, for cases that only need some recipient.
-func bareRecipientRefused(ctx context.Context, opts Options) string {
-	c, err := dial(ctx, opts, nil)
+// probeTransaction starts a transaction on a connection of its own: it
+// reports the domain to give postmaster when the server refuses the bare
+// <postmaster> (RFC 5321 4.5.1 says it must take it; the other cases
+// only need some recipient), and whether MAIL needs a login first (530,
+// a submission server: RFC 4954 6). With a user given, it logs in to find
+// out whether the bare postmaster is taken then.
+func probeTransaction(ctx context.Context, opts Options, offered map[string]bool) (rcpt string, loginFirst bool) {
+	c, err := dial(ctx, opts, offered)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	defer c.close()
 	c.ehlo()
-	c.cmd("MAIL FROM:<>")
+	r := c.cmd("MAIL FROM:<>")
+	if r.is(530) {
+		loginFirst = true
+		if opts.User == "" || !c.logIn().ok {
+			return "", true
+		}
+		c.cmd("MAIL FROM:<>")
+	}
 	if r := c.cmd("RCPT TO:<postmaster>"); r.is(250, 251) {
-		return ""
+		return "", loginFirst
 	}
 	c.cmd("RSET")
-	return c.domain()
+	return c.domain(), loginFirst
 }

@@ -43,7 +43,7 @@ func statusBad(line string) string {
 }
 
 // body is a multi-line answer: its lines with the byte-stuffing undone,
-// and its size in octets as the server sent it (each line with CRLF).
+// and its size in octets with CRLF line ends, stuffed dots not counted.
 type body struct {
 	lines []string
 	size  int
@@ -68,8 +68,9 @@ func (c *Conn) multi() body {
 		if line == "." {
 			return b
 		}
+		line = strings.TrimPrefix(line, ".") // the stuffed dot is not the message's (RFC 1939 11)
 		b.size += len(line) + 2
-		b.lines = append(b.lines, strings.TrimPrefix(line, "."))
+		b.lines = append(b.lines, line)
 	}
 	b.err = i18n.Errorf("a multi-line answer of more than %d octets without its final dot", maxBody)
 	return b
