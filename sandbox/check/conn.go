@@ -172,6 +172,26 @@ func (c *Conn) write(s string) error {
 	return err
 }
 
+// maxLine bounds a line from the server: a server that never ends one is
+// cut off, not buffered without end.
+const maxLine = 64 << 10
+
+// line reads one line (with its line end) of at most maxLine octets.
+func (c *Conn) line() (string, error) {
+	var b []byte
+	for {
+		chunk, err := c.r.ReadSlice('\n')
+		b = append(b, chunk...)
+		switch {
+		case err == bufio.ErrBufferFull && len(b) < maxLine:
+			continue
+		case err == bufio.ErrBufferFull:
+			return "", i18n.Errorf("a line of more than %d octets", maxLine)
+		}
+		return string(b), err
+	}
+}
+
 // maxReplyLines bounds a reply: a server that never ends one is cut off.
 const maxReplyLines = 200
 
@@ -181,7 +201,7 @@ func (c *Conn) read() reply {
 	c.tap.SetReadDeadline(time.Now().Add(c.opts.Timeout))
 	var r reply
 	for len(r.lines) < maxReplyLines {
-		line, err := c.r.ReadString('\n')
+		line, err := c.line()
 		if err != nil {
 			r.err = err
 			return r
@@ -240,7 +260,7 @@ func (c *Conn) cmd(line string) reply {
 // reply there would be to a line that should have none).
 func (c *Conn) quiet(d time.Duration) (bool, string) {
 	c.tap.SetReadDeadline(time.Now().Add(d))
-	line, err := c.r.ReadString('\n')
+	line, err := c.line()
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() && line == "" {
 		return true, ""

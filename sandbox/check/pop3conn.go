@@ -59,7 +59,7 @@ func (c *Conn) multi() body {
 	var b body
 	for b.size < maxBody {
 		c.tap.SetReadDeadline(time.Now().Add(c.opts.Timeout))
-		line, err := c.r.ReadString('\n')
+		line, err := c.line()
 		if err != nil {
 			b.err = err
 			return b

@@ -621,3 +621,47 @@ func TestSubmissionServer(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileServers: a server that sends a line without end, or a reply
+// without end, or nothing, gets a clear failure, in bounded memory and
+// time; the check goes on with the next case.
+func TestHostileServers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		want  string // in the error, or in what the greeting case got
+		serve func(net.Conn)
+	}{
+		{"an endless line", "a line of more than 65536 octets", func(c net.Conn) {
+			c.Write([]byte("220 "))
+			chunk := []byte(strings.Repeat("x", 64<<10))
+			for i := 0; i < 1024; i++ { // 64 MiB, and no line end
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+		}},
+		{"an endless reply", "a reply of more than 200 lines", func(c net.Conn) {
+			for i := 0; i < 100000; i++ {
+				if _, err := c.Write([]byte("220-more\r\n")); err != nil {
+					return
+				}
+			}
+		}},
+		{"silence", "i/o timeout", func(c net.Conn) { time.Sleep(3 * time.Second) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := listen(t, tc.serve)
+			start := time.Now()
+			report, err := check.Run(context.Background(), check.Options{Proto: "smtp", Addr: addr, Timeout: time.Second, Only: []string{"smtp.greeting"}})
+			switch {
+			case err != nil && !strings.Contains(err.Error(), tc.want):
+				t.Errorf("error %q, want %q in it", err, tc.want)
+			case err == nil && (report.OK() || !strings.Contains(report.Results[0].Got, tc.want)):
+				t.Errorf("no error, and %s; want %q", outcomes(report), tc.want)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
+	}
+}
