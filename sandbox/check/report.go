@@ -174,7 +174,7 @@ func internalNeed(name string) bool {
 	case needLogin, needMessages, needTwo, needOurs:
 		return true
 	}
-	return false
+	return strings.HasPrefix(name, "AUTH=") // AUTH's mechanisms: the AUTH line says them
 }
 
 // jsonReport is the JSON form of a report.
