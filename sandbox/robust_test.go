@@ -325,6 +325,10 @@ func TestListenersNeverDie(t *testing.T) {
 	c := dial(t, smtpAddr(t, sb, "sina.com"))
 	c.expect("220 smtp.sina.com")
 	c.cmd("QUIT", "221")
+	// each listener reports in its own goroutine: wait for all of them,
+	// then make sure none reported twice
+	sandboxtest.Eventually(t, 5*time.Second, "every listener's failure reported", func() bool { return w.count(trace.AcceptFailing) >= len(failing) })
+	time.Sleep(100 * time.Millisecond)
 	if n := w.count(trace.AcceptFailing); n != len(failing) {
 		t.Errorf("%d accept failures reported for %d listeners (once each)", n, len(failing))
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/width"
@@ -61,11 +62,52 @@ func noteLayout(total int) (column, room int) {
 	return narrowIndent, max(total-narrowIndent-notePrefixLen, 10)
 }
 
+// wrappedNotes remembers how notes were wrapped: a transcript repeats
+// the same few hundred notes (a header's, a body line's, 250's) at the
+// same width, and wrapping is most of what a wiretap line costs. It
+// forgets everything when full, so a flood of distinct notes cannot grow
+// it. Callers never change the lines it returns.
+var wrappedNotes = struct {
+	sync.Mutex
+	m map[wrapKey][]string
+}{m: map[wrapKey][]string{}}
+
+type wrapKey struct {
+	text string
+	room int
+}
+
+// maxWrappedNotes bounds wrappedNotes.
+const maxWrappedNotes = 4096
+
 // wrapWords splits text into lines of at most room columns, breaking
 // between words, and in Chinese between characters (never before a
 // closing mark such as ，or 。, nor after an opening one such as （); a
-// word longer than room gets a line of its own.
+// word longer than room gets a line of its own. The lines are shared:
+// the caller reads them only.
 func wrapWords(text string, room int) []string {
+	if len(text) > 512 {
+		return wrapWordsAnew(text, room) // a long note is rarely seen twice
+	}
+	key := wrapKey{text, room}
+	wrappedNotes.Lock()
+	lines, ok := wrappedNotes.m[key]
+	wrappedNotes.Unlock()
+	if ok {
+		return lines
+	}
+	lines = wrapWordsAnew(text, room)
+	wrappedNotes.Lock()
+	if len(wrappedNotes.m) >= maxWrappedNotes {
+		clear(wrappedNotes.m)
+	}
+	wrappedNotes.m[key] = lines
+	wrappedNotes.Unlock()
+	return lines
+}
+
+// wrapWordsAnew is wrapWords without the memory.
+func wrapWordsAnew(text string, room int) []string {
 	if room <= 0 || DisplayWidth(text) <= room {
 		return []string{text}
 	}
