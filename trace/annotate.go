@@ -103,9 +103,12 @@ func contentNote(p *i18n.Printer, c *proto.Content, wire, rfc string) string {
 // looksLikeCommand reports whether a line of a message is an SMTP command
 // the sender may have meant to give (having forgotten the final '.').
 func looksLikeCommand(line string) bool {
-	_, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+	word, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if len(word) != 4 {
+		return false // every verb below has four letters: most body lines end here, cheaply
+	}
 	rest = strings.TrimSpace(rest)
-	switch strings.ToUpper(proto.Verb(line)) {
+	switch strings.ToUpper(word) {
 	case "QUIT", "RSET", "DATA":
 		return rest == ""
 	case "EHLO", "HELO":
