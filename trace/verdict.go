@@ -80,6 +80,23 @@ var ruleWords = map[Rule]string{
 	NoMessageID:    i18n.N("a message without a Message-ID: field"),
 }
 
+// ruleLabels name each rule in a few words, for a table cell.
+var ruleLabels = map[Rule]string{
+	NoHello:        i18n.N("no EHLO"),
+	NoQuit:         i18n.N("no QUIT"),
+	LongLine:       i18n.N("long lines"),
+	RawHeader:      i18n.N("raw 8-bit header"),
+	Undeclared8Bit: i18n.N("8-bit undeclared"),
+	Pipelined:      i18n.N("pipelined unasked"),
+	PlainLogin:     i18n.N("password in clear"),
+	BareLF:         i18n.N("bare LF"),
+	NoDate:         i18n.N("no Date:"),
+	NoMessageID:    i18n.N("no Message-ID:"),
+}
+
+// RuleLabel names a rule in a few words, in p's language.
+func RuleLabel(p *i18n.Printer, r Rule) string { return ruleText(p, ruleLabels, r, string(r)) }
+
 // RuleIn says what a rule found, in p's language.
 func RuleIn(p *i18n.Printer, r Rule) string { return ruleText(p, ruleWords, r, string(r)) }
 

@@ -11,7 +11,7 @@ import (
 func TestEveryRuleIsExplained(t *testing.T) {
 	zh := i18n.New(i18n.Chinese)
 	for _, r := range Rules {
-		if ruleWords[r] == "" || ruleAdvice[r] == "" {
+		if ruleWords[r] == "" || ruleAdvice[r] == "" || ruleLabels[r] == "" {
 			t.Errorf("rule %s has no words or no advice", r)
 		}
 		if RuleIn(zh, r) == ruleWords[r] || RuleAdvice(zh, r) == ruleAdvice[r] {

@@ -42,6 +42,7 @@ func (s *Server) classView(w http.ResponseWriter, r *http.Request) {
 
 // ruleWords are a verdict rule's words for the teacher's view.
 type ruleWords struct {
+	Label  string `json:"label"`  // a few words, for a cell
 	Found  string `json:"found"`  // what the client did
 	Advice string `json:"advice"` // what it should do instead
 }
@@ -50,7 +51,7 @@ type ruleWords struct {
 func (s *Server) rules() map[trace.Rule]ruleWords {
 	out := map[trace.Rule]ruleWords{}
 	for _, r := range trace.Rules {
-		out[r] = ruleWords{Found: trace.RuleIn(s.lang(), r), Advice: trace.RuleAdvice(s.lang(), r)}
+		out[r] = ruleWords{Label: trace.RuleLabel(s.lang(), r), Found: trace.RuleIn(s.lang(), r), Advice: trace.RuleAdvice(s.lang(), r)}
 	}
 	return out
 }

@@ -97,7 +97,8 @@ function cell(text, cls) {
 
 // roll draws a line per student.
 function roll() {
-  const tiles = [...classView.tiles].sort((a, b) => (b.stuck - a.stuck) || (a.student < b.student ? -1 : 1)); // the stuck first
+  const faulted = (t) => (t.faulted > 0 ? 1 : 0);
+  const tiles = [...classView.tiles].sort((a, b) => (b.stuck - a.stuck) || (faulted(b) - faulted(a)) || (a.student < b.student ? -1 : 1)); // the stuck first, then programs with problems
   const rows = tiles.map((t) => {
     const tr = document.createElement("tr");
     if (t.stuck) tr.classList.add("stuck");
@@ -118,7 +119,8 @@ function roll() {
   });
   $("rows").replaceChildren(...rows);
   const stuck = classView.tiles.filter((t) => t.stuck).length;
-  $("tab-roll").textContent = stuck ? F("The class (%d stuck)", stuck) : L("The class");
+  const problems = classView.tiles.filter((t) => t.faulted > 0).length;
+  $("tab-roll").textContent = (stuck ? F("The class (%d stuck)", stuck) : L("The class")) + (problems ? " · " + F("client problems: %d", problems) : "");
 }
 
 // verdictCell says what the servers found wrong with the student's
@@ -127,12 +129,13 @@ function roll() {
 function verdictCell(t) {
   const v = t.last_verdict;
   if (!v) return cell("");
-  const words = (f) => (classView.rules[f.rule] || { found: f.rule }).found;
+  const rule = (f) => classView.rules[f.rule] || { label: f.rule, found: f.rule, advice: "" };
   const problems = v.findings.filter((f) => f.severity === "problem");
-  const shown = (problems.length ? problems : v.findings).map(words).join("; ");
-  const td = cell(shown, "verdict" + (problems.length ? " failed" : ""));
+  const first = (problems.length ? problems : v.findings)[0];
+  const more = v.findings.length - 1;
+  const td = cell(rule(first).label + (more > 0 ? " (+" + more + ")" : ""), "verdict" + (problems.length ? " failed" : ""));
   if (t.faulted > 1) td.prepend(el("span", "badge", "×" + t.faulted), " ");
-  td.title = v.findings.map((f) => words(f) + " (" + f.rfc + "): " + ((classView.rules[f.rule] || {}).advice || "") + (f.example ? " — " + visible(f.example) : "")).join("\n");
+  td.title = v.findings.map((f) => rule(f).found + " (" + f.rfc + "): " + rule(f).advice + (f.example ? " — " + visible(f.example) : "")).join("\n");
   return td;
 }
 
@@ -187,6 +190,9 @@ function faults() {
 
 // --- students' servers ---
 
+// serversRunning are the checks seen running, to say when each ends.
+let serversRunning = new Set();
+
 // servers lists maillab check's results on students' servers; while a
 // check runs, it asks again.
 async function servers() {
@@ -201,12 +207,19 @@ async function servers() {
   $("server-rows").replaceChildren(...list.map((c) => {
     const tr = document.createElement("tr");
     let result = c.running ? L("running") : c.error ? c.error : c.ok ? L("passed") : L("failed");
+    if (c.strict) result += " " + L("(strict)");
     const cls = c.running ? "" : c.error || !c.ok ? "error" : "passed";
     tr.append(cell(c.student), cell(c.proto.toUpperCase()), cell(c.addr), cell(result, cls),
       cell(c.running || c.error ? "" : c.passed + "/" + c.required, "num"), cell((c.failed || []).join(" "), "last-error"),
-      cell((c.warned || []).join(" ")), cell(ago(c.when)));
+      cell((c.warned || []).length ? F("%d warnings", c.warned.length) : ""), cell(ago(c.when)));
+    tr.children[6].title = (c.warned || []).join("\n");
+    tr.children[5].title = (c.failed || []).join("\n");
+    if (serversRunning.has(c.student + c.addr) && !c.running) {
+      say(F("%s's %s server at %s: %s", c.student, c.proto.toUpperCase(), c.addr, result + (c.error ? "" : " " + c.passed + "/" + c.required)));
+    }
     return tr;
   }));
+  serversRunning = new Set(list.filter((c) => c.running).map((c) => c.student + c.addr));
   if (list.some((c) => c.running)) setTimeout(servers, 1000);
   const students = classView.tiles.map((t) => t.student);
   $("students").replaceChildren(...students.map((a) => { const o = document.createElement("option"); o.value = a; return o; }));
