@@ -112,6 +112,12 @@ func TestVerdicts(t *testing.T) {
 			c.cmd("MAIL FROM:<a@example.org>", "503 ")
 			c.cmd("QUIT", "221 ")
 		}, []string{"no-hello"}},
+		{"EHLO pipelined with what follows is a hello", plain, false, func(c *client) {
+			c.raw("EHLO me\r\nMAIL FROM:<a@example.org>\r\n")
+			c.expect("250 ")
+			c.expect("250 ")
+			c.cmd("QUIT", "221 ")
+		}, []string{"pipelining"}},
 		{"no quit", plain, false, func(c *client) {
 			c.cmd("EHLO me", "250 ")
 			c.cmd("NOOP", "250 ")
@@ -153,6 +159,12 @@ func TestVerdicts(t *testing.T) {
 			c.raw("PASS 123456\n") // the first line with a bare LF
 			c.expect("+OK")
 			c.raw("QUIT\n")
+			c.expect("+OK")
+		}, []string{"bare-lf"}},
+		{"a password typed as the user name is no example", plain, true, func(c *client) {
+			c.raw("USER 123456\n") // the first line with a bare LF
+			c.expect("+OK")
+			c.raw("QUIT\r\n")
 			c.expect("+OK")
 		}, []string{"bare-lf"}},
 		{"bare LF, as nc sends", plain, false, func(c *client) {

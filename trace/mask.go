@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // hidden stands for a secret on the shared page.
@@ -41,10 +42,19 @@ type Masker struct {
 // explain them.
 func (m *Masker) Mask(e *Event) {
 	claimed := e.Claimed
-	if claimed != "" && (m.Known == nil || !m.Known(claimed, e.Server())) {
+	unknown := claimed != "" && (m.Known == nil || !m.Known(claimed, e.Server()))
+	if unknown {
 		e.Claimed = "" // not an account's name: maybe a password typed where the name goes
 	}
-	if !e.Secret || claimed != "" && m.Public != nil && m.Public(claimed, e.Server()) {
+	// a line that repeats a name that is no account ("USER 078572", the
+	// answer that names it) is hidden too: that name may be a password
+	named := claimed
+	if named == "" && e.Kind == Reply && e.Verb == "USER" {
+		named, _, _ = strings.Cut(proto.Arg(e.Answers), " ")
+		unknown = named != "" && (m.Known == nil || !m.Known(named, e.Server()))
+	}
+	repeats := unknown && strings.Contains(e.Line, named)
+	if !e.Secret && !repeats || !repeats && claimed != "" && m.Public != nil && m.Public(claimed, e.Server()) {
 		return
 	}
 	if e.Verb != "AUTH" && e.Verb != "PASS" && e.Verb != "USER" {
@@ -70,8 +80,8 @@ func hiddenLine(e *Event) string {
 			return "AUTH " + strings.ToUpper(mech) + " " + hidden
 		}
 		return "AUTH " + hidden
-	case "PASS":
-		return "PASS " + hidden
+	case "PASS", "USER":
+		return e.Verb + " " + hidden
 	}
 	return hidden
 }

@@ -34,6 +34,8 @@ func TestMaskerHidesStudentsOnly(t *testing.T) {
 			[]string{"PASS 123456"}, nil},
 		{"unknown name hidden", POP3, []turn{s("+OK ready"), c("USER nobody"), s("+OK"), c("PASS hunter2")},
 			nil, []string{"hunter2"}},
+		{"a password typed as the user name hidden, with its answer", POP3, []turn{s("+OK ready"), c("USER 078572"), s("+OK now send PASS for 078572"), c("USER s07")},
+			[]string{"USER s07"}, []string{"078572"}},
 		{"password typed after a login gone wrong", SMTP, []turn{c("AUTH LOGIN"), s("334 VXNlcm5hbWU6"), c("s07"), s("501 5.5.2 cannot decode Base64 answer"), c("404242"), s("500 5.5.1 command not recognized: 404242"), c("NOOP")},
 			[]string{"AUTH LOGIN", "NOOP"}, []string{"404242"}},
 		{"pipelined answers hidden before their challenges", SMTP, []turn{c("AUTH LOGIN"), c("czA3"), c("NDA0MjQy"), s("334 VXNlcm5hbWU6"), s("334 UGFzc3dvcmQ6"), s("235 2.7.0 ok")},
@@ -45,7 +47,8 @@ func TestMaskerHidesStudentsOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ann, m := NewAnnotator(), &Masker{Public: public}
+			known := func(name, server string) bool { return public(name, server) || name == "s07" || name == "s07@sohu.com" }
+			ann, m := NewAnnotator(), &Masker{Public: public, Known: known}
 			var all strings.Builder
 			for _, e := range through(tt.proto, "s1", tt.turns...) {
 				ann.Annotate(&e)

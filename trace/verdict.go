@@ -151,6 +151,7 @@ type judge struct {
 	findings   []Finding
 	pending    int             // commands (and the greeting, and a message's final dot) not yet answered in full
 	hello      bool            // EHLO or HELO answered 250 (since TLS started, if it did)
+	helloSent  bool            // EHLO or HELO sent, its answer maybe not yet seen (pipelined)
 	pipelining bool            // the server offered PIPELINING in this session
 	said       bool            // the client sent a command
 	quit       bool            // the client said QUIT
@@ -183,8 +184,8 @@ func (j *judge) find(r Rule, sev Severity, rfc, example string) {
 // client judges a line the client sent.
 func (j *judge) client(m proto.Mark, line string, octets int, bareLF, secure bool) {
 	example := line
-	if m.Kind != proto.Data && (m.Secret || m.Challenge) {
-		example = m.Verb // a password is never an example
+	if m.Kind != proto.Data && (m.Secret || m.Challenge || isLogin(j.proto, m.Verb) || m.Verb == "USER") {
+		example = m.Verb // a password is never an example, nor a login line (a password typed as the name)
 	}
 	if bareLF {
 		j.find(BareLF, Caution, j.pick("RFC 5321 2.3.8", "RFC 1939 3"), example)
@@ -202,14 +203,16 @@ func (j *judge) client(m proto.Mark, line string, octets int, bareLF, secure boo
 	if !m.Challenge {
 		j.said = true
 	}
-	if limit := j.commandLimit(); octets > limit {
+	if limit := j.commandLimit(m); octets > limit {
 		j.find(LongLine, Problem, j.pick("RFC 5321 4.5.3.1.4", "RFC 2449 4"), line)
 	}
 	switch m.Verb {
 	case "QUIT":
 		j.quit = true
+	case "EHLO", "HELO":
+		j.helloSent = true
 	case "MAIL", "RCPT", "DATA", "AUTH":
-		if j.proto == proto.SMTP && !j.hello {
+		if j.proto == proto.SMTP && !j.hello && !j.helloSent {
 			j.find(NoHello, Problem, "RFC 5321 4.1.4", line)
 		}
 	}
@@ -317,7 +320,7 @@ func (j *judge) capa(line string) {
 // restart forgets what TLS starting over forgets (RFC 3207 4.2, RFC 2595
 // 4): the hello and the extensions. No greeting follows a handshake.
 func (j *judge) restart() {
-	j.hello, j.pipelining, j.pending = false, false, 0
+	j.hello, j.helloSent, j.pipelining, j.pending = false, false, false, 0
 }
 
 // verdict is the session's findings once it has ended. A session too
@@ -330,9 +333,12 @@ func (j *judge) verdict() []Finding {
 }
 
 // commandLimit is the longest command line, CRLF included: 512 octets in
-// SMTP (RFC 5321 4.5.3.1.4), 255 in POP3 (RFC 2449 4).
-func (j *judge) commandLimit() int {
-	if j.proto == proto.POP3 {
+// SMTP (RFC 5321 4.5.3.1.4) but 12,288 for AUTH, 255 in POP3 (RFC 2449 4).
+func (j *judge) commandLimit(m proto.Mark) int {
+	switch {
+	case j.proto == proto.SMTP && (m.Verb == "AUTH" || m.Challenge):
+		return 12288 // RFC 4954 4: AUTH and its answers may be longer
+	case j.proto == proto.POP3:
 		return 255
 	}
 	return 512

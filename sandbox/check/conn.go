@@ -33,6 +33,8 @@ type Conn struct {
 	ctx      context.Context
 	caseID   string // the case it runs
 	authed   bool   // logged in for a server that takes mail only after a login
+	// stopWatch stops the watch that ends reads when the run is cancelled.
+	stopWatch func() bool
 }
 
 // reply is a server's answer: its code and lines, and what is wrong with
@@ -79,6 +81,7 @@ func dialAs(ctx context.Context, opts Options, offered map[string]bool, sink fun
 		return nil, i18n.Errorf("connect to %s: %w", opts.Addr, err)
 	}
 	c := &Conn{opts: opts, offered: offered, raw: raw, ctx: ctx}
+	c.stopWatch = context.AfterFunc(ctx, func() { raw.SetDeadline(time.Now()) }) // a cancelled run stops reading at once
 	if sink == nil {
 		sink = c.record
 	}
@@ -87,22 +90,28 @@ func dialAs(ctx context.Context, opts Options, offered map[string]bool, sink fun
 	c.r = bufio.NewReader(c.tap)
 	if opts.TLS == "implicit" {
 		if err := c.handshake(); err != nil {
-			raw.Close()
+			c.abandon()
 			return nil, err
 		}
 	}
 	c.greeting = c.read()
 	if c.greeting.err != nil {
-		raw.Close()
+		c.abandon()
 		return nil, i18n.Errorf("the greeting of %s: %w", opts.Addr, c.greeting.err)
 	}
 	if opts.TLS == "starttls" {
 		if err := c.startTLS(); err != nil {
-			raw.Close()
+			c.abandon()
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// abandon drops a connection that never became a session.
+func (c *Conn) abandon() {
+	c.stopWatch()
+	c.raw.Close()
 }
 
 // record keeps an event of the tap.
@@ -192,6 +201,9 @@ func (c *Conn) line() (string, error) {
 	}
 }
 
+// maxReply bounds a reply's octets (RFC 5321 4.5.3.1.5 allows 512 a line).
+const maxReply = 64 << 10
+
 // maxReplyLines bounds a reply: a server that never ends one is cut off.
 const maxReplyLines = 200
 
@@ -200,10 +212,15 @@ const maxReplyLines = 200
 func (c *Conn) read() reply {
 	c.tap.SetReadDeadline(time.Now().Add(c.opts.Timeout))
 	var r reply
+	octets := 0
 	for len(r.lines) < maxReplyLines {
 		line, err := c.line()
 		if err != nil {
 			r.err = err
+			return r
+		}
+		if octets += len(line); octets > maxReply {
+			r.bad = i18n.T("a reply of more than %d octets", maxReply).In(nil)
 			return r
 		}
 		line = strings.TrimRight(line, "\r\n")
@@ -309,6 +326,7 @@ func (c *Conn) close() {
 		c.read()
 	}
 	c.tap.Close()
+	c.stopWatch()
 }
 
 // domain is the server's own domain, for a local recipient: as given, or

@@ -50,15 +50,23 @@ type body struct {
 	err   error
 }
 
-// maxBody bounds a multi-line answer: a server that never ends one is cut off.
-const maxBody = 32 << 20
+// maxBody and maxBodyLines bound a multi-line answer: a server that
+// never ends one is cut off. bodyTimeouts is how many --timeout it may
+// take in all.
+const (
+	maxBody      = 32 << 20
+	maxBodyLines = 1 << 18
+	bodyTimeouts = 6
+)
 
 // multi reads the lines of a multi-line answer up to the lone dot,
 // undoing the byte-stuffing (RFC 1939 3).
 func (c *Conn) multi() body {
 	var b body
-	for b.size < maxBody {
-		c.tap.SetReadDeadline(time.Now().Add(c.opts.Timeout))
+	// one deadline for the whole answer, not one per line: a server that
+	// drips a line at a time is cut off too
+	c.tap.SetReadDeadline(time.Now().Add(bodyTimeouts * c.opts.Timeout))
+	for b.size < maxBody && len(b.lines) < maxBodyLines {
 		line, err := c.line()
 		if err != nil {
 			b.err = err
@@ -72,7 +80,7 @@ func (c *Conn) multi() body {
 		b.size += len(line) + 2
 		b.lines = append(b.lines, line)
 	}
-	b.err = i18n.Errorf("a multi-line answer of more than %d octets without its final dot", maxBody)
+	b.err = i18n.Errorf("a multi-line answer of more than %d octets or %d lines without its final dot", maxBody, maxBodyLines)
 	return b
 }
 

@@ -26,7 +26,8 @@ type WriteOptions struct {
 	Width  int           // wrap notes to this many columns (text only); 0: never
 }
 
-// Write writes the report: for people (text: a line per case; for a case
+// Write writes the report (a server's words, in what was expected as in
+// what came, shown escaped): for people (text: a line per case; for a case
 // that failed or warned, what was expected and what came, and for a
 // failure the annotated exchange; then the score), for programs (json: one object) or
 // for a spreadsheet (csv: a row per case).
@@ -119,11 +120,11 @@ func (r *Report) writeCase(b *bytes.Buffer, res Result, o WriteOptions, idWidth 
 	case Pass:
 		return
 	case Skip:
-		fmt.Fprintf(b, "%s%s\n", indent, trace.Wrap(p.Trf("skipped: it needs %s", res.Want.In(p)), o.Width, 6, 8))
+		fmt.Fprintf(b, "%s%s\n", indent, trace.Wrap(p.Trf("skipped: it needs %s", trace.Visible(res.Want.In(p))), o.Width, 6, 8))
 		return
 	}
 	fmt.Fprintf(b, "%s%s\n", indent, p.Trf("see %s", res.Case.RFC))
-	fmt.Fprintf(b, "%s%s\n", indent, trace.Wrap(p.Trf("want: %s", res.Want.In(p)), o.Width, 6, 12))
+	fmt.Fprintf(b, "%s%s\n", indent, trace.Wrap(p.Trf("want: %s", trace.Visible(res.Want.In(p))), o.Width, 6, 12))
 	fmt.Fprintf(b, "%s%s\n", indent, trace.Wrap(p.Trf("got:  %s", trace.Visible(res.Got)), o.Width, 6, 12))
 	if res.Outcome == Fail && len(res.Transcript) > 0 {
 		r.writeTranscript(b, res.Transcript, o, indent)
@@ -214,7 +215,7 @@ func (r *Report) writeJSON(w io.Writer, o WriteOptions) error {
 	ann := trace.NewAnnotatorIn(p)
 	for _, res := range r.Results {
 		jr := jsonResult{ID: res.Case.ID, Level: res.Case.Level, RFC: res.Case.RFC, What: p.Tr(res.Case.What),
-			Outcome: string(res.Outcome), Want: res.Want.In(p), Got: res.Got}
+			Outcome: string(res.Outcome), Want: trace.Visible(res.Want.In(p)), Got: trace.Visible(res.Got)}
 		if res.Outcome == Fail || res.Outcome == Warn {
 			for _, e := range res.Transcript {
 				ann.Annotate(&e)
@@ -237,7 +238,7 @@ func (r *Report) writeCSV(w io.Writer, o WriteOptions) error {
 	cw.Write(csvHeader)
 	for _, res := range r.Results {
 		cw.Write([]string{res.Case.ID, string(res.Case.Level), res.Case.RFC, string(res.Outcome),
-			p.Tr(res.Case.What), res.Want.In(p), trace.CSVCell(trace.Visible(res.Got))})
+			p.Tr(res.Case.What), trace.CSVCell(trace.Visible(res.Want.In(p))), trace.CSVCell(trace.Visible(res.Got))})
 	}
 	cw.Flush()
 	return cw.Error()

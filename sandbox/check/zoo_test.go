@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
@@ -663,5 +664,120 @@ func TestHostileServers(t *testing.T) {
 				t.Errorf("took %s", took)
 			}
 		})
+	}
+}
+
+// hostilePOP3 greets, then answers every command with +OK and a body
+// from body (which writes until the connection breaks).
+func hostilePOP3(body func(c net.Conn)) func(net.Conn) {
+	return func(c net.Conn) {
+		c.Write([]byte("+OK hostile\r\n"))
+		r := bufio.NewReader(c)
+		if _, err := r.ReadString('\n'); err != nil {
+			return
+		}
+		c.Write([]byte("+OK\r\n"))
+		body(c)
+	}
+}
+
+// TestHostilePOP3Bodies: a multi-line answer that drips forever, or
+// holds endless empty lines, is cut off in bounded time and memory, and
+// a cancelled run stops at once.
+func TestHostilePOP3Bodies(t *testing.T) {
+	drip := listen(t, hostilePOP3(func(c net.Conn) {
+		for {
+			if _, err := c.Write([]byte("X\r\n")); err != nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}))
+	empty := listen(t, hostilePOP3(func(c net.Conn) {
+		lines := []byte(strings.Repeat("\r\n", 1<<16))
+		for {
+			if _, err := c.Write(lines); err != nil {
+				return
+			}
+		}
+	}))
+	for _, tc := range []struct {
+		name, addr, want string
+	}{
+		{"a drip", drip, "timeout"},
+		{"endless empty lines", empty, "lines without its final dot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			report, err := check.Run(context.Background(), check.Options{Proto: "pop3", Addr: tc.addr, Timeout: 500 * time.Millisecond, Only: []string{"pop3.greeting"}})
+			if took := time.Since(start); took > 8*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = report
+		})
+	}
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		check.Run(ctx, check.Options{Proto: "pop3", Addr: drip, Timeout: time.Minute})
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("a cancelled run took %s", took)
+		}
+	})
+}
+
+// TestServerWordsEscaped: what a hostile server says reaches the report
+// escaped, in every format, in what was expected as in what came.
+func TestServerWordsEscaped(t *testing.T) {
+	evil := "\x1b]0;PWNED\x07\x1b[2J\u202eTXT.EXE"
+	addr := listen(t, func(c net.Conn) {
+		c.Write([]byte("+OK hostile\r\n"))
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch verb := strings.ToUpper(strings.Fields(line + " x")[0]); verb {
+			case "LIST":
+				c.Write([]byte("+OK\r\n1 " + evil + "\r\n.\r\n"))
+			case "RETR":
+				c.Write([]byte("+OK\r\nSubject: x\r\n\r\nbody\r\n.\r\n"))
+			case "STAT":
+				c.Write([]byte("+OK 1 20\r\n"))
+			case "QUIT":
+				c.Write([]byte("+OK bye\r\n"))
+				return
+			default:
+				c.Write([]byte("+OK " + evil + "\r\n"))
+			}
+		}
+	})
+	report, err := check.Run(context.Background(), check.Options{Proto: "pop3", Addr: addr, User: "u", Password: "p", Timeout: 300 * time.Millisecond,
+		Only: []string{"pop3.retr-size", "pop3.list-one"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "csv"} {
+		var out strings.Builder
+		report.Write(&out, check.WriteOptions{Format: format})
+		if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
+			t.Errorf("%s report carries the server's raw control characters:\n%q", format, out.String())
+		}
+	}
+	// JSON: what was expected and what came are escaped; transcript lines
+	// are exact, JSON-escaped, as in every maillab JSON stream
+	var out strings.Builder
+	report.Write(&out, check.WriteOptions{Format: "json"})
+	var parsed struct{ Cases []struct{ Want, Got string } }
+	json.Unmarshal([]byte(out.String()), &parsed)
+	for _, c := range parsed.Cases {
+		if strings.ContainsAny(c.Want+c.Got, "\x1b\x07\u202e") {
+			t.Errorf("JSON want or got not escaped: %q %q", c.Want, c.Got)
+		}
 	}
 }

@@ -41,6 +41,8 @@ func (req *checkRequest) validate() error {
 		return i18n.Errorf("name the student (up to 64 characters)")
 	case req.Proto != "smtp" && req.Proto != "pop3":
 		return i18n.Errorf("check %q: choose smtp or pop3", trace.Visible(req.Proto))
+	case len(req.Addr) > 256 || len(req.User) > 256 || len(req.Password) > 1024:
+		return i18n.Errorf("HOST:PORT, user or password too long")
 	case (req.User == "") != (req.Password == ""):
 		return i18n.Errorf("--user and --password go together")
 	}
