@@ -189,7 +189,7 @@ func (g *Grader) follow(s *gradedSession, e trace.Event) {
 	if e.Ends && strings.HasPrefix(e.Status, "2") {
 		s.sent++
 	}
-	if isRefusal(e.Status) && e.Verb != "QUIT" {
+	if proto.Refused(e.Status) && e.Verb != "QUIT" {
 		s.erred = true
 	}
 	if s.student == "" {
@@ -223,10 +223,6 @@ func (g *Grader) noteSubject(s *gradedSession, e trace.Event) {
 			m.subject = strings.TrimSpace(text)
 		}
 	}
-}
-
-func isRefusal(status string) bool {
-	return strings.HasPrefix(status, "4") || strings.HasPrefix(status, "5") || status == "-ERR"
 }
 
 // accountOf is what a student's checks are localized with: their own

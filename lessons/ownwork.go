@@ -20,22 +20,31 @@ import (
 // servers' side of every session is shown, and a grader of the one
 // exercise decides it.
 type programGrader struct {
-	grader *Grader
-	id     string
-	stop   func(time.Duration)
+	grader   *Grader
+	id       string
+	queue    *trace.Queue
+	sessions *sessionWatch
 }
 
 // watchProgram starts following the sandbox for exercise s of lesson n.
 func (env *environment) watchProgram(n int, s Step, show trace.Sink) *programGrader {
 	g := NewGrader([]*Lesson{{Number: n, Steps: []Step{s}}}, env.sb.World())
+	sessions := newSessionWatch()
 	q := env.sb.Events.SubscribeQueued("the exercise's grader", 8192, func(e trace.Event) {
 		g.Observe(e)
-		if show != nil && e.Action != trace.Closed && e.Hop != trace.Relay && (e.Proto != trace.SMTP || e.Server() == "smtp.sohu.com") {
+		if !programsOwn(e) {
+			return
+		}
+		sessions.saw(e)
+		if show != nil && e.Action != trace.Closed {
 			show(e)
 		}
 	}, nil)
-	return &programGrader{grader: g, id: fmt.Sprintf("%d.1", n), stop: func(d time.Duration) { q.Close(d) }}
+	return &programGrader{grader: g, id: fmt.Sprintf("%d.1", n), queue: q, sessions: sessions}
 }
+
+// stop stops following, once what the servers said has been heard.
+func (pg *programGrader) stop(wait time.Duration) { pg.queue.Close(wait) }
 
 // passed reports whether any account's sessions passed the exercise.
 func (pg *programGrader) passed() bool {
@@ -90,7 +99,7 @@ func (r *Runner) programExercise(env *environment, s Step) (bool, error) {
 				continue
 			}
 		}
-		time.Sleep(300 * time.Millisecond) // the servers' last events
+		pg.sessions.settle(pg.queue, 2*time.Second) // the servers' last events: the verdict at each close
 		if pg.passed() {
 			fmt.Fprintln(r.Out, "\n✓ "+lang.Tr("passed: the servers saw your program do it, and found nothing wrong"))
 			return true, nil

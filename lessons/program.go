@@ -144,16 +144,18 @@ func (env *environment) runProgram(ctx context.Context, language string, lines [
 	}
 	run := &programRun{}
 	var mu sync.Mutex
+	sessions := newSessionWatch()
 	watch := env.sb.Events.SubscribeQueued("the program's sessions", 4096, func(e trace.Event) {
-		if e.Action == trace.Closed || e.Hop == trace.Relay || e.Proto == trace.SMTP && e.Server() != "smtp.sohu.com" {
-			return // the sandbox's own relay, not the program
+		if !programsOwn(e) {
+			return
 		}
+		sessions.saw(e)
 		if e.Action == trace.Verdict {
 			mu.Lock()
 			run.verdicts = append(run.verdicts, e)
 			mu.Unlock()
 		}
-		if show != nil {
+		if show != nil && e.Action != trace.Closed {
 			show(e)
 		}
 	}, nil)
@@ -167,9 +169,67 @@ func (env *environment) runProgram(ctx context.Context, language string, lines [
 	cmd.WaitDelay = 5 * time.Second
 	run.err = cmd.Run()
 	run.output = out.Bytes()
-	time.Sleep(200 * time.Millisecond) // the servers' last events (the verdict at the close)
+	sessions.settle(watch, 2*time.Second) // the servers' last events: the verdict at each close
 	watch.Close(2 * time.Second)
 	return run, nil
+}
+
+// programsOwn reports whether an event belongs to a program's sessions
+// with the sandbox (smtp.sohu.com, pop3.sina.com), not to the sandbox's
+// own relay between its providers.
+func programsOwn(e trace.Event) bool {
+	return e.Hop != trace.Relay && (e.Proto != trace.SMTP || e.Server() == "smtp.sohu.com")
+}
+
+// sessionWatch follows which of a program's sessions are open, so that
+// a step can wait for the servers to have closed them all (and given
+// their verdicts) rather than for a fixed while.
+type sessionWatch struct {
+	mu      sync.Mutex
+	open    map[string]bool
+	changed chan struct{}
+}
+
+func newSessionWatch() *sessionWatch {
+	return &sessionWatch{open: map[string]bool{}, changed: make(chan struct{}, 1)}
+}
+
+// saw notes an event of a session.
+func (w *sessionWatch) saw(e trace.Event) {
+	if e.Session == "" {
+		return
+	}
+	w.mu.Lock()
+	if e.Action == trace.Closed {
+		delete(w.open, e.Session)
+	} else {
+		w.open[e.Session] = true
+	}
+	w.mu.Unlock()
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+// settle waits until every session seen has closed and q has handed
+// over everything it holds, or until limit.
+func (w *sessionWatch) settle(q *trace.Queue, limit time.Duration) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		done := len(w.open) == 0 && q.Len() == 0
+		w.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-w.changed:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 // scratchDir is the folder programs are written in.

@@ -61,7 +61,7 @@ func (m *Masker) Mask(e *Event) {
 		e.Verb = "" // the "verb" of a line that is no command may be a password
 	}
 	note := hiddenNote
-	if e.Kind == Reply && isRefusal(e.Status) {
+	if e.Kind == Reply && proto.Refused(e.Status) {
 		note = refusedNote
 	}
 	e.Line, e.Note = hiddenLine(e), i18n.Or(m.Lang).Tr(note)

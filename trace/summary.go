@@ -10,6 +10,7 @@ import (
 
 	"maillab/trace/decode"
 	"maillab/trace/i18n"
+	"maillab/trace/proto"
 )
 
 // Summary renders a class's events for the teacher's terminal: one line
@@ -125,7 +126,7 @@ func (s *Summary) lineFor(e Event) (string, bool) {
 		}
 		return "? " + s.who(e) + ": " + DescribeIn(p, e), Problems(f.Findings) > 0
 	}
-	if e.Kind != Reply || !e.Final && e.Proto != POP3 || !isRefusal(e.Status) {
+	if e.Kind != Reply || !e.Final && e.Proto != POP3 || !proto.Refused(e.Status) {
 		return "", false
 	}
 	return "! " + s.who(e) + ": " + s.asked(e) + e.Line, true
@@ -186,11 +187,6 @@ func (s *Summary) asked(e Event) string {
 		return e.Verb + " … → "
 	}
 	return ""
-}
-
-// isRefusal reports whether a status refuses: 4xx, 5xx or -ERR.
-func isRefusal(status string) bool {
-	return strings.HasPrefix(status, "4") || strings.HasPrefix(status, "5") || status == "-ERR"
 }
 
 // ShortID is how people name a message: ✉ and the sandbox's counter, the

@@ -66,65 +66,51 @@ func Problems(findings []Finding) int {
 	return n
 }
 
-// ruleWords say what each rule found, in English (the catalogue's key).
-var ruleWords = map[Rule]string{
-	NoHello:        i18n.N("no EHLO or HELO before the transaction"),
-	NoQuit:         i18n.N("the connection dropped without QUIT"),
-	LongLine:       i18n.N("lines longer than the limit"),
-	RawHeader:      i18n.N("non-ASCII bytes in a header without RFC 2047 encoding"),
-	Undeclared8Bit: i18n.N("8-bit content without BODY=8BITMIME"),
-	Pipelined:      i18n.N("commands sent before the answer to the last one, which the server had not allowed"),
-	PlainLogin:     i18n.N("a password sent in the clear although TLS was offered"),
-	BareLF:         i18n.N("lines ended by a bare LF, not CRLF"),
-	NoDate:         i18n.N("a message without a Date: field"),
-	NoMessageID:    i18n.N("a message without a Message-ID: field"),
-}
+// ruleWords are what people read of a rule, in English (the catalogue's
+// keys): a few words for a table cell, what the client did, and what it
+// should do instead.
+type ruleWords struct{ label, found, advice string }
 
-// ruleLabels name each rule in a few words, for a table cell.
-var ruleLabels = map[Rule]string{
-	NoHello:        i18n.N("no EHLO"),
-	NoQuit:         i18n.N("no QUIT"),
-	LongLine:       i18n.N("long lines"),
-	RawHeader:      i18n.N("raw 8-bit header"),
-	Undeclared8Bit: i18n.N("8-bit undeclared"),
-	Pipelined:      i18n.N("pipelined unasked"),
-	PlainLogin:     i18n.N("password in clear"),
-	BareLF:         i18n.N("bare LF"),
-	NoDate:         i18n.N("no Date:"),
-	NoMessageID:    i18n.N("no Message-ID:"),
+var ruleTable = map[Rule]ruleWords{
+	NoHello: {i18n.N("no EHLO"), i18n.N("no EHLO or HELO before the transaction"),
+		i18n.N("say EHLO (or HELO) first: servers may refuse mail from a client that never introduced itself")},
+	NoQuit: {i18n.N("no QUIT"), i18n.N("the connection dropped without QUIT"),
+		i18n.N("end with QUIT and read its answer: a POP3 server deletes nothing without it, and an SMTP server cannot tell a finished session from a broken one")},
+	LongLine: {i18n.N("long lines"), i18n.N("lines longer than the limit"),
+		i18n.N("keep message lines within 998 octets (encode long ones as quoted-printable or Base64) and commands within 512 (SMTP) or 255 (POP3)")},
+	RawHeader: {i18n.N("raw 8-bit header"), i18n.N("non-ASCII bytes in a header without RFC 2047 encoding"),
+		i18n.N("encode non-ASCII text in headers as encoded-words, =?UTF-8?B?...?=")},
+	Undeclared8Bit: {i18n.N("8-bit undeclared"), i18n.N("8-bit content without BODY=8BITMIME"),
+		i18n.N("declare 8-bit content with MAIL FROM:<...> BODY=8BITMIME when 8BITMIME is offered, or send it as Base64 or quoted-printable")},
+	Pipelined: {i18n.N("pipelined unasked"), i18n.N("commands sent before the answer to the last one, which the server had not allowed"),
+		i18n.N("wait for each answer, unless the server offered PIPELINING (then DATA, or the end of a group, still waits)")},
+	PlainLogin: {i18n.N("password in clear"), i18n.N("a password sent in the clear although TLS was offered"),
+		i18n.N("start TLS first (STARTTLS, STLS, or the implicit TLS port), then log in")},
+	BareLF: {i18n.N("bare LF"), i18n.N("lines ended by a bare LF, not CRLF"),
+		i18n.N("end lines with CRLF: this sandbox takes a bare LF for nc, but real servers need not")},
+	NoDate: {i18n.N("no Date:"), i18n.N("a message without a Date: field"),
+		i18n.N("add a Date: field; this submission server added one, but other servers need not")},
+	NoMessageID: {i18n.N("no Message-ID:"), i18n.N("a message without a Message-ID: field"),
+		i18n.N("add a Message-ID: field; this submission server added one, but other servers need not")},
 }
 
 // RuleLabel names a rule in a few words, in p's language.
-func RuleLabel(p *i18n.Printer, r Rule) string { return ruleText(p, ruleLabels, r, string(r)) }
+func RuleLabel(p *i18n.Printer, r Rule) string { return ruleText(p, r, ruleTable[r].label, string(r)) }
 
 // RuleIn says what a rule found, in p's language.
-func RuleIn(p *i18n.Printer, r Rule) string { return ruleText(p, ruleWords, r, string(r)) }
-
-// ruleText is a rule's entry in a table, in p's language (or, for a rule
-// the table lacks, missing).
-func ruleText(p *i18n.Printer, table map[Rule]string, r Rule, missing string) string {
-	if w, ok := table[r]; ok {
-		return i18n.Or(p).Tr(w)
-	}
-	return missing
-}
-
-// ruleAdvice says what a client program should do instead.
-var ruleAdvice = map[Rule]string{
-	NoHello:        i18n.N("say EHLO (or HELO) first: servers may refuse mail from a client that never introduced itself"),
-	NoQuit:         i18n.N("end with QUIT and read its answer: a POP3 server deletes nothing without it, and an SMTP server cannot tell a finished session from a broken one"),
-	LongLine:       i18n.N("keep message lines within 998 octets (encode long ones as quoted-printable or Base64) and commands within 512 (SMTP) or 255 (POP3)"),
-	RawHeader:      i18n.N("encode non-ASCII text in headers as encoded-words, =?UTF-8?B?...?="),
-	Undeclared8Bit: i18n.N("declare 8-bit content with MAIL FROM:<...> BODY=8BITMIME when 8BITMIME is offered, or send it as Base64 or quoted-printable"),
-	Pipelined:      i18n.N("wait for each answer, unless the server offered PIPELINING (then DATA, or the end of a group, still waits)"),
-	PlainLogin:     i18n.N("start TLS first (STARTTLS, STLS, or the implicit TLS port), then log in"),
-	BareLF:         i18n.N("end lines with CRLF: this sandbox takes a bare LF for nc, but real servers need not"),
-	NoDate:         i18n.N("add a Date: field; this submission server added one, but other servers need not"),
-	NoMessageID:    i18n.N("add a Message-ID: field; this submission server added one, but other servers need not"),
-}
+func RuleIn(p *i18n.Printer, r Rule) string { return ruleText(p, r, ruleTable[r].found, string(r)) }
 
 // RuleAdvice says what to do instead, in p's language.
-func RuleAdvice(p *i18n.Printer, r Rule) string { return ruleText(p, ruleAdvice, r, "") }
+func RuleAdvice(p *i18n.Printer, r Rule) string { return ruleText(p, r, ruleTable[r].advice, "") }
+
+// ruleText is one of a rule's words in p's language (or, for a rule the
+// table lacks, missing).
+func ruleText(p *i18n.Printer, r Rule, english, missing string) string {
+	if _, ok := ruleTable[r]; !ok {
+		return missing
+	}
+	return i18n.Or(p).Tr(english)
+}
 
 // verdictIn is a verdict's sentence: no problems, or each finding, how
 // often, and its RFC.
@@ -295,7 +281,7 @@ func (j *judge) server(m proto.Mark, line string) {
 		return
 	}
 	j.pending = max(j.pending-1, 0)
-	j.lastErr = strings.HasPrefix(m.Status, "4") || strings.HasPrefix(m.Status, "5") || m.Status == "-ERR"
+	j.lastErr = proto.Refused(m.Status)
 	if (m.Verb == "EHLO" || m.Verb == "HELO") && strings.HasPrefix(m.Status, "2") {
 		j.hello = true
 	}

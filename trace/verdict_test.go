@@ -11,10 +11,11 @@ import (
 func TestEveryRuleIsExplained(t *testing.T) {
 	zh := i18n.New(i18n.Chinese)
 	for _, r := range Rules {
-		if ruleWords[r] == "" || ruleAdvice[r] == "" || ruleLabels[r] == "" {
+		w := ruleTable[r]
+		if w.label == "" || w.found == "" || w.advice == "" {
 			t.Errorf("rule %s has no words or no advice", r)
 		}
-		if RuleIn(zh, r) == ruleWords[r] || RuleAdvice(zh, r) == ruleAdvice[r] {
+		if RuleIn(zh, r) == w.found || RuleAdvice(zh, r) == w.advice {
 			t.Errorf("rule %s is not in Chinese", r)
 		}
 	}

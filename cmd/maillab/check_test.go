@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -28,27 +25,6 @@ func startCheckSandbox(t *testing.T) *sandbox.Sandbox {
 	}
 	t.Cleanup(func() { sb.Close() })
 	return sb
-}
-
-// yesServer is an SMTP server with the commonest student bug: it says
-// 250 to everything, RCPT before MAIL included (and 221 to QUIT).
-func yesServer(t *testing.T) string {
-	t.Helper()
-	return sandboxtest.Serve(t, func(conn net.Conn) {
-		conn.Write([]byte("220 yes.example ESMTP\r\n"))
-		r := bufio.NewReader(conn)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
-				conn.Write([]byte("221 bye\r\n"))
-				return
-			}
-			conn.Write([]byte("250 ok\r\n"))
-		}
-	})
 }
 
 func TestCheckPassesTheSandbox(t *testing.T) {
@@ -83,35 +59,19 @@ func TestCheckPassesTheSandbox(t *testing.T) {
 }
 
 func TestCheckFailsABrokenServer(t *testing.T) {
-	addr := yesServer(t)
+	addr := sandboxtest.YesServer(t)
 	for _, lang := range []string{"en", "zh"} {
 		out, _, err := execute(t, t.Context(), "", "check", "smtp", addr, "--only", "greeting,rcpt-before-mail", "--lang", lang, "--width", "100")
 		var exit *exitError
 		if !errors.As(err, &exit) || exit.code != 1 {
 			t.Errorf("%s: err = %v, want exit status 1", lang, err)
 		}
-		checkGoldenReport(t, filepath.Join("testdata", "check."+lang+".golden"), strings.ReplaceAll(out, addr, "ADDR"))
-	}
-}
-
-// checkGoldenReport compares a report with its golden file (-update
-// rewrites it).
-func checkGoldenReport(t *testing.T, golden, got string) {
-	t.Helper()
-	if *update {
-		os.WriteFile(golden, []byte(got), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/maillab -update writes it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (go test ./cmd/maillab -update if intended):\n%s", golden, got)
+		checkGolden(t, filepath.Join("testdata", "check."+lang+".golden"), strings.ReplaceAll(out, addr, "ADDR"))
 	}
 }
 
 func TestCheckFormats(t *testing.T) {
-	addr := yesServer(t)
+	addr := sandboxtest.YesServer(t)
 	out, _, _ := execute(t, t.Context(), "", "check", "smtp", addr, "--only", "greeting,rcpt-before-mail,size", "--format", "json")
 	var report struct {
 		OK     bool `json:"ok"`

@@ -53,17 +53,22 @@ func TestHelpInChinese(t *testing.T) {
 		if !strings.Contains(help, "用法：") || !cjk.MatchString(strings.SplitN(help, "\n", 2)[0]) {
 			t.Errorf("maillab %s --help is not Chinese:\n%s", strings.Join(path, " "), help)
 		}
-		golden := filepath.Join("testdata", "help.zh", strings.Join(append([]string{"maillab"}, path...), "-")+".golden")
-		if *update {
-			os.MkdirAll(filepath.Dir(golden), 0o755)
-			os.WriteFile(golden, []byte(help), 0o644)
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (go test ./cmd/maillab -update writes it)", err)
-		}
-		if string(want) != help {
-			t.Errorf("%s differs (go test ./cmd/maillab -update if intended):\n%s", golden, help)
-		}
+		checkGolden(t, filepath.Join("testdata", "help.zh", strings.Join(append([]string{"maillab"}, path...), "-")+".golden"), help)
+	}
+}
+
+// checkGolden compares output with its golden file (-update rewrites it).
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		os.MkdirAll(filepath.Dir(golden), 0o755)
+		os.WriteFile(golden, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/maillab -update writes it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test ./cmd/maillab -update if intended):\n%s", golden, got)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"slices"
 	"time"
 
 	"maillab/trace"
@@ -187,28 +188,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 func UnknownCases(proto string, only []string) []string {
 	var unknown []string
 	for _, id := range only {
-		found := false
-		for _, c := range Cases(proto) {
-			found = found || c.ID == id
-		}
-		if !found {
+		if !slices.ContainsFunc(Cases(proto), func(c *Case) bool { return c.ID == id }) {
 			unknown = append(unknown, id)
 		}
 	}
 	return unknown
 }
 
-func chosen(c *Case, only []string) bool {
-	if len(only) == 0 {
-		return true
-	}
-	for _, id := range only {
-		if id == c.ID {
-			return true
-		}
-	}
-	return false
-}
+func chosen(c *Case, only []string) bool { return len(only) == 0 || slices.Contains(only, c.ID) }
 
 // runCase runs one case on a fresh connection.
 func runCase(ctx context.Context, c *Case, opts Options, offered map[string]bool) Result {

@@ -15,7 +15,7 @@ var smtpCases = []*Case{
 	{ID: "smtp.greeting", Level: Required, RFC: "RFC 5321 3.1, 4.2", What: i18n.N("the greeting is a 220 reply, well formed"), run: greeting},
 	{ID: "smtp.ehlo", Level: Required, RFC: "RFC 5321 4.1.1.1", What: i18n.N("EHLO is answered 250"), run: script(hello)},
 	{ID: "smtp.multiline", Level: Required, RFC: "RFC 5321 4.2", What: i18n.N("a multi-line reply: every line but the last has a hyphen after the code, the last a space"), run: multiline},
-	{ID: "smtp.helo", Level: Required, RFC: "RFC 5321 4.1.1.1", What: i18n.N("HELO (for clients that know no EHLO) is answered 250"), run: script(say("\x00HELO", 250))},
+	{ID: "smtp.helo", Level: Required, RFC: "RFC 5321 4.1.1.1", What: i18n.N("HELO (for clients that know no EHLO) is answered 250"), run: script(helo)},
 	{ID: "smtp.ehlo-no-name", Level: Strict, RFC: "RFC 5321 4.1.1.1", What: i18n.N("EHLO without a name is refused 501"), run: script(say("EHLO", 501))},
 	{ID: "smtp.unknown-command", Level: Required, RFC: "RFC 5321 4.2.4", What: i18n.N("an unknown command is refused (500, or 502 as Postfix says), and the session goes on"), run: script(hello, say("FROB now", 500, 502), say("NOOP", 250))},
 	{ID: "smtp.unknown-500", Level: Strict, RFC: "RFC 5321 4.2.4", What: i18n.N("an unknown command is answered 500 (502 is for a command known but not implemented)"), run: script(hello, say("FROB now", 500))},
@@ -72,6 +72,9 @@ func say(line string, codes ...int) step { return step{line, codes} }
 // hello is EHLO with this end's address literal, filled in at run.
 var hello = say("\x00EHLO", 250)
 
+// helo is HELO with this end's address literal, filled in at run.
+var helo = say("\x00HELO", 250)
+
 // script runs lines one by one, each needing one of its codes.
 func script(steps ...step) func(c *Conn) verdict {
 	return func(c *Conn) verdict {
@@ -87,7 +90,7 @@ func (c *Conn) steps(steps ...step) verdict {
 		switch line {
 		case hello.line:
 			line = "EHLO " + c.literal()
-		case "\x00HELO":
+		case helo.line:
 			line = "HELO " + c.literal()
 		}
 		line = c.recipient(line)
@@ -102,11 +105,11 @@ func (c *Conn) steps(steps ...step) verdict {
 		if !r.is(codes...) {
 			return failed(line, st.codes, r)
 		}
-		if (line == "EHLO "+c.literal() || line == "HELO "+c.literal()) && c.opts.loginFirst && c.opts.User != "" && !c.authed && (!strings.HasPrefix(c.caseID, "smtp.auth-") || c.caseID == "smtp.auth-in-transaction") {
-			if v := c.logIn(); !v.ok {
+		greeted := st.line == hello.line || st.line == helo.line
+		if greeted && c.opts.User != "" && (!strings.HasPrefix(c.caseID, "smtp.auth-") || c.caseID == "smtp.auth-in-transaction") {
+			if v := c.loginFirst(); !v.ok {
 				return v
 			}
-			c.authed = true
 		}
 	}
 	return verdict{ok: true}
@@ -370,15 +373,19 @@ var needLoginFirst = verdict{skip: true, want: i18n.T("a login first (the server
 // login, logs in (or skips the case when no user was given).
 func (c *Conn) greetForMail() (reply, verdict) {
 	r := c.ehlo()
+	return r, c.loginFirst()
+}
+
+// loginFirst logs in, once, where the server takes mail only after a
+// login; without a user given, the case cannot run.
+func (c *Conn) loginFirst() verdict {
 	switch {
-	case !c.opts.loginFirst:
-		return r, verdict{ok: true}
+	case !c.opts.loginFirst || c.authed:
+		return verdict{ok: true}
 	case c.opts.User == "":
-		return r, needLoginFirst
+		return needLoginFirst
 	}
-	if v := c.logIn(); !v.ok {
-		return r, v
-	}
-	c.authed = true
-	return r, verdict{ok: true}
+	v := c.logIn()
+	c.authed = v.ok
+	return v
 }

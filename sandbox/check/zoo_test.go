@@ -42,9 +42,6 @@ func (m *zooMailbox) add(lines []string) {
 	m.msgs = append(m.msgs, zooMessage{uid: "zoo" + strconv.Itoa(m.next), body: lines})
 }
 
-// listen serves each connection with serve, until the test ends.
-func listen(t *testing.T, serve func(net.Conn)) string { return sandboxtest.Serve(t, serve) }
-
 // zooSMTP is a small SMTP server for zoo.example; bug names the one
 // thing it gets wrong ("" for none).
 type zooSMTP struct {
@@ -482,11 +479,11 @@ func zoo(t *testing.T, proto, bug string) check.Options {
 	if proto == "pop3" {
 		smtpBug, pop3Bug = "", bug
 	}
-	smtpAddr := listen(t, serveSMTP(smtpBug, box))
+	smtpAddr := sandboxtest.Serve(t, serveSMTP(smtpBug, box))
 	if proto == "smtp" {
 		return check.Options{Proto: "smtp", Addr: smtpAddr, Timeout: 2 * time.Second}
 	}
-	return check.Options{Proto: "pop3", Addr: listen(t, servePOP3(pop3Bug, box)), User: "zoo", Password: "secret",
+	return check.Options{Proto: "pop3", Addr: sandboxtest.Serve(t, servePOP3(pop3Bug, box)), User: "zoo", Password: "secret",
 		Domain: "zoo.example", Fill: smtpAddr, Timeout: 2 * time.Second}
 }
 
@@ -651,7 +648,7 @@ func TestHostileServers(t *testing.T) {
 		{"silence", "i/o timeout", func(c net.Conn) { time.Sleep(3 * time.Second) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := listen(t, tc.serve)
+			addr := sandboxtest.Serve(t, tc.serve)
 			start := time.Now()
 			report, err := check.Run(context.Background(), check.Options{Proto: "smtp", Addr: addr, Timeout: time.Second, Only: []string{"smtp.greeting"}})
 			switch {
@@ -685,7 +682,7 @@ func hostilePOP3(body func(c net.Conn)) func(net.Conn) {
 // holds endless empty lines, is cut off in bounded time and memory, and
 // a cancelled run stops at once.
 func TestHostilePOP3Bodies(t *testing.T) {
-	drip := listen(t, hostilePOP3(func(c net.Conn) {
+	drip := sandboxtest.Serve(t, hostilePOP3(func(c net.Conn) {
 		for {
 			if _, err := c.Write([]byte("X\r\n")); err != nil {
 				return
@@ -693,7 +690,7 @@ func TestHostilePOP3Bodies(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}))
-	empty := listen(t, hostilePOP3(func(c net.Conn) {
+	empty := sandboxtest.Serve(t, hostilePOP3(func(c net.Conn) {
 		lines := []byte(strings.Repeat("\r\n", 1<<16))
 		for {
 			if _, err := c.Write(lines); err != nil {
@@ -701,22 +698,16 @@ func TestHostilePOP3Bodies(t *testing.T) {
 			}
 		}
 	}))
-	for _, tc := range []struct {
-		name, addr, want string
-	}{
-		{"a drip", drip, "timeout"},
-		{"endless empty lines", empty, "lines without its final dot"},
-	} {
+	for _, tc := range []struct{ name, addr string }{{"a drip", drip}, {"endless empty lines", empty}} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			report, err := check.Run(context.Background(), check.Options{Proto: "pop3", Addr: tc.addr, Timeout: 500 * time.Millisecond, Only: []string{"pop3.greeting"}})
+			_, err := check.Run(context.Background(), check.Options{Proto: "pop3", Addr: tc.addr, Timeout: 500 * time.Millisecond, Only: []string{"pop3.greeting"}})
 			if took := time.Since(start); took > 8*time.Second {
 				t.Errorf("took %s", took)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			_ = report
 		})
 	}
 	t.Run("cancelled", func(t *testing.T) {
@@ -734,7 +725,7 @@ func TestHostilePOP3Bodies(t *testing.T) {
 // escaped, in every format, in what was expected as in what came.
 func TestServerWordsEscaped(t *testing.T) {
 	evil := "\x1b]0;PWNED\x07\x1b[2J\u202eTXT.EXE"
-	addr := listen(t, func(c net.Conn) {
+	addr := sandboxtest.Serve(t, func(c net.Conn) {
 		c.Write([]byte("+OK hostile\r\n"))
 		r := bufio.NewReader(c)
 		for {

@@ -339,7 +339,7 @@ func (r *Room) studentDid(t *tile, e trace.Event) {
 	if e.Ends && e.Hop == trace.Submission && strings.HasPrefix(e.Status, "2") {
 		t.Sent++
 	}
-	if isError(e.Status) {
+	if proto.Refused(e.Status) {
 		t.ErrorsInARow++
 		t.LastError = problem(e, false)
 		return
@@ -364,11 +364,6 @@ func verdictOn(t *tile, e trace.Event) {
 // first ("+OK" before the lines of a multi-line answer).
 func IsAnswer(e trace.Event) bool {
 	return e.Kind == trace.Reply && (e.Final || e.Proto == trace.POP3)
-}
-
-// isError reports whether a status is a refusal: 4xx, 5xx or -ERR.
-func isError(status string) bool {
-	return strings.HasPrefix(status, "4") || strings.HasPrefix(status, "5") || status == "-ERR"
 }
 
 // problem is the error an event's reply is.

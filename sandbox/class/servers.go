@@ -48,26 +48,37 @@ func serverKey(c ServerCheck) string {
 	return strings.ToLower(c.Student) + "\x00" + c.Proto + "\x00" + strings.ToLower(c.Addr)
 }
 
-// Put records a check (a running one, or its result), replacing the last
-// of the same student, protocol and address. It reports false when the
-// sheet is full.
-func (s *Servers) Put(c ServerCheck) bool {
+// Why a check cannot begin.
+var (
+	ErrChecking  = i18n.NewError("that server is being checked already")
+	ErrSheetFull = i18n.NewError("the servers sheet is full")
+)
+
+// Begin records a check under way, replacing the last of the same
+// student, protocol and address, unless one is under way already or the
+// sheet is full: one decision, under one lock.
+func (s *Servers) Begin(c ServerCheck) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := serverKey(c)
-	if _, ok := s.rows[key]; !ok && len(s.rows) >= maxServerChecks {
-		return false
+	old, ok := s.rows[key]
+	switch {
+	case ok && old.Running:
+		return ErrChecking
+	case !ok && len(s.rows) >= maxServerChecks:
+		return ErrSheetFull
 	}
+	c.Running = true
 	s.rows[key] = &c
-	return true
+	return nil
 }
 
-// Running reports whether a check of that server is under way.
-func (s *Servers) Running(c ServerCheck) bool {
+// Finish records a check's result in place of its running row.
+func (s *Servers) Finish(c ServerCheck) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.rows[serverKey(c)]
-	return ok && old.Running
+	c.Running = false
+	s.rows[serverKey(c)] = &c
 }
 
 // All returns the rows, by student, then protocol and address.

@@ -1,10 +1,12 @@
 package sandboxtest
 
 import (
+	"bufio"
 	"net"
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,4 +160,26 @@ func Serve(t testing.TB, serve func(net.Conn)) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// YesServer is an SMTP server with the commonest student bug: it says 250
+// to everything, RCPT before MAIL included, and 221 to QUIT. It returns
+// where it listens.
+func YesServer(t testing.TB) string {
+	t.Helper()
+	return Serve(t, func(conn net.Conn) {
+		conn.Write([]byte("220 yes.example ESMTP\r\n"))
+		r := bufio.NewReader(conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.EqualFold(strings.TrimSpace(line), "QUIT") {
+				conn.Write([]byte("221 bye\r\n"))
+				return
+			}
+			conn.Write([]byte("250 ok\r\n"))
+		}
+	})
 }

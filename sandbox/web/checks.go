@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -63,28 +64,28 @@ func (s *Server) runCheck(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, err, http.StatusBadRequest)
 		return
 	}
-	row := class.ServerCheck{Student: trace.Visible(req.Student), Proto: req.Proto, Addr: trace.Visible(req.Addr), Strict: req.Strict, Running: true, When: time.Now()}
+	row := class.ServerCheck{Student: trace.Visible(req.Student), Proto: req.Proto, Addr: trace.Visible(req.Addr), Strict: req.Strict, When: time.Now()}
 	p := s.lang()
-	if s.servers.Running(row) {
-		s.refuse(w, i18n.Errorf("that server is being checked already"), http.StatusConflict)
-		return
-	}
 	select {
 	case s.checking <- struct{}{}:
 	default:
 		s.refuse(w, i18n.Errorf("%d checks are running already: wait for one to end", maxRunningChecks), http.StatusServiceUnavailable)
 		return
 	}
-	if !s.servers.Put(row) {
+	if err := s.servers.Begin(row); err != nil {
 		<-s.checking
-		s.refuse(w, i18n.Errorf("the servers sheet is full"), http.StatusServiceUnavailable)
+		status := http.StatusServiceUnavailable
+		if errors.Is(err, class.ErrChecking) {
+			status = http.StatusConflict
+		}
+		s.refuse(w, err, status)
 		return
 	}
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
 		defer func() { <-s.checking }()
-		s.servers.Put(s.check(req, row))
+		s.servers.Finish(s.check(req, row))
 	}()
 	s.said(w, p.Trf("checking %s's %s server at %s", row.Student, strings.ToUpper(req.Proto), row.Addr), nil)
 }
@@ -94,7 +95,7 @@ func (s *Server) check(req checkRequest, row class.ServerCheck) class.ServerChec
 	ctx, cancel := context.WithTimeout(s.ctx, checkTimeout)
 	defer cancel()
 	report, err := check.Run(ctx, check.Options{Proto: req.Proto, Addr: req.Addr, User: req.User, Password: req.Password, Strict: req.Strict})
-	row.Running, row.When = false, time.Now()
+	row.When = time.Now()
 	if err != nil {
 		row.Error = i18n.TranslateError(s.lang(), err)
 		return row

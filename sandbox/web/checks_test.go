@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,33 +28,13 @@ func teacherDo(t *testing.T, method, url, body string) (*http.Response, string) 
 	return resp, string(answer)
 }
 
-// brokenServer says 250 to everything: RCPT before MAIL included.
-func brokenServer(t *testing.T) string {
-	t.Helper()
-	return sandboxtest.Serve(t, func(conn net.Conn) {
-		conn.Write([]byte("220 broken ESMTP\r\n"))
-		r := bufio.NewReader(conn)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
-				conn.Write([]byte("221 bye\r\n"))
-				return
-			}
-			conn.Write([]byte("250 ok\r\n"))
-		}
-	})
-}
-
 // TestTeacherChecksStudentsServers: the teacher's view runs maillab check
 // against a server the teacher names, keeps a row per student's server
 // and serves them as CSV; bad requests are refused in words.
 func TestTeacherChecksStudentsServers(t *testing.T) {
 	sb, page, roll := classroom(t, 1)
 	good, _ := sb.Addr("sohu.com", trace.SMTP)
-	bad := brokenServer(t)
+	bad := sandboxtest.YesServer(t)
 	for _, req := range []string{
 		`{"student":"s01","proto":"smtp","addr":"` + good + `","user":"s01","password":"` + roll[0].Password + `"}`,
 		`{"student":"s02","proto":"smtp","addr":"` + bad + `"}`,

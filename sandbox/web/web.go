@@ -127,30 +127,20 @@ func (s *Server) Close() error {
 // a demo account's may (gacl, aaa, bbb: decoding Z2FjbA== is the lesson);
 // a student's, the postmaster's (the teacher's) or an unknown name's may not.
 func (s *Server) public(name, server string) bool {
-	w := s.sb.World()
-	for _, p := range w.Providers {
-		for _, svc := range p.Services {
-			if svc.Host != server {
-				continue
-			}
-			local := name
-			if a, err := sandbox.ParseAddress(name); err == nil {
-				if !strings.EqualFold(a.Domain, p.Domain) {
-					return false
-				}
-				local = a.Local
-			}
-			addr := sandbox.Address{Local: local, Domain: p.Domain}
-			_, user, known := w.Account(addr)
-			return known && user != sandbox.Postmaster && !w.IsStudent(addr)
-		}
-	}
-	return false
+	addr, user, known := s.accountAt(name, server)
+	return known && user != sandbox.Postmaster && !s.sb.World().IsStudent(addr)
 }
 
 // known reports whether a name claimed at a server is an account of its
 // provider.
 func (s *Server) known(name, server string) bool {
+	_, _, known := s.accountAt(name, server)
+	return known
+}
+
+// accountAt finds the account a login name (a user, or user@domain of the
+// server's own provider) names at a server.
+func (s *Server) accountAt(name, server string) (addr sandbox.Address, user string, known bool) {
 	w := s.sb.World()
 	for _, p := range w.Providers {
 		for _, svc := range p.Services {
@@ -159,13 +149,14 @@ func (s *Server) known(name, server string) bool {
 			}
 			local, domain, found := strings.Cut(name, "@")
 			if found && !strings.EqualFold(domain, p.Domain) {
-				return false
+				return addr, "", false
 			}
-			_, _, ok := w.Account(sandbox.Address{Local: local, Domain: p.Domain})
-			return ok
+			addr = sandbox.Address{Local: local, Domain: p.Domain}
+			_, user, known = w.Account(addr)
+			return addr, user, known
 		}
 	}
-	return false
+	return addr, "", false
 }
 
 // ingest takes each event of the sandbox (in the page's own goroutine):

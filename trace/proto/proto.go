@@ -171,6 +171,12 @@ func Verb(line string) string {
 	return strings.ToUpper(w)
 }
 
+// Refused reports whether a status refuses: an SMTP 4xx or 5xx, or
+// POP3's -ERR.
+func Refused(status string) bool {
+	return strings.HasPrefix(status, "4") || strings.HasPrefix(status, "5") || status == "-ERR"
+}
+
 // Arg returns what follows a command line's first word, trimmed.
 func Arg(line string) string {
 	_, a, _ := strings.Cut(strings.TrimSpace(line), " ")
