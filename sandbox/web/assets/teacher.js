@@ -133,7 +133,7 @@ function verdictCell(t) {
   const problems = v.findings.filter((f) => f.severity === "problem");
   const first = (problems.length ? problems : v.findings)[0];
   const more = v.findings.length - 1;
-  const td = cell(rule(first).label + (more > 0 ? " (+" + more + ")" : ""), "verdict" + (problems.length ? " failed" : ""));
+  const td = cell(rule(first).label + (more > 0 ? " +" + more : ""), "verdict" + (problems.length ? " failed" : ""));
   if (t.faulted > 1) td.prepend(el("span", "badge", "×" + t.faulted), " ");
   td.title = v.findings.map((f) => rule(f).found + " (" + f.rfc + "): " + rule(f).advice + (f.example ? " — " + visible(f.example) : "")).join("\n");
   return td;
