@@ -329,7 +329,7 @@ func (sb *Sandbox) server(p *Provider, svc Service, ln net.Listener) func() {
 func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
 	listen := sb.cfg.Listen
 	if listen == nil {
-		listen = net.Listen
+		listen = listenWithoutKeepAlive
 	}
 	ln, err := listen("tcp", addr)
 	if err == nil {
@@ -341,6 +341,14 @@ func (sb *Sandbox) openListener(addr, name string) (net.Listener, error) {
 		return nil, i18n.Errorf("%s: port %s is already in use (another maillab sandbox?); stop it, or move every port with --port-offset N", name, port)
 	}
 	return nil, i18n.Errorf("%s: listen on %s: %w", name, addr, err)
+}
+
+// listenWithoutKeepAlive listens without TCP keep-alive: every session has
+// its own idle timeout, so the probes would find nothing the timeout does
+// not, and turning them on costs four system calls per connection.
+func listenWithoutKeepAlive(network, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(context.Background(), network, addr)
 }
 
 // accept serves each connection of ln in its own goroutine, refusing those
