@@ -34,6 +34,25 @@ func (it *item) encoded(private bool, encode func(*item)) []byte {
 	return it.public
 }
 
+// itemBlock is how many items one allocation makes.
+const itemBlock = 256
+
+// itemSlab hands out items carved from blocks: a busy sandbox adds an item
+// per event, and one allocation per block instead of per item spares the
+// garbage collector. The ring forgets items in the order they came, so a
+// block is freed soon after its last item leaves the ring. Only one
+// goroutine may use a slab.
+type itemSlab struct{ free []item }
+
+func (s *itemSlab) next() *item {
+	if len(s.free) == 0 {
+		s.free = make([]item, itemBlock)
+	}
+	it := &s.free[0]
+	s.free = s.free[1:]
+	return it
+}
+
 // ring keeps the last events for pages that reconnect (EventSource's
 // Last-Event-ID) or replay. It is filled by one goroutine and read by any
 // number of page connections, each at its own pace: a page that falls
@@ -45,6 +64,7 @@ type ring struct {
 	start  int           // index of the oldest item
 	next   uint64        // the id the next item gets (ids start at 1)
 	notify chan struct{} // closed when an item is added
+	waited bool          // someone holds notify: the next add closes it
 }
 
 func newRing(capacity int) *ring {
@@ -63,8 +83,10 @@ func (r *ring) add(it *item) uint64 {
 		r.items[r.start] = it
 		r.start = (r.start + 1) % len(r.items)
 	}
-	close(r.notify)
-	r.notify = make(chan struct{})
+	if r.waited { // a new channel only when the last was handed out: a flood with nobody watching makes none
+		close(r.notify)
+		r.notify, r.waited = make(chan struct{}), false
+	}
 	return it.id
 }
 
@@ -81,6 +103,7 @@ func (r *ring) since(id uint64, max int) (items []*item, missed uint64, more <-c
 	for n := id + 1; n < r.next && len(items) < max; n++ {
 		items = append(items, r.items[(r.start+int(n-oldest))%len(r.items)])
 	}
+	r.waited = true
 	return items, missed, r.notify
 }
 

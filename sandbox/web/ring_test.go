@@ -26,3 +26,41 @@ func TestRing(t *testing.T) {
 		t.Fatal("a reader waiting for more was not woken")
 	}
 }
+
+// TestRingWithNobodyWaiting: an event added while no page waits costs no
+// allocation (a flood with nobody watching made a channel per event), and
+// a page that starts waiting is still woken by the next one.
+func TestRingWithNobodyWaiting(t *testing.T) {
+	r := newRing(4)
+	it := &item{}
+	if n := testing.AllocsPerRun(100, func() { r.add(it) }); n != 0 {
+		t.Errorf("adding with nobody waiting: %v allocations, want 0", n)
+	}
+	_, _, more := r.since(r.last(), 10)
+	r.add(it)
+	select {
+	case <-more:
+	default:
+		t.Fatal("a page that began waiting was not woken")
+	}
+}
+
+// keptItem keeps what TestItemSlab takes on the heap, as the ring does.
+var keptItem *item
+
+// TestItemSlab: items are handed out distinct and zero, and an
+// allocation makes a block of them, not one.
+func TestItemSlab(t *testing.T) {
+	var s itemSlab
+	seen := map[*item]bool{}
+	for range 3 * itemBlock {
+		it := s.next()
+		if seen[it] || it.id != 0 || it.public != nil {
+			t.Fatal("an item handed out twice, or not zero")
+		}
+		seen[it] = true
+	}
+	if n := testing.AllocsPerRun(4*itemBlock, func() { keptItem = s.next() }); n != 0 {
+		t.Errorf("%v allocations per item, want one per block of %d", n, itemBlock)
+	}
+}

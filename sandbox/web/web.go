@@ -50,6 +50,7 @@ type Server struct {
 	sb      *sandbox.Sandbox
 	token   string
 	ring    *ring
+	slab    itemSlab // the page queue's goroutine's items for ring
 	room    *class.Room
 	ownRoom bool     // the page opened the room, and closes it
 	streams *counter // the shared page's open event streams
@@ -164,7 +165,9 @@ func (s *Server) accountAt(name, server string) (addr sandbox.Address, user stri
 // one asks.
 func (s *Server) ingest(e trace.Event) {
 	s.room.Observe(e)
-	s.ring.add(&item{raw: e})
+	it := s.slab.next()
+	it.raw = e
+	s.ring.add(it)
 }
 
 // encode explains an item's event and encodes it for the teacher as it
