@@ -30,8 +30,12 @@ var spaces = strings.Repeat(" ", noteColumn)
 // DisplayWidth is how many terminal columns s takes: East Asian wide and
 // full-width characters take two, as CJK text does.
 func DisplayWidth(s string) int {
-	n := 0
-	for _, r := range s {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf { // ASCII, a column a byte: most of a transcript
+		i++
+	}
+	n := i
+	for _, r := range s[i:] {
 		n += runeWidth(r)
 	}
 	return n

@@ -101,3 +101,43 @@ func FuzzWrap(f *testing.F) {
 		}
 	})
 }
+
+// displayWidthByRune is DisplayWidth without its ASCII shortcut.
+func displayWidthByRune(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func TestDisplayWidth(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want int
+	}{
+		{"", 0},
+		{"250 2.1.0 sender OK", 19},
+		{"扩展 SIZE", 9},
+		{"250 邮件已收到", 14},
+		{"Ünïcode", 7},
+		{"\xff\xfe", 2}, // invalid UTF-8: each octet a column (escaped later)
+		{"ｆｕｌｌ", 8},
+	} {
+		if got := DisplayWidth(tc.text); got != tc.want {
+			t.Errorf("DisplayWidth(%q) = %d, want %d", tc.text, got, tc.want)
+		}
+	}
+}
+
+// FuzzDisplayWidth: the ASCII shortcut counts as the rune-by-rune way does.
+func FuzzDisplayWidth(f *testing.F) {
+	for _, s := range []string{"MAIL FROM:<a@b>", "主题：测试", "ab中c", "\x80abc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := DisplayWidth(s), displayWidthByRune(s); got != want {
+			t.Fatalf("DisplayWidth(%q) = %d, rune by rune %d", s, got, want)
+		}
+	})
+}
