@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/fatih/color"
 	"golang.org/x/text/width"
 )
 
@@ -37,6 +38,21 @@ func DisplayWidth(s string) int {
 	n := i
 	for _, r := range s[i:] {
 		n += runeWidth(r)
+	}
+	return n
+}
+
+// bytesWidth is DisplayWidth of text in a buffer, without copying it.
+func bytesWidth(p []byte) int {
+	i := 0
+	for i < len(p) && p[i] < utf8.RuneSelf {
+		i++
+	}
+	n := i
+	for i < len(p) {
+		r, size := utf8.DecodeRune(p[i:])
+		n += runeWidth(r)
+		i += size
 	}
 	return n
 }
@@ -77,8 +93,9 @@ var wrappedNotes = struct {
 }{m: map[wrapKey][]string{}}
 
 type wrapKey struct {
-	text string
-	room int
+	text    string
+	room    int
+	visible bool // text is a note as it came, its lines escaped (visibleLines)
 }
 
 // maxWrappedNotes bounds wrappedNotes.
@@ -90,17 +107,28 @@ const maxWrappedNotes = 4096
 // word longer than room gets a line of its own. The lines are shared:
 // the caller reads them only.
 func wrapWords(text string, room int) []string {
-	if len(text) > 512 {
-		return wrapWordsAnew(text, room) // a long note is rarely seen twice
+	return remembered(wrapKey{text: text, room: room}, func() []string { return wrapWordsAnew(text, room) })
+}
+
+// visibleLines is wrapWords(Visible(note), room), remembered by the note
+// as it came: a repeated note is neither escaped nor wrapped again.
+func visibleLines(note string, room int) []string {
+	return remembered(wrapKey{text: note, room: room, visible: true}, func() []string { return wrapWordsAnew(Visible(note), room) })
+}
+
+// remembered returns the lines wrappedNotes has for key, else wraps them
+// and remembers them.
+func remembered(key wrapKey, wrap func() []string) []string {
+	if len(key.text) > 512 {
+		return wrap() // a long note is rarely seen twice
 	}
-	key := wrapKey{text, room}
 	wrappedNotes.Lock()
 	lines, ok := wrappedNotes.m[key]
 	wrappedNotes.Unlock()
 	if ok {
 		return lines
 	}
-	lines = wrapWordsAnew(text, room)
+	lines = wrap()
 	wrappedNotes.Lock()
 	if len(wrappedNotes.m) >= maxWrappedNotes {
 		clear(wrappedNotes.m)
@@ -241,8 +269,9 @@ const (
 
 // writeNote lays out a note after a line that took lineWidth columns:
 // on the same line at the note column when it fits, else on the next,
-// wrapped under its column. colour writes the note's text.
-func writeNote(b *bytes.Buffer, lineWidth, total int, note string, colour func(b *bytes.Buffer, s ...string)) {
+// wrapped under its column. The note is escaped (Visible) here; pal and
+// c colour its text.
+func writeNote(b *bytes.Buffer, lineWidth, total int, note string, pal palette, c *color.Color) {
 	column, room := noteLayout(total)
 	if lineWidth < column && (column == noteColumn) {
 		b.WriteString(spaces[:column-lineWidth])
@@ -250,14 +279,14 @@ func writeNote(b *bytes.Buffer, lineWidth, total int, note string, colour func(b
 		b.WriteString("\n")
 		b.WriteString(spaces[:column])
 	}
-	for i, l := range wrapWords(note, room) {
+	for i, l := range visibleLines(note, room) {
 		if i == 0 {
-			colour(b, "# ", l)
+			pal.write(b, c, "# ", l)
 			continue
 		}
 		b.WriteString("\n")
 		b.WriteString(spaces[:column])
-		colour(b, "  ", l)
+		pal.write(b, c, "  ", l)
 	}
 }
 

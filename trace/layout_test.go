@@ -130,14 +130,31 @@ func TestDisplayWidth(t *testing.T) {
 	}
 }
 
-// FuzzDisplayWidth: the ASCII shortcut counts as the rune-by-rune way does.
+// FuzzDisplayWidth: the ASCII shortcut, and the count over bytes, count
+// as the rune-by-rune way does.
 func FuzzDisplayWidth(f *testing.F) {
 	for _, s := range []string{"MAIL FROM:<a@b>", "主题：测试", "ab中c", "\x80abc"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := DisplayWidth(s), displayWidthByRune(s); got != want {
+		want := displayWidthByRune(s)
+		if got := DisplayWidth(s); got != want {
 			t.Fatalf("DisplayWidth(%q) = %d, rune by rune %d", s, got, want)
 		}
+		if got := bytesWidth([]byte(s)); got != want {
+			t.Fatalf("bytesWidth(%q) = %d, rune by rune %d", s, got, want)
+		}
 	})
+}
+
+// TestVisibleLinesAreEscaped: a note's remembered lines are escaped,
+// even when the same text was wrapped as it is before (a step title).
+func TestVisibleLinesAreEscaped(t *testing.T) {
+	note := "hello \x1b[31mred\u202e from a client"
+	wrapWords(note, 40)
+	for range 2 { // wrapped the first time, remembered the second
+		if lines := strings.Join(visibleLines(note, 40), ""); strings.ContainsAny(lines, "\x1b\u202e") {
+			t.Fatalf("a note reached the terminal raw: %q", lines)
+		}
+	}
 }

@@ -176,7 +176,7 @@ func (r *textRenderer) Render(e Event) error {
 	start := b.Len()
 	r.tag(b, e)
 	text := Visible(DescribeIn(r.opts.Lang, e))
-	prefix := DisplayWidth(b.String()[start:])
+	prefix := bytesWidth(b.Bytes()[start:])
 	lineWidth := prefix + DisplayWidth(text)
 	if e.Kind == Internal && r.opts.Width > 0 && lineWidth > r.opts.Width {
 		// an action's sentence is prose: it wraps under itself (a
@@ -185,7 +185,7 @@ func (r *textRenderer) Render(e Event) error {
 	}
 	r.pal.write(b, r.colour(e), text)
 	if e.Note != "" {
-		writeNote(b, lineWidth, r.opts.Width, Visible(e.Note), func(b *bytes.Buffer, s ...string) { r.pal.write(b, r.pal.note, s...) })
+		writeNote(b, lineWidth, r.opts.Width, e.Note, r.pal, r.pal.note)
 	}
 	b.WriteString("\n")
 	_, err := r.w.Write(b.Bytes())
@@ -245,7 +245,15 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		b.WriteString(" * ")
 		return
 	}
-	b.WriteString(Visible(sessionLabel(r.opts.Lang, e, r.opts.Verbose)))
+	if e.Session != "" && !r.opts.Verbose { // sessionLabel, without building the string
+		b.WriteString(Visible(e.Session))
+		if e.Account != "" {
+			b.WriteString(" ")
+			b.WriteString(Visible(e.Account))
+		}
+	} else {
+		b.WriteString(Visible(sessionLabel(r.opts.Lang, e, r.opts.Verbose)))
+	}
 	switch {
 	case e.Dir == FromServer && e.TLS:
 		b.WriteString(" <~ ")
@@ -423,11 +431,7 @@ func (r *markdownRenderer) Render(e Event) error {
 	var lb bytes.Buffer
 	lb.WriteString(line)
 	if e.Note != "" {
-		writeNote(&lb, DisplayWidth(line), r.opts.Width, Visible(e.Note), func(b *bytes.Buffer, s ...string) {
-			for _, t := range s {
-				b.WriteString(t)
-			}
-		})
+		writeNote(&lb, DisplayWidth(line), r.opts.Width, e.Note, palette{}, nil)
 	}
 	b.WriteString(lb.String() + "\n")
 	_, err := io.WriteString(r.w, b.String())
