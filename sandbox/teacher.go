@@ -63,6 +63,9 @@ func (sb *Sandbox) CancelFault(account Address) bool {
 func (sb *Sandbox) takeFault(account Address) (smtp.Reply, bool) {
 	sb.faults.mu.Lock()
 	defer sb.faults.mu.Unlock()
+	if len(sb.faults.next) == 0 {
+		return smtp.Reply{}, false // the common case: no fault waits for anyone
+	}
 	key := sb.world.canonical(account)
 	f, ok := sb.faults.next[key]
 	delete(sb.faults.next, key)
