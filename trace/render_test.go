@@ -377,3 +377,26 @@ func TestChineseNotesAlign(t *testing.T) {
 		}
 	}
 }
+
+// TestWiretapLineAllocations: a wiretap line whose note was seen before
+// costs less than one allocation, whatever the note's length: the note is
+// escaped and wrapped once, and the line is laid out in the renderer's
+// buffer. (A busy sandbox renders some forty lines a message.)
+func TestWiretapLineAllocations(t *testing.T) {
+	events := recordedEvents(t)
+	ann := trace.NewAnnotator()
+	for i := range events {
+		ann.Annotate(&events[i])
+	}
+	r, _ := trace.NewRenderer(io.Discard, "text", trace.RenderOptions{Wiretap: true, Width: trace.DefaultWidth})
+	renderAll := func() {
+		for _, e := range events {
+			r.Render(e)
+		}
+	}
+	renderAll() // the notes' first time
+	perLine := testing.AllocsPerRun(20, renderAll) / float64(len(events))
+	if perLine > 0.9 {
+		t.Errorf("%.2f allocations a line, want at most 0.9", perLine)
+	}
+}
