@@ -33,7 +33,7 @@ func TestArmDeadline(t *testing.T) {
 		{"no idle limit", []time.Duration{0, 0}, 0, false, 0},
 		{"lines in quick succession", []time.Duration{time.Hour, time.Hour, time.Hour}, 0, false, 1},
 		{"a server under load shortens it", []time.Duration{time.Hour, time.Minute}, 0, false, 2},
-		{"the idle time runs on", []time.Duration{16 * time.Millisecond, 16 * time.Millisecond}, 5 * time.Millisecond, false, 2},
+		{"the idle time runs on", []time.Duration{160 * time.Millisecond, 160 * time.Millisecond}, 20 * time.Millisecond, false, 2},
 		{"shutdown", []time.Duration{time.Hour}, 0, true, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,7 +49,8 @@ type Config struct {
 	RequireTLS     bool             // refuse AUTH (530 5.7.0) and USER/PASS before TLS
 	AllowSpoofing  bool             // let a logged-in user send as any address (a lesson on forged senders); off: 553 5.7.1
 
-	// Listen opens the servers' listeners; nil: net.Listen. Tests wrap it
+	// Listen opens the servers' listeners; nil: TCP without keep-alive
+	// (listenWithoutKeepAlive). Tests wrap it
 	// (a listener that runs out of file descriptors, say).
 	Listen func(network, addr string) (net.Listener, error)
 
