@@ -13,22 +13,12 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/check"
 	"maillab/sandbox/sandboxtest"
+	"maillab/sandbox/sandboxtest/live"
 	"maillab/trace"
 )
 
-// startCheckSandbox runs a sandbox on free ports for check to grade.
-func startCheckSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
-
 func TestCheckPassesTheSandbox(t *testing.T) {
-	sb := startCheckSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	smtpAddr, _ := sb.Addr("sina.com", trace.SMTP)
 	popAddr, _ := sb.Addr("sina.com", trace.POP3)
 	tests := []struct {

@@ -13,6 +13,7 @@ import (
 
 	"maillab/sandbox"
 	"maillab/sandbox/sandboxtest"
+	"maillab/sandbox/sandboxtest/live"
 )
 
 // terminal records what a program under a pseudo-terminal prints and lets
@@ -80,11 +81,7 @@ func (tm *terminal) waitUntil(t *testing.T, what string, done func(string) bool)
 // TestPracticeInteractive drives the prompt through a pseudo-terminal:
 // the prompt shows the state, line editing and history work, Ctrl-D leaves.
 func TestPracticeInteractive(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := live.Start(t, sandbox.Config{})
 	smtpAddr, _ := sb.Addr("sohu.com", "SMTP")
 
 	cmd := exec.Command(os.Args[0], "practice", "smtp", "--addr", smtpAddr, "--color", "never")
@@ -168,11 +165,7 @@ func exitsWith(t *testing.T, cmd *exec.Cmd, want int, within time.Duration) {
 // for Enter stop at once. Each exits 130.
 func TestCtrlC(t *testing.T) {
 	t.Run("practice", func(t *testing.T) {
-		sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sb.Close()
+		sb := live.Start(t, sandbox.Config{})
 		addr, _ := sb.Addr("sohu.com", "SMTP")
 		cmd, f, tm := underTerminal(t, "practice", "smtp", "--addr", addr, "--color", "never")
 		tm.waitFor(t, "[greeted]>", 1)

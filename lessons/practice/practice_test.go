@@ -11,18 +11,9 @@ import (
 	"maillab/sandbox"
 	"maillab/sandbox/client"
 	"maillab/sandbox/sandboxtest"
+	"maillab/sandbox/sandboxtest/live"
 	"maillab/trace/proto"
 )
-
-func startSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
 
 // addr is where a domain's server for proto listens.
 func addr(sb *sandbox.Sandbox, domain, name string) string {
@@ -45,7 +36,7 @@ func script(t *testing.T, proto, addr string, lines ...string) string {
 }
 
 func TestSeedSMTPSession(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	out := script(t, "smtp", addr(sb, "sohu.com", "SMTP"),
 		"EHLO gacl", "AUTH LOGIN", "Z2FjbA==", "MTIzNDU2",
 		"MAIL FROM:<gacl@sohu.com>", "RCPT TO:<bbb@sina.com>", "DATA",
@@ -58,7 +49,7 @@ func TestSeedSMTPSession(t *testing.T) {
 }
 
 func TestSeedPOP3Session(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	sb.Store().Deliver(sandbox.Address{Local: "bbb", Domain: "sina.com"}, []byte("Subject: hi\r\n\r\n.dot\r\nbody\r\n"), sandbox.Meta{})
 	out := script(t, "pop3", addr(sb, "sina.com", "POP3"), "USER bbb", "PASS 123456", "STAT", "LIST", "RETR 1", "UIDL", "QUIT")
 	for _, want := range []string{"+OK 1 ", "# 1 message, ", "# message 1: ", "S: ..dot", "S: body", "# goodbye"} {
@@ -71,7 +62,7 @@ func TestSeedPOP3Session(t *testing.T) {
 // TestMistakesAreExplained: each common mistake gets the real error reply,
 // its reason, and a hint for what to do now.
 func TestMistakesAreExplained(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	sohuSMTP, sinaPOP3 := addr(sb, "sohu.com", "SMTP"), addr(sb, "sina.com", "POP3")
 	tests := []struct {
 		name, proto, addr string
@@ -119,7 +110,7 @@ func TestMistakesAreExplained(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	sohuSMTP := addr(sb, "sohu.com", "SMTP")
 	out := script(t, "smtp", sohuSMTP, ":help", ":b64 gacl", ":unb64 MTIzNDU2", ":decode =?GBK?B?08q8/rLiytQ=?=", ":state", ":hint", ":nope", "EHLO me", ":state", ":quit", "NOOP")
 	for _, want := range []string{":hint", "Z2FjbA==", "123456", "邮件测试", "SMTP, greeted", "EHLO me", "unknown helper :nope", "SMTP, ready"} {
@@ -151,7 +142,7 @@ func TestHintForEveryState(t *testing.T) {
 // TestHintsUseTheLearnersAccount: with a class account, hints and
 // examples name it, and its Base64, not the demo accounts'.
 func TestHintsUseTheLearnersAccount(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), Options{
 		Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP"), Account: Account{User: "s07", Password: "404242"},
@@ -181,7 +172,7 @@ func TestLinesStopEndsTheReader(t *testing.T) {
 // line with only '.') is told that nothing was sent, and practice fails;
 // the QUIT typed inside the message is explained as a line of it.
 func TestForgottenFinalDot(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), Options{Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP"), Out: &out, ErrOut: &errOut,
 		In: strings.NewReader("EHLO me\nMAIL FROM:<x@example.org>\nRCPT TO:<aaa@sohu.com>\nDATA\nSubject: hi\n\nhi\nQUIT\n")})
@@ -196,7 +187,7 @@ func TestForgottenFinalDot(t *testing.T) {
 // TestHintFitsTheReply: a refusal's hint is about that refusal: EXPN's
 // 502 points at HELP, not at logging in.
 func TestHintFitsTheReply(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	out := script(t, "smtp", addr(sb, "sohu.com", "SMTP"), "EHLO me", "EXPN staff", "FROB")
 	if !strings.Contains(out, "does not offer that command") || !strings.Contains(out, "no SMTP command") || strings.Contains(out, "log in to send to other providers") {
 		t.Errorf("the hints after 502 and 500:\n%s", out)

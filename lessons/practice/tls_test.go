@@ -11,23 +11,9 @@ import (
 	"testing"
 
 	"maillab/sandbox"
-	"maillab/sandbox/certs"
+	"maillab/sandbox/sandboxtest/live"
 	"maillab/trace"
 )
-
-func startTLSSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	ca, err := certs.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, Certs: ca, RequireTLS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
 
 // runOpts runs a practice script with opts and returns what it printed.
 func runOpts(t *testing.T, opts Options, lines ...string) (string, error) {
@@ -42,7 +28,7 @@ func runOpts(t *testing.T, opts Options, lines ...string) (string, error) {
 // TestTypedStartTLS: typing STARTTLS turns the session to TLS, shows the
 // handshake and what an eavesdropper sees, and the login then works.
 func TestTypedStartTLS(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := live.StartTLS(t, sandbox.Config{RequireTLS: true})
 	out, err := runOpts(t, Options{Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP"), CACert: sb.Certs().CAFile()},
 		"EHLO me", "AUTH PLAIN AGdhY2wAMTIzNDU2", "STARTTLS", "EHLO me", "AUTH PLAIN AGdhY2wAMTIzNDU2", "QUIT")
 	if err != nil {
@@ -57,7 +43,7 @@ func TestTypedStartTLS(t *testing.T) {
 
 // TestImplicitTLSFlag: --tls connects to the SMTPS port of a sandbox.
 func TestImplicitTLSFlag(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := live.StartTLS(t, sandbox.Config{RequireTLS: true})
 	a, _ := sb.AddrTLS("sina.com", trace.POP3, sandbox.ImplicitTLS)
 	out, err := runOpts(t, Options{Proto: "pop3", Addr: a, TLS: true, CACert: sb.Certs().CAFile()}, "USER bbb", "PASS 123456", "QUIT")
 	if err != nil {
@@ -71,7 +57,7 @@ func TestImplicitTLSFlag(t *testing.T) {
 // TestUntrustedCertificateAdvice: without the sandbox's CA the handshake
 // fails with advice, never silently.
 func TestUntrustedCertificateAdvice(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := live.StartTLS(t, sandbox.Config{RequireTLS: true})
 	out, _ := runOpts(t, Options{Proto: "smtp", Addr: addr(sb, "sohu.com", "SMTP")}, "EHLO me", "STARTTLS", "NOOP")
 	if !strings.Contains(out, "--cacert") || !strings.Contains(out, "unknown authority") {
 		t.Errorf("no advice about the CA:\n%s", out)
@@ -95,7 +81,7 @@ func TestUntrustedCertificateAdvice(t *testing.T) {
 // TestClassCAFetchedFromThePage: a student on another machine gets the
 // class sandbox's CA from its page.
 func TestClassCAFetchedFromThePage(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := live.StartTLS(t, sandbox.Config{RequireTLS: true})
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/ca.pem" {
 			w.Write(sb.Certs().CAPEM())

@@ -6,21 +6,10 @@ import (
 	"testing"
 
 	"maillab/sandbox"
-	"maillab/sandbox/certs"
 	"maillab/sandbox/check"
+	"maillab/sandbox/sandboxtest/live"
 	"maillab/trace"
 )
-
-// startSandbox runs maillab's own world on free loopback ports.
-func startSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
 
 // requireAllPass fails the test with every case that did not pass, but
 // for the warnings named.
@@ -45,7 +34,7 @@ func requireAllPass(t *testing.T, report *check.Report, warnings ...string) {
 var maillabLeniency = []string{"smtp.mail-brackets", "smtp.postmaster-brackets"}
 
 func TestMaillabPassesEverySMTPCase(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	addr, _ := sb.Addr("sohu.com", trace.SMTP)
 	report, err := check.Run(context.Background(), check.Options{Proto: "smtp", Addr: addr, User: "gacl", Password: "123456"})
 	if err != nil {
@@ -55,7 +44,7 @@ func TestMaillabPassesEverySMTPCase(t *testing.T) {
 }
 
 func TestMaillabPassesEveryPOP3Case(t *testing.T) {
-	sb := startSandbox(t)
+	sb := live.Start(t, sandbox.Config{})
 	addr, _ := sb.Addr("sina.com", trace.POP3)
 	fill, _ := sb.Addr("sina.com", trace.SMTP)
 	report, err := check.Run(context.Background(), check.Options{Proto: "pop3", Addr: addr, User: "bbb", Password: "123456", Domain: "sina.com", Fill: fill})
@@ -65,23 +54,8 @@ func TestMaillabPassesEveryPOP3Case(t *testing.T) {
 	requireAllPass(t, report)
 }
 
-// startTLSSandbox runs maillab's world with a CA of its own.
-func startTLSSandbox(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	ca, err := certs.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, Certs: ca})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
-
 func TestMaillabWithTLS(t *testing.T) {
-	sb := startTLSSandbox(t)
+	sb := live.StartTLS(t, sandbox.Config{})
 	smtpAddr, _ := sb.Addr("sohu.com", trace.SMTP)
 	pop3Addr, _ := sb.Addr("sina.com", trace.POP3)
 	fill, _ := sb.Addr("sina.com", trace.SMTP)

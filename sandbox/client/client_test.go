@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"maillab/sandbox/client"
+	"maillab/sandbox/sandboxtest/live"
 
 	"maillab/sandbox"
 	"maillab/trace"
@@ -14,11 +15,7 @@ import (
 // TestStateNames walks an SMTP and a POP3 conversation and checks the
 // state after each answer.
 func TestStateNames(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := live.Start(t, sandbox.Config{})
 	addr, _ := sb.Addr("sohu.com", trace.SMTP)
 	s, _, err := client.Dial(context.Background(), client.Config{Proto: "smtp", Addr: addr, Client: "test", Sink: func(trace.Event) {}})
 	if err != nil {

@@ -9,26 +9,11 @@ import (
 	"testing"
 
 	"maillab/sandbox"
-	"maillab/sandbox/certs"
 	"maillab/sandbox/client"
+	"maillab/sandbox/sandboxtest/live"
 	"maillab/trace"
 	"maillab/trace/proto"
 )
-
-// startTLS runs a sandbox with a CA in memory, its servers tapped.
-func startTLS(t *testing.T) *sandbox.Sandbox {
-	t.Helper()
-	ca, err := certs.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.Start(sandbox.Config{RandomPorts: true, Certs: ca, TapServers: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	return sb
-}
 
 // dial opens a session trusting roots (the sandbox's CA when nil).
 func dial(t *testing.T, sb *sandbox.Sandbox, name string, mode sandbox.TLSMode, tlsCfg *client.TLS) *client.Session {
@@ -51,7 +36,7 @@ func trusting(sb *sandbox.Sandbox, host string) *client.TLS {
 }
 
 func TestSendUpgradesAfterStartTLS(t *testing.T) {
-	sb := startTLS(t)
+	sb := live.StartTLS(t, sandbox.Config{TapServers: true})
 	s := dial(t, sb, "smtp", sandbox.PlainText, trusting(sb, "smtp.sohu.com"))
 	s.Send("EHLO me")
 	if _, err := s.Send("STARTTLS"); err != nil {
@@ -70,7 +55,7 @@ func TestSendUpgradesAfterStartTLS(t *testing.T) {
 }
 
 func TestImplicitTLSAndPOP3STLS(t *testing.T) {
-	sb := startTLS(t)
+	sb := live.StartTLS(t, sandbox.Config{TapServers: true})
 	s := dial(t, sb, "pop3", sandbox.ImplicitTLS, trusting(sb, "pop3.sohu.com"))
 	if !s.Secure {
 		t.Fatal("implicit TLS session is not secure")
@@ -87,7 +72,7 @@ func TestImplicitTLSAndPOP3STLS(t *testing.T) {
 // TestUntrustedCertificate: a mail program refuses a certificate it
 // cannot verify; a server relaying opportunistically goes on and says why.
 func TestUntrustedCertificate(t *testing.T) {
-	sb := startTLS(t)
+	sb := live.StartTLS(t, sandbox.Config{TapServers: true})
 	strict := &client.TLS{Config: &tls.Config{ServerName: "smtp.sohu.com", RootCAs: x509.NewCertPool()}}
 	s := dial(t, sb, "smtp", sandbox.PlainText, strict)
 	s.Send("EHLO me")
@@ -108,7 +93,7 @@ func TestUntrustedCertificate(t *testing.T) {
 // TestPipelinedInjection: RSET pipelined after STARTTLS goes unanswered
 // and the server reports it discarded.
 func TestPipelinedInjection(t *testing.T) {
-	sb := startTLS(t)
+	sb := live.StartTLS(t, sandbox.Config{TapServers: true})
 	var mu sync.Mutex
 	var discarded string
 	stop := sb.Events.Subscribe(func(e trace.Event) {
