@@ -31,10 +31,7 @@ var spaces = strings.Repeat(" ", noteColumn)
 // DisplayWidth is how many terminal columns s takes: East Asian wide and
 // full-width characters take two, as CJK text does.
 func DisplayWidth(s string) int {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf { // ASCII, a column a byte: most of a transcript
-		i++
-	}
+	i := asciiPrefix(s)
 	n := i
 	for _, r := range s[i:] {
 		n += runeWidth(r)
@@ -44,10 +41,7 @@ func DisplayWidth(s string) int {
 
 // bytesWidth is DisplayWidth of text in a buffer, without copying it.
 func bytesWidth(p []byte) int {
-	i := 0
-	for i < len(p) && p[i] < utf8.RuneSelf {
-		i++
-	}
+	i := asciiPrefix(p)
 	n := i
 	for i < len(p) {
 		r, size := utf8.DecodeRune(p[i:])
@@ -55,6 +49,16 @@ func bytesWidth(p []byte) int {
 		i += size
 	}
 	return n
+}
+
+// asciiPrefix is how many bytes s starts with that are ASCII, a column a
+// byte: most of a transcript.
+func asciiPrefix[T string | []byte](s T) int {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // runeWidth is how many columns r takes: 2 for East Asian wide and

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -156,5 +157,32 @@ func TestVisibleLinesAreEscaped(t *testing.T) {
 		if lines := strings.Join(visibleLines(note, 40), ""); strings.ContainsAny(lines, "\x1b\u202e") {
 			t.Fatalf("a note reached the terminal raw: %q", lines)
 		}
+	}
+}
+
+// TestSessionLabel: a wiretap line names its session by id and account,
+// with --verbose also the client's address, and by the client when it
+// has no id; whatever a client chose is escaped.
+func TestSessionLabel(t *testing.T) {
+	client := Event{Dir: FromClient, From: "127.0.0.1:5000", FromRole: RoleClient}
+	for _, tc := range []struct {
+		name    string
+		e       func(Event) Event
+		verbose bool
+		want    string
+	}{
+		{"an id", func(e Event) Event { e.Session = "#3"; return e }, false, "#3"},
+		{"logged in", func(e Event) Event { e.Session, e.Account = "#3", "s01@sohu.com"; return e }, false, "#3 s01@sohu.com"},
+		{"verbose", func(e Event) Event { e.Session, e.Account = "#3", "s01@sohu.com"; return e }, true, "#3 s01@sohu.com the client at 127.0.0.1:5000"},
+		{"no id", func(e Event) Event { return e }, false, "the client at 127.0.0.1:5000"},
+		{"escaped", func(e Event) Event { e.Session, e.Account = "#3", "a\x1b[2Jb"; return e }, false, `#3 a\x1b[2Jb`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeSessionLabel(&b, nil, tc.e(client), tc.verbose)
+			if b.String() != tc.want {
+				t.Errorf("got %q, want %q", b.String(), tc.want)
+			}
+		})
 	}
 }

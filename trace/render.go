@@ -245,15 +245,7 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		b.WriteString(" * ")
 		return
 	}
-	if e.Session != "" && !r.opts.Verbose { // sessionLabel, without building the string
-		b.WriteString(Visible(e.Session))
-		if e.Account != "" {
-			b.WriteString(" ")
-			b.WriteString(Visible(e.Account))
-		}
-	} else {
-		b.WriteString(Visible(sessionLabel(r.opts.Lang, e, r.opts.Verbose)))
-	}
+	writeSessionLabel(b, r.opts.Lang, e, r.opts.Verbose)
 	switch {
 	case e.Dir == FromServer && e.TLS:
 		b.WriteString(" <~ ")
@@ -268,21 +260,23 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 	b.WriteString("  ")
 }
 
-// sessionLabel names a session for people: its id, the account it logged
-// in as (once it has), and with verbose the client's address; a session
-// without an id is named by its client.
-func sessionLabel(p *i18n.Printer, e Event, verbose bool) string {
-	label := e.Session
-	if label == "" {
-		return Party(p, e.Client(), e.ClientRole())
+// writeSessionLabel names a session for people, escaped: its id, the
+// account it logged in as (once it has), and with verbose the client's
+// address; a session without an id is named by its client.
+func writeSessionLabel(b *bytes.Buffer, p *i18n.Printer, e Event, verbose bool) {
+	if e.Session == "" {
+		b.WriteString(Visible(Party(p, e.Client(), e.ClientRole())))
+		return
 	}
+	b.WriteString(Visible(e.Session))
 	if e.Account != "" {
-		label += " " + e.Account
+		b.WriteString(" ")
+		b.WriteString(Visible(e.Account))
 	}
 	if verbose && e.Client() != "" {
-		label += " " + Party(p, e.Client(), e.ClientRole())
+		b.WriteString(" ")
+		b.WriteString(Visible(Party(p, e.Client(), e.ClientRole())))
 	}
-	return label
 }
 
 // lineTag marks who a line is from: "C: " client, "S: " server, "*  " the
