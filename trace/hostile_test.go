@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,6 +78,18 @@ func TestEscaper(t *testing.T) {
 	e.Close()
 	if got, want := out.String(), "one \\x1b[2J\ntwo\\u202e\n邮 tail"; got != want {
 		t.Errorf("escaped %q, want %q", got, want)
+	}
+}
+
+// TestEscaperGrowsALineInPlace: a line that arrives in many small
+// writes is appended to, not copied whole at every write (which made a
+// 64 KiB line cost 2 GB of copying one byte at a time).
+func TestEscaperGrowsALineInPlace(t *testing.T) {
+	e := NewEscaper(io.Discard)
+	e.Write([]byte("start of a long line "))
+	piece := []byte("x")
+	if n := testing.AllocsPerRun(1000, func() { e.Write(piece) }); n >= 0.5 {
+		t.Errorf("%.2f allocations per write of an unfinished line", n)
 	}
 }
 

@@ -117,7 +117,7 @@ func (e *Escaper) Write(p []byte) (int, error) {
 		for line := range strings.SplitSeq(string(e.buf[:end]), "\n") {
 			out = append(append(out, Visible(line)...), '\n')
 		}
-		e.buf = e.buf[end+1:]
+		e.buf = append([]byte(nil), e.buf[end+1:]...) // the unfinished line alone, not the chunk it came in
 	}
 	if len(e.buf) > maxEscaperLine {
 		cut := len(e.buf) - utf8.UTFMax
@@ -126,11 +126,6 @@ func (e *Escaper) Write(p []byte) (int, error) {
 		}
 		out = append(out, Visible(string(e.buf[:cut]))...)
 		e.buf = append([]byte(nil), e.buf[cut:]...)
-	}
-	if len(e.buf) == 0 {
-		e.buf = nil
-	} else {
-		e.buf = append([]byte(nil), e.buf...) // the unfinished line alone, not the chunk it came in
 	}
 	e.out = out[:0]
 	if len(out) > 0 {
