@@ -39,7 +39,7 @@ func (env *environment) watchProgram(n int, s Step, show trace.Sink) *programGra
 		if show != nil && e.Action != trace.Closed {
 			show(e)
 		}
-	}, nil)
+	}, sessions.poke)
 	return &programGrader{grader: g, id: fmt.Sprintf("%d.1", n), queue: q, sessions: sessions}
 }
 
@@ -183,15 +183,7 @@ func serverPasses(report *check.Report) bool {
 // solution (lesson check).
 func (env *environment) checkOwnWork(ctx context.Context, n int, s Step) error {
 	if s.Learner == "server" {
-		fields := env.ownServer(s)
-		report, err := check.Run(ctx, check.Options{Proto: s.Proto, Addr: fields[0], User: fields[1], Password: fields[2]})
-		if err != nil {
-			return err
-		}
-		if !serverPasses(report) {
-			return i18n.Errorf("the sandbox's own server does not pass maillab check: %s", report.Score(nil))
-		}
-		return nil
+		return env.checkOwnServer(ctx, s, false)
 	}
 	pg := env.watchProgram(n, s, nil)
 	run, err := env.runProgram(ctx, s.Language, s.Ex.Solution, nil)
@@ -213,12 +205,20 @@ func (env *environment) checkOwnWork(ctx context.Context, n int, s Step) error {
 // gradeDemo runs maillab check against the sandbox's own server and shows
 // the report.
 func (env *environment) gradeDemo(ctx context.Context, s Step) error {
+	return env.checkOwnServer(ctx, s, true)
+}
+
+// checkOwnServer runs maillab check against the sandbox's own server,
+// showing the report when show is set, and fails unless it passes.
+func (env *environment) checkOwnServer(ctx context.Context, s Step, show bool) error {
 	fields := env.ownServer(s)
 	report, err := check.Run(ctx, check.Options{Proto: s.Proto, Addr: fields[0], User: fields[1], Password: fields[2]})
 	if err != nil {
 		return err
 	}
-	report.Write(env.out, check.WriteOptions{Lang: env.lang, Width: env.width})
+	if show {
+		report.Write(env.out, check.WriteOptions{Lang: env.lang, Width: env.width})
+	}
 	if !serverPasses(report) {
 		return i18n.Errorf("the sandbox's own server does not pass maillab check: %s", report.Score(nil))
 	}

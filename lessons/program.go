@@ -158,7 +158,7 @@ func (env *environment) runProgram(ctx context.Context, language string, lines [
 		if show != nil && e.Action != trace.Closed {
 			show(e)
 		}
-	}, nil)
+	}, sessions.poke)
 	ctx, cancel := context.WithTimeout(ctx, programTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -206,6 +206,12 @@ func (w *sessionWatch) saw(e trace.Event) {
 		w.open[e.Session] = true
 	}
 	w.mu.Unlock()
+	w.poke()
+}
+
+// poke wakes settle to look again: the queue calls it when it has
+// handed over everything it held, events of other sessions included.
+func (w *sessionWatch) poke() {
 	select {
 	case w.changed <- struct{}{}:
 	default:
