@@ -76,10 +76,7 @@ func (c *Config) setDefaults() error {
 		c.Store = s
 	}
 	if c.Store == nil {
-		s, err := NewSpillStore(scratchMemory)
-		if err != nil {
-			return err
-		}
+		s := NewSpillStore(scratchMemory)
 		c.Store, c.scratch = s, s
 	}
 	switch c.Quota {

@@ -30,8 +30,8 @@ type SpillStore struct {
 
 // NewSpillStore makes a store that keeps up to budget octets in memory.
 // Nothing touches the disk until a message does not fit.
-func NewSpillStore(budget int64) (*SpillStore, error) {
-	return &SpillStore{mem: NewMemoryStore(), budget: budget, onDisk: map[string]bool{}, order: map[string]uint64{}}, nil
+func NewSpillStore(budget int64) *SpillStore {
+	return &SpillStore{mem: NewMemoryStore(), budget: budget, onDisk: map[string]bool{}, order: map[string]uint64{}}
 }
 
 // Remove deletes what was written to disk.

@@ -10,10 +10,7 @@ import (
 // to disk; a mailbox lists them oldest first across both, reads and
 // deletes them wherever they are, and room freed in memory is used again.
 func TestSpillStore(t *testing.T) {
-	s, err := NewSpillStore(3000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := NewSpillStore(3000)
 	defer s.Remove()
 	owner := Address{"bbb", "sina.com"}
 	msg := func(i int) []byte {

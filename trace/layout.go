@@ -255,14 +255,7 @@ func splitWide(word string, emit func(unit), attach func(string, int) bool) {
 	flush(len(word))
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+func isASCII(s string) bool { return asciiPrefix(s) == len(s) }
 
 // Marks that stay with the character before (closing) or after
 // (opening) them in Chinese text.

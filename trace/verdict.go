@@ -240,7 +240,7 @@ func (j *judge) content(m proto.Mark, line string, octets int) {
 	if octets > 1000 {
 		j.find(LongLine, Problem, "RFC 5321 4.5.3.1.6", line)
 	}
-	eight := hasHighBit(shownPart(line, octets))
+	eight := !isASCII(shownPart(line, octets))
 	if eight && !j.body8bit {
 		j.find(Undeclared8Bit, Problem, "RFC 6152 3", line)
 	}
@@ -347,13 +347,4 @@ func shownPart(line string, octets int) string {
 		}
 	}
 	return line
-}
-
-func hasHighBit(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return true
-		}
-	}
-	return false
 }

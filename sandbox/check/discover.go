@@ -53,7 +53,7 @@ func discover(ctx context.Context, opts Options) (map[string]bool, error) {
 // counts what waits.
 func (c *Conn) discoverPOP3(ctx context.Context) (map[string]bool, error) {
 	offered := map[string]bool{}
-	if r, b := c.pop("CAPA", true); r.ok() && b.err == nil {
+	if r, b := c.pop("CAPA"); r.ok() && b.err == nil {
 		offered["CAPA"] = true
 		for _, line := range b.lines {
 			tag, _, _ := strings.Cut(strings.ToUpper(line), " ")
@@ -72,9 +72,12 @@ func (c *Conn) discoverPOP3(ctx context.Context) (map[string]bool, error) {
 		}
 		offered[needOurs] = true
 	}
-	count, err := c.waitFor(ctx, before)
-	if err != nil {
-		return nil, err
+	count := before
+	if c.opts.Fill != "" {
+		var err error
+		if count, err = c.waitFor(ctx, before); err != nil {
+			return nil, err
+		}
 	}
 	offered[needMessages], offered[needTwo] = count >= 1, count >= 2
 	if !offered["CAPA"] && count >= 1 {
@@ -84,9 +87,9 @@ func (c *Conn) discoverPOP3(ctx context.Context) (map[string]bool, error) {
 		}
 		defer probe.close()
 		probe.login()
-		r, _ := probe.pop("UIDL", true)
+		r, _ := probe.pop("UIDL")
 		offered["UIDL"] = r.ok()
-		r, _ = probe.pop("TOP 1 0", true)
+		r, _ = probe.pop("TOP 1 0")
 		offered["TOP"] = r.ok()
 	}
 	return offered, nil

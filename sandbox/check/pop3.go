@@ -97,7 +97,7 @@ func popGreeting(c *Conn) verdict {
 }
 
 func capa(c *Conn) verdict {
-	r, b := c.pop("CAPA", true)
+	r, b := c.pop("CAPA")
 	switch {
 	case r.refused():
 		return verdict{ok: true}
@@ -156,7 +156,7 @@ type scan struct {
 
 // scanList says LIST or UIDL and reads its lines.
 func (c *Conn) scanList(verb string) ([]scan, verdict) {
-	r, b := c.pop(verb, true)
+	r, b := c.pop(verb)
 	if !r.ok() {
 		return nil, failedPOP(verb, "+OK", r)
 	}
@@ -237,7 +237,7 @@ func listNone(c *Conn) verdict {
 
 // message says RETR (or TOP) and reads the message.
 func (c *Conn) message(line string) ([]string, int, verdict) {
-	r, b := c.pop(line, true)
+	r, b := c.pop(line)
 	if !r.ok() {
 		return nil, 0, failedPOP(line, "+OK", r)
 	}
@@ -597,7 +597,7 @@ func stls(c *Conn) verdict {
 	if err := c.handshake(); err != nil {
 		return verdict{want: i18n.T("a TLS handshake"), got: i18n.TranslateError(nil, err)}
 	}
-	if r, _ := c.pop("CAPA", true); r.status() == "" {
+	if r, _ := c.pop("CAPA"); r.status() == "" {
 		return failedPOP("CAPA", "+OK or -ERR", r)
 	}
 	return verdict{ok: true}

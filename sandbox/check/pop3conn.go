@@ -84,11 +84,11 @@ func (c *Conn) multi() body {
 	return b
 }
 
-// pop sends a POP3 command and reads its status line; for a multi-line
-// command answered +OK, its body too.
-func (c *Conn) pop(line string, multiLine bool) (reply, body) {
+// pop sends a multi-line POP3 command and reads its status line, and
+// when it is +OK the body too.
+func (c *Conn) pop(line string) (reply, body) {
 	r := c.cmd(line)
-	if !multiLine || !r.ok() {
+	if !r.ok() {
 		return r, body{}
 	}
 	return r, c.multi()

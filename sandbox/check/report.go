@@ -44,18 +44,23 @@ func (r *Report) Write(w io.Writer, o WriteOptions) error {
 	return i18n.Errorf("unknown format %q (choose %s)", o.Format, strings.Join(Formats, ", "))
 }
 
-// Score is the line that sums a report up.
-func (r *Report) Score(p *i18n.Printer) string {
-	pass, fail, warn, skip := r.Counts()
-	required, requiredPassed := 0, 0
+// Required counts the required cases that ran, and those that passed.
+func (r *Report) Required() (passed, total int) {
 	for _, res := range r.Results {
 		if res.Case.Level == Required && res.Outcome != Skip {
-			required++
+			total++
 			if res.Outcome == Pass {
-				requiredPassed++
+				passed++
 			}
 		}
 	}
+	return passed, total
+}
+
+// Score is the line that sums a report up.
+func (r *Report) Score(p *i18n.Printer) string {
+	pass, fail, warn, skip := r.Counts()
+	requiredPassed, required := r.Required()
 	return p.Trf("%d of %d required cases passed; %d passed in all, %d failed, %d warnings (strict), %d skipped", requiredPassed, required, pass, fail, warn, skip)
 }
 

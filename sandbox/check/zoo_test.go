@@ -759,13 +759,18 @@ func TestServerWordsEscaped(t *testing.T) {
 		if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
 			t.Errorf("%s report carries the server's raw control characters:\n%q", format, out.String())
 		}
+		if !strings.Contains(out.String(), `\x1b`) {
+			t.Errorf("%s report does not show the server's words (escaped) at all:\n%q", format, out.String())
+		}
 	}
 	// JSON: what was expected and what came are escaped; transcript lines
 	// are exact, JSON-escaped, as in every maillab JSON stream
 	var out strings.Builder
 	report.Write(&out, check.WriteOptions{Format: "json"})
 	var parsed struct{ Cases []struct{ Want, Got string } }
-	json.Unmarshal([]byte(out.String()), &parsed)
+	if err := json.Unmarshal([]byte(out.String()), &parsed); err != nil || len(parsed.Cases) == 0 {
+		t.Fatalf("the JSON report: %v, %d cases", err, len(parsed.Cases))
+	}
 	for _, c := range parsed.Cases {
 		if strings.ContainsAny(c.Want+c.Got, "\x1b\x07\u202e") {
 			t.Errorf("JSON want or got not escaped: %q %q", c.Want, c.Got)

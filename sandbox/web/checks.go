@@ -110,13 +110,8 @@ func (s *Server) check(req checkRequest, row class.ServerCheck) class.ServerChec
 		case check.Skip:
 			row.Skipped++
 		}
-		if res.Case.Level == check.Required && res.Outcome != check.Skip {
-			row.Required++
-			if res.Outcome == check.Pass {
-				row.Passed++
-			}
-		}
 	}
+	row.Passed, row.Required = report.Required()
 	return row
 }
 
