@@ -63,6 +63,9 @@ type Case struct {
 	// in the mailbox, the messages --fill sent.
 	Needs []string
 	run   func(c *Conn) verdict
+	// ownLogin: the case's own lines log in (or try to), so a server that
+	// takes mail only after a login gets none added after its hello.
+	ownLogin bool
 }
 
 // verdict is what a case's run found: whether it held, what was expected
@@ -211,7 +214,7 @@ func runCase(ctx context.Context, c *Case, opts Options, offered map[string]bool
 		res.Outcome, res.Want, res.Got = Fail, i18n.T("a connection and a greeting"), i18n.TranslateError(nil, err)
 		return res
 	}
-	conn.caseID = c.ID
+	conn.ownLogin = c.ownLogin
 	v := c.run(conn)
 	conn.close()
 	res.Want, res.Got, res.Transcript = v.want, v.got, conn.events

@@ -14,6 +14,7 @@ import (
 	"maillab/trace"
 	"maillab/trace/i18n"
 	"maillab/trace/proto"
+	"maillab/trace/proto/smtp"
 )
 
 // Conn is one connection to the server under check: lines written and
@@ -31,8 +32,8 @@ type Conn struct {
 	closed   bool // QUIT said, or the connection dropped on purpose
 	done     bool // closed
 	ctx      context.Context
-	caseID   string // the case it runs
-	authed   bool   // logged in for a server that takes mail only after a login
+	ownLogin bool // the case logs in itself (Case.ownLogin)
+	authed   bool // logged in for a server that takes mail only after a login
 	// stopWatch stops the watch that ends reads when the run is cancelled.
 	stopWatch func() bool
 }
@@ -65,6 +66,18 @@ func (r reply) is(codes ...int) bool {
 		}
 	}
 	return false
+}
+
+// extensions are what an EHLO reply offers: each line after the first,
+// its words upper-cased (a keyword and its parameters, RFC 5321 4.1.1.1).
+func (r reply) extensions() [][]string {
+	var all [][]string
+	for _, line := range r.lines[min(1, len(r.lines)):] {
+		if words := strings.Fields(strings.ToUpper(line[min(4, len(line)):])); len(words) > 0 {
+			all = append(all, words)
+		}
+	}
+	return all
 }
 
 // dial connects and reads the greeting, through TLS as opts say.
@@ -148,7 +161,7 @@ func (c *Conn) startTLS() error {
 		}
 		return c.handshake()
 	}
-	c.cmd("EHLO " + c.literal())
+	c.ehlo()
 	if r := c.cmd("STARTTLS"); !r.is(220) {
 		return i18n.Errorf("STARTTLS: %s", r.String())
 	}
@@ -163,13 +176,7 @@ func firstLine(r reply) string {
 }
 
 // literal is this end's address as EHLO names it ("[127.0.0.1]").
-func (c *Conn) literal() string {
-	host, _, _ := net.SplitHostPort(c.raw.LocalAddr().String())
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
-		return "[IPv6:" + host + "]"
-	}
-	return "[" + host + "]"
-}
+func (c *Conn) literal() string { return smtp.AddressLiteral(c.raw.LocalAddr()) }
 
 // send writes a line with CRLF.
 func (c *Conn) send(line string) error { return c.write(line + "\r\n") }
@@ -307,11 +314,7 @@ func (c *Conn) quitCloses(good func(reply) bool, want string) verdict {
 // again opens another session to the same server for a case that looks
 // at what a session left behind; its lines join this case's transcript.
 func (c *Conn) again() (*Conn, error) {
-	next, err := dialAs(c.ctx, c.opts, c.offered, c.record, "#2")
-	if err != nil {
-		return nil, err
-	}
-	return next, nil
+	return dialAs(c.ctx, c.opts, c.offered, c.record, "#2")
 }
 
 // close says QUIT (not waiting long) and closes.

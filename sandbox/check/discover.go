@@ -31,14 +31,7 @@ func discover(ctx context.Context, opts Options) (map[string]bool, error) {
 	}
 	offered := map[string]bool{needLogin: opts.User != ""}
 	r := c.ehlo()
-	for _, line := range r.lines[min(1, len(r.lines)):] {
-		if len(line) <= 4 {
-			continue
-		}
-		words := strings.Fields(strings.ToUpper(line[4:]))
-		if len(words) == 0 {
-			continue
-		}
+	for _, words := range r.extensions() {
 		offered[words[0]] = true
 		if words[0] == "AUTH" {
 			for _, mechanism := range words[1:] {

@@ -47,14 +47,14 @@ var smtpCases = []*Case{
 	{ID: "smtp.8bitmime", Level: Required, RFC: "RFC 6152 3", Needs: []string{"8BITMIME"}, What: i18n.N("with 8BITMIME offered, MAIL's BODY=8BITMIME is accepted"), run: script(hello, say("MAIL FROM:<> BODY=8BITMIME", 250))},
 	{ID: "smtp.enhanced-codes", Level: Required, RFC: "RFC 2034 3", Needs: []string{"ENHANCEDSTATUSCODES"}, What: i18n.N("with ENHANCEDSTATUSCODES offered, replies carry a status code of their class (5.x.x after a 5yz)"), run: enhanced},
 	{ID: "smtp.pipelining", Level: Required, RFC: "RFC 2920 3.1", Needs: []string{"PIPELINING"}, What: i18n.N("with PIPELINING offered, commands sent at once get their replies in order"), run: pipelining},
-	{ID: "smtp.auth-before-hello", Level: Strict, RFC: "RFC 5321 2.2.1", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("AUTH before EHLO is refused 503"), run: script(say("AUTH PLAIN", 503))},
-	{ID: "smtp.auth-bad-base64", Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("an answer to AUTH that is no Base64 is refused 501"), run: script(hello, say("AUTH PLAIN !!!not-base64!!!", 501, 535))},
-	{ID: "smtp.auth-cancel", Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("AUTH PLAIN without its answer gets 334; * then cancels it: 501"), run: script(hello, say("AUTH PLAIN", 334), say("*", 501))},
-	{ID: "smtp.auth-plain", Level: Required, RFC: "RFC 4954 4, 4616", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("AUTH PLAIN with the right user and password is answered 235"), run: authPlain(true)},
-	{ID: "smtp.auth-login", Level: Required, RFC: "RFC 4954 4, draft-murchison-sasl-login", Needs: []string{"AUTH=LOGIN", needLogin}, What: i18n.N("AUTH LOGIN asks twice (334) and answers the right password 235"), run: authLogin},
-	{ID: "smtp.auth-wrong", Level: Required, RFC: "RFC 4954 4, 6", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("a wrong password is refused (535, or 454 or 534)"), run: authPlain(false)},
-	{ID: "smtp.auth-unknown-mechanism", Level: Strict, RFC: "RFC 4954 4", Needs: []string{"AUTH"}, What: i18n.N("AUTH with a mechanism the server does not offer is refused 504"), run: script(hello, say("AUTH X-MAILLAB-NONE", 504))},
-	{ID: "smtp.auth-twice", Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("AUTH after a successful AUTH is refused 503"), run: authTwice},
+	{ID: "smtp.auth-before-hello", ownLogin: true, Level: Strict, RFC: "RFC 5321 2.2.1", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("AUTH before EHLO is refused 503"), run: script(say("AUTH PLAIN", 503))},
+	{ID: "smtp.auth-bad-base64", ownLogin: true, Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("an answer to AUTH that is no Base64 is refused 501"), run: script(hello, say("AUTH PLAIN !!!not-base64!!!", 501, 535))},
+	{ID: "smtp.auth-cancel", ownLogin: true, Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("AUTH PLAIN without its answer gets 334; * then cancels it: 501"), run: script(hello, say("AUTH PLAIN", 334), say("*", 501))},
+	{ID: "smtp.auth-plain", ownLogin: true, Level: Required, RFC: "RFC 4954 4, 4616", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("AUTH PLAIN with the right user and password is answered 235"), run: authPlain(true)},
+	{ID: "smtp.auth-login", ownLogin: true, Level: Required, RFC: "RFC 4954 4, draft-murchison-sasl-login", Needs: []string{"AUTH=LOGIN", needLogin}, What: i18n.N("AUTH LOGIN asks twice (334) and answers the right password 235"), run: authLogin},
+	{ID: "smtp.auth-wrong", ownLogin: true, Level: Required, RFC: "RFC 4954 4, 6", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("a wrong password is refused (535, or 454 or 534)"), run: authPlain(false)},
+	{ID: "smtp.auth-unknown-mechanism", ownLogin: true, Level: Strict, RFC: "RFC 4954 4", Needs: []string{"AUTH"}, What: i18n.N("AUTH with a mechanism the server does not offer is refused 504"), run: script(hello, say("AUTH X-MAILLAB-NONE", 504))},
+	{ID: "smtp.auth-twice", ownLogin: true, Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN", needLogin}, What: i18n.N("AUTH after a successful AUTH is refused 503"), run: authTwice},
 	{ID: "smtp.auth-in-transaction", Level: Required, RFC: "RFC 4954 4", Needs: []string{"AUTH=PLAIN"}, What: i18n.N("AUTH inside a mail transaction is refused 503"), run: script(hello, say("MAIL FROM:<>", 250), say("AUTH PLAIN", 503))},
 	{ID: "smtp.starttls-argument", Level: Strict, RFC: "RFC 3207 4", Needs: []string{"STARTTLS"}, What: i18n.N("STARTTLS with an argument is refused 501"), run: script(hello, say("STARTTLS now", 501))},
 	{ID: "smtp.starttls-restart", Level: Required, RFC: "RFC 3207 4.2", Needs: []string{"STARTTLS"}, What: i18n.N("after STARTTLS and the handshake, EHLO is answered 250 and no longer offers STARTTLS"), run: starttlsRestart},
@@ -106,7 +106,7 @@ func (c *Conn) steps(steps ...step) verdict {
 			return failed(line, st.codes, r)
 		}
 		greeted := st.line == hello.line || st.line == helo.line
-		if greeted && c.opts.User != "" && (!strings.HasPrefix(c.caseID, "smtp.auth-") || c.caseID == "smtp.auth-in-transaction") {
+		if greeted && c.opts.User != "" && !c.ownLogin {
 			if v := c.loginFirst(); !v.ok {
 				return v
 			}
@@ -222,9 +222,9 @@ func size(c *Conn) verdict {
 		return v
 	}
 	limit := int64(0)
-	for _, line := range r.lines {
-		if f := strings.Fields(strings.ToUpper(line[min(4, len(line)):])); len(f) == 2 && f[0] == "SIZE" {
-			limit, _ = strconv.ParseInt(f[1], 10, 64)
+	for _, words := range r.extensions() {
+		if len(words) == 2 && words[0] == "SIZE" {
+			limit, _ = strconv.ParseInt(words[1], 10, 64)
 		}
 	}
 	if r := c.cmd("MAIL FROM:<> SIZE=100"); !r.is(250) {
@@ -280,12 +280,29 @@ func authPlain(right bool) func(c *Conn) verdict {
 		if !right {
 			password, codes = c.opts.Password+"-wrong", []int{535, 454, 534}
 		}
-		line := "AUTH PLAIN " + b64("\x00"+c.opts.User+"\x00"+password)
-		if r := c.cmd(line); !r.is(codes...) {
-			return failed("AUTH PLAIN …", codes, r)
-		}
-		return verdict{ok: true}
+		return c.sayPlain(password, codes...)
 	}
+}
+
+// sayPlain says AUTH PLAIN with the user and password, needing one of
+// codes.
+func (c *Conn) sayPlain(password string, codes ...int) verdict {
+	if r := c.cmd("AUTH PLAIN " + b64("\x00"+c.opts.User+"\x00"+password)); !r.is(codes...) {
+		return failed("AUTH PLAIN …", codes, r)
+	}
+	return verdict{ok: true}
+}
+
+// sayLogin says AUTH LOGIN, then the user and the password, needing 334,
+// 334 and 235.
+func (c *Conn) sayLogin() verdict {
+	if v := c.steps(say("AUTH LOGIN", 334), say(b64(c.opts.User), 334)); !v.ok {
+		return v
+	}
+	if r := c.cmd(b64(c.opts.Password)); !r.is(235) {
+		return failed("(the password, in Base64)", []int{235}, r)
+	}
+	return verdict{ok: true}
 }
 
 func authTwice(c *Conn) verdict {
@@ -300,13 +317,7 @@ func authTwice(c *Conn) verdict {
 
 func authLogin(c *Conn) verdict {
 	c.ehlo()
-	if v := c.steps(say("AUTH LOGIN", 334), say(b64(c.opts.User), 334)); !v.ok {
-		return v
-	}
-	if r := c.cmd(b64(c.opts.Password)); !r.is(235) {
-		return failed("(the password, in Base64)", []int{235}, r)
-	}
-	return verdict{ok: true}
+	return c.sayLogin()
 }
 
 // starttlsRestart turns the session to TLS and checks it started over.
@@ -322,8 +333,8 @@ func starttlsRestart(c *Conn) verdict {
 	if !r.is(250) {
 		return failed("EHLO", []int{250}, r)
 	}
-	for _, line := range r.lines[1:] {
-		if offers := strings.Fields(strings.ToUpper(line[min(4, len(line)):])); len(offers) > 0 && offers[0] == "STARTTLS" {
+	for _, words := range r.extensions() {
+		if words[0] == "STARTTLS" {
 			return verdict{want: i18n.T("no STARTTLS offered once TLS is on"), got: r.String()}
 		}
 	}
@@ -350,19 +361,9 @@ func (c *Conn) recipient(line string) string {
 // for a server that takes mail only after a login (RFC 4954 6: 530).
 func (c *Conn) logIn() verdict {
 	if c.offered["AUTH=PLAIN"] || !c.offered["AUTH=LOGIN"] {
-		line := "AUTH PLAIN " + b64("\x00"+c.opts.User+"\x00"+c.opts.Password)
-		if r := c.cmd(line); !r.is(235) {
-			return failed("AUTH PLAIN …", []int{235}, r)
-		}
-		return verdict{ok: true}
+		return c.sayPlain(c.opts.Password, 235)
 	}
-	if v := c.steps(say("AUTH LOGIN", 334), say(b64(c.opts.User), 334)); !v.ok {
-		return v
-	}
-	if r := c.cmd(b64(c.opts.Password)); !r.is(235) {
-		return failed("(the password, in Base64)", []int{235}, r)
-	}
-	return verdict{ok: true}
+	return c.sayLogin()
 }
 
 // needLoginFirst skips a case that needs a transaction on a server that

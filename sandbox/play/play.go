@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -382,21 +381,6 @@ func expect(s *client.Session, line, code string) (refusal string, err error) {
 	return "", nil
 }
 
-// addressLiteral names this end of a connection as EHLO wants it when
-// the client has no host name of its own: its address in brackets
-// ("[127.0.0.1]", "[IPv6:::1]"; RFC 5321 4.1.1.1 and 4.1.3). A user's
-// name is no host name.
-func addressLiteral(a net.Addr) string {
-	host, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return "[127.0.0.1]"
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
-		return "[IPv6:" + host + "]"
-	}
-	return "[" + host + "]"
-}
-
 // submit runs step 1: the sender's client gives the message to its
 // provider. It returns the refusing reply if the server said no.
 func (j *journey) submit(ctx context.Context) (refused string, err error) {
@@ -408,7 +392,7 @@ func (j *journey) submit(ctx context.Context) (refused string, err error) {
 	defer s.Close()
 	j.submitter.Store(s.LocalAddr().String())
 	password, _ := j.sb.World().Password(j.from)
-	hello := "EHLO " + addressLiteral(s.LocalAddr())
+	hello := "EHLO " + smtp.AddressLiteral(s.LocalAddr())
 	steps := []struct{ line, code string }{{hello, "250"}}
 	if j.opts.TLS == "starttls" {
 		steps = append(steps, struct{ line, code string }{"STARTTLS", "220"}, struct{ line, code string }{hello, "250"})
