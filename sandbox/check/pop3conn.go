@@ -23,7 +23,11 @@ func (r reply) status() string {
 	if r.err != nil || len(r.lines) == 0 {
 		return ""
 	}
-	line := r.lines[0]
+	return statusOf(r.lines[0])
+}
+
+// statusOf is a status line's +OK or -ERR, or "" when it has neither.
+func statusOf(line string) string {
 	for _, s := range []string{"+OK", "-ERR"} {
 		if line == s || strings.HasPrefix(line, s+" ") {
 			return s
@@ -34,10 +38,8 @@ func (r reply) status() string {
 
 // statusBad says what is wrong with a POP3 status line, if anything.
 func statusBad(line string) string {
-	for _, s := range []string{"+OK", "-ERR"} {
-		if line == s || strings.HasPrefix(line, s+" ") {
-			return ""
-		}
+	if statusOf(line) != "" {
+		return ""
 	}
 	return i18n.T("a status line must start +OK or -ERR: %q", line).In(nil)
 }
