@@ -179,7 +179,8 @@ func TestSessionLabel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			writeSessionLabel(&b, nil, tc.e(client), tc.verbose)
+			e := tc.e(client)
+			writeSessionLabel(&b, nil, &e, tc.verbose)
 			if b.String() != tc.want {
 				t.Errorf("got %q, want %q", b.String(), tc.want)
 			}

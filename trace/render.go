@@ -245,7 +245,7 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 		b.WriteString(" * ")
 		return
 	}
-	writeSessionLabel(b, r.opts.Lang, e, r.opts.Verbose)
+	writeSessionLabel(b, r.opts.Lang, &e, r.opts.Verbose)
 	switch {
 	case e.Dir == FromServer && e.TLS:
 		b.WriteString(" <~ ")
@@ -263,7 +263,7 @@ func (r *textRenderer) tag(b *bytes.Buffer, e Event) {
 // writeSessionLabel names a session for people, escaped: its id, the
 // account it logged in as (once it has), and with verbose the client's
 // address; a session without an id is named by its client.
-func writeSessionLabel(b *bytes.Buffer, p *i18n.Printer, e Event, verbose bool) {
+func writeSessionLabel(b *bytes.Buffer, p *i18n.Printer, e *Event, verbose bool) {
 	if e.Session == "" {
 		b.WriteString(Visible(Party(p, e.Client(), e.ClientRole())))
 		return
